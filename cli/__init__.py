@@ -1,0 +1,1 @@
+"""zeren.cli — the click command line over the library."""

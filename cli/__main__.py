@@ -1,0 +1,5 @@
+"""``python -m zeren.cli``."""
+
+from .main import main
+
+main()

@@ -1,0 +1,425 @@
+"""The embedded project store: one SQLite file, written only inside transactions.
+
+Tables: ``meta`` (schema version, rulebook), ``batch`` (one row per load), ``node``,
+``edge`` (dated: ``valid_from``/``valid_to`` inclusive ISO dates, NULL = open) and
+``finding``. Every node, edge and finding records its provenance: source file, sheet,
+row and load batch. History is never deleted: a roster that drops an assignment closes it.
+
+Reads go straight to indexed SQL, so a single trace touches a few dozen rows and never
+loads the county into memory; :mod:`zeren.graph.netx` builds a networkx view when a whole
+graph is wanted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import NotFound, StoreError
+from .rules import Rulebook, parse_rulebook
+
+__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Store", "Writer"]
+
+SCHEMA_VERSION = "1"
+
+_DDL = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE batch(id INTEGER PRIMARY KEY, loaded_at TEXT NOT NULL, files TEXT NOT NULL,
+                   summary TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE node(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,
+                  props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
+                  batch INTEGER) WITHOUT ROWID;
+CREATE INDEX node_kind_key ON node(kind, key);
+CREATE TABLE edge(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
+                  role TEXT NOT NULL DEFAULT '', valid_from TEXT, valid_to TEXT,
+                  origin TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',
+                  props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
+                  batch INTEGER);
+CREATE INDEX edge_dst ON edge(dst, kind, role);
+CREATE INDEX edge_src ON edge(src, kind, role);
+CREATE INDEX edge_origin ON edge(origin, scope);
+CREATE TABLE finding(n INTEGER PRIMARY KEY, date TEXT NOT NULL, type TEXT NOT NULL,
+                     object_type TEXT NOT NULL, object_id TEXT NOT NULL, object_text TEXT NOT NULL,
+                     inspector TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+                     digest TEXT NOT NULL UNIQUE, props TEXT NOT NULL DEFAULT '{}',
+                     source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
+CREATE INDEX finding_date ON finding(date);
+CREATE INDEX finding_object ON finding(object_id);
+"""
+
+_VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
+_OVERLAPS = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    batch: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.source, "sheet": self.sheet, "row": self.row, "batch": self.batch}
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str
+    name: str
+    props: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = Provenance()
+
+
+@dataclass(frozen=True)
+class Edge:
+    kind: str
+    src: str
+    dst: str
+    role: str = ""
+    valid_from: str | None = None
+    valid_to: str | None = None
+    props: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = Provenance()
+    id: int | None = None
+    origin: str = ""
+    scope: str = ""
+
+    def valid_at(self, day: str) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+
+
+@dataclass(frozen=True)
+class Finding:
+    n: int
+    date: str
+    type: str
+    object_type: str
+    object_id: str
+    object_text: str
+    inspector: str = ""
+    note: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = Provenance()
+
+
+def _node(row: Sequence[Any]) -> Node:
+    return Node(row[0], row[1], row[2], json.loads(row[3]), Provenance(row[4], row[5], row[6], row[7]))
+
+
+_NODE_COLS = "id, kind, name, props, source, sheet, row, batch"
+_EDGE_COLS = "id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, batch"
+_FINDING_COLS = "n, date, type, object_type, object_id, object_text, inspector, note, props, source, sheet, row, batch"
+
+
+def _edge(row: Sequence[Any]) -> Edge:
+    return Edge(
+        kind=row[1], src=row[2], dst=row[3], role=row[4], valid_from=row[5], valid_to=row[6],
+        origin=row[7], scope=row[8], props=json.loads(row[9]),
+        provenance=Provenance(row[10], row[11], row[12], row[13]), id=row[0],
+    )
+
+
+def _finding(row: Sequence[Any]) -> Finding:
+    return Finding(*row[:8], props=json.loads(row[8]), provenance=Provenance(*row[9:13]))
+
+
+class Store:
+    """A zeren project file. ``Store.open(path)`` reads; ``store.transaction()`` writes."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool):
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+        self._rulebook: Rulebook | None = None
+
+    # -- opening ---------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, rulebook: Rulebook) -> "Store":
+        """Create a new project file holding ``rulebook``; refuse to overwrite one."""
+        path = Path(path)
+        if path.exists():
+            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it")
+        tmp = path.with_name(path.name + ".creating")
+        tmp.unlink(missing_ok=True)
+        try:
+            conn = sqlite3.connect(tmp)
+            with conn:
+                conn.executescript(_DDL)
+                conn.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [
+                        ("schema_version", SCHEMA_VERSION),
+                        ("rulebook", json.dumps(rulebook.to_dict(), ensure_ascii=False)),
+                        ("created", _now()),
+                    ],
+                )
+            conn.close()
+            tmp.replace(path)
+        except (OSError, sqlite3.Error) as err:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"{path}: cannot create the project file ({err})") from err
+        store = cls.open(path, readonly=False)
+        with store.transaction() as w:
+            w.seed_rulebook(rulebook)
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path, readonly: bool = True) -> "Store":
+        path = Path(path)
+        if not path.exists():
+            raise StoreError(f"{path}: 项目文件不存在 (no project here); create it with `zeren init`")
+        try:
+            uri = f"file:{path.resolve().as_posix()}?mode={'ro' if readonly else 'rw'}"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys=OFF")
+            version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.Error as err:
+            raise StoreError(f"{path}: not a zeren project file ({err})") from err
+        if version is None or version[0] != SCHEMA_VERSION:
+            raise StoreError(f"{path}: project schema {version and version[0]!r}, this zeren reads {SCHEMA_VERSION!r}")
+        return cls(conn, str(path), readonly)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta ------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def rulebook(self) -> Rulebook:
+        if self._rulebook is None:
+            self._rulebook = parse_rulebook(json.loads(self.meta("rulebook") or "{}"), f"{self.path}:rulebook")
+        return self._rulebook
+
+    # -- nodes -----------------------------------------------------------------------
+    def node(self, node_id: str) -> Node | None:
+        row = self.conn.execute(f"SELECT {_NODE_COLS} FROM node WHERE id=?", (node_id,)).fetchone()
+        return _node(row) if row else None
+
+    def get(self, node_id: str) -> Node:
+        node = self.node(node_id)
+        if node is None:
+            raise NotFound(f"{node_id} 不在项目中")
+        return node
+
+    def nodes(self, kind: str | None = None, key: str | None = None) -> Iterator[Node]:
+        sql, args = f"SELECT {_NODE_COLS} FROM node", []
+        conds = []
+        if kind is not None:
+            conds.append("kind=?")
+            args.append(kind)
+        if key is not None:
+            conds.append("key=?")
+            args.append(key)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        for row in self.conn.execute(sql + " ORDER BY id", args):
+            yield _node(row)
+
+    def node_ids(self, kind: str) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE kind=?", (kind,))}
+
+    def counts(self) -> dict[str, int]:
+        """Nodes per kind, and findings."""
+        out = dict(self.conn.execute("SELECT kind, count(*) FROM node GROUP BY kind ORDER BY kind").fetchall())
+        out["finding"] = self.conn.execute("SELECT count(*) FROM finding").fetchone()[0]
+        return out
+
+    # -- edges -----------------------------------------------------------------------
+    def edges(
+        self,
+        *,
+        src: str | None = None,
+        dst: str | None = None,
+        kinds: Iterable[str] | None = None,
+        role: str | None = None,
+        at: str | None = None,
+        origin: str | None = None,
+    ) -> list[Edge]:
+        conds, args = [], []
+        for col, val in (("src", src), ("dst", dst), ("role", role), ("origin", origin)):
+            if val is not None:
+                conds.append(f"{col}=?")
+                args.append(val)
+        if kinds is not None:
+            kinds = list(kinds)
+            conds.append(f"kind IN ({','.join('?' * len(kinds))})")
+            args.extend(kinds)
+        if at is not None:
+            conds.append(_VALID_AT)
+            args.extend([at, at])
+        sql = f"SELECT {_EDGE_COLS} FROM edge"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        return [_edge(r) for r in self.conn.execute(sql + " ORDER BY valid_from, id", args)]
+
+    def all_edges(self) -> Iterator[Edge]:
+        for row in self.conn.execute(f"SELECT {_EDGE_COLS} FROM edge ORDER BY id"):
+            yield _edge(row)
+
+    def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
+        """How many ``kind`` nodes were located in (or assisted) these villages during the window."""
+        if kind == "household":
+            edge_kind, role, col, other = "LOCATED_IN", "", "dst", "src"
+        else:
+            edge_kind, role, col, other = "ASSISTS", "驻村帮扶", "dst", "src"
+        total = 0
+        for i in range(0, len(village_ids), 500):
+            chunk = village_ids[i:i + 500]
+            row = self.conn.execute(
+                f"SELECT count(DISTINCT {other}) FROM edge WHERE kind=? AND role=? AND {col} IN "
+                f"({','.join('?' * len(chunk))}) AND {_OVERLAPS} AND {other} LIKE ?",
+                [edge_kind, role, *chunk, date_to, date_from, f"{kind}:%"],
+            ).fetchone()
+            total += row[0]
+        return total
+
+    # -- findings ----------------------------------------------------------------------
+    def findings(self, date_from: str | None = None, date_to: str | None = None,
+                 object_id: str | None = None) -> list[Finding]:
+        conds, args = [], []
+        if date_from:
+            conds.append("date >= ?")
+            args.append(date_from)
+        if date_to:
+            conds.append("date <= ?")
+            args.append(date_to)
+        if object_id:
+            conds.append("object_id = ?")
+            args.append(object_id)
+        sql = f"SELECT {_FINDING_COLS} FROM finding"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
+
+    def finding(self, n: int) -> Finding:
+        row = self.conn.execute(f"SELECT {_FINDING_COLS} FROM finding WHERE n=?", (n,)).fetchone()
+        if row is None:
+            raise NotFound(f"督查发现 {n} 不在项目中 (no finding number {n}); list them with `zeren check`")
+        return _finding(row)
+
+    def finding_digests(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT digest FROM finding")}
+
+    def batches(self) -> list[dict[str, Any]]:
+        return [
+            {"id": r[0], "loaded_at": r[1], "files": json.loads(r[2]), "summary": json.loads(r[3])}
+            for r in self.conn.execute("SELECT id, loaded_at, files, summary FROM batch ORDER BY id")
+        ]
+
+    # -- writing -----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator["Writer"]:
+        """All writes of one load: committed together, or rolled back on any exception."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Writer(self)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+
+class Writer:
+    """Write operations, valid only inside :meth:`Store.transaction`."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.conn = store.conn
+
+    def new_batch(self, files: list[str]) -> int:
+        cur = self.conn.execute("INSERT INTO batch(loaded_at, files) VALUES (?, ?)",
+                                (_now(), json.dumps(files, ensure_ascii=False)))
+        return int(cur.lastrowid)
+
+    def finish_batch(self, batch: int, summary: dict[str, Any]) -> None:
+        self.conn.execute("UPDATE batch SET summary=? WHERE id=?", (json.dumps(summary, ensure_ascii=False), batch))
+
+    def upsert_nodes(self, nodes: Iterable[Node], key: Any = None) -> None:
+        from unicodedata import normalize
+
+        self.conn.executemany(
+            "INSERT INTO node(id, kind, name, key, props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, key=excluded.key, props=excluded.props, "
+            "source=excluded.source, sheet=excluded.sheet, row=excluded.row, batch=excluded.batch",
+            [
+                (n.id, n.kind, n.name, normalize("NFKC", n.name).strip(), json.dumps(n.props, ensure_ascii=False),
+                 n.provenance.source, n.provenance.sheet, n.provenance.row, n.provenance.batch)
+                for n in nodes
+            ],
+        )
+
+    def insert_edges(self, edges: Iterable[Edge]) -> None:
+        self.conn.executemany(
+            "INSERT INTO edge(kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, "
+            "batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (e.kind, e.src, e.dst, e.role, e.valid_from, e.valid_to, e.origin, e.scope,
+                 json.dumps(e.props, ensure_ascii=False), e.provenance.source, e.provenance.sheet,
+                 e.provenance.row, e.provenance.batch)
+                for e in edges
+            ],
+        )
+
+    def set_validity(self, changes: Iterable[tuple[int, str | None, str | None]]) -> None:
+        """Set (valid_from, valid_to) of stored edges by id: closing never deletes."""
+        self.conn.executemany("UPDATE edge SET valid_from=?, valid_to=? WHERE id=?",
+                              [(f, t, i) for i, f, t in changes])
+
+    def insert_findings(self, findings: Iterable[tuple[Finding, str]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO finding(date, type, object_type, object_id, object_text, inspector, note, digest, props, "
+            "source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (f.date, f.type, f.object_type, f.object_id, f.object_text, f.inspector, f.note, digest,
+                 json.dumps(f.props, ensure_ascii=False), f.provenance.source, f.provenance.sheet,
+                 f.provenance.row, f.provenance.batch)
+                for f, digest in findings
+            ],
+        )
+
+    def seed_rulebook(self, rulebook: Rulebook) -> None:
+        """The county, its bodies, the lead units and the clauses, as nodes."""
+        from . import schema
+
+        prov = Provenance(source=f"rulebook:{rulebook.name}")
+        county = schema.node_id("county", rulebook.county)
+        nodes = [Node(county, "county", rulebook.county, {}, prov)]
+        edges = []
+        for body in rulebook.bodies:
+            bid = schema.node_id("body", body["name"])
+            nodes.append(Node(bid, "body", body["name"], {"duty": body.get("duty", "")}, prov))
+            edges.append(Edge("SUPERVISES", bid, county, body.get("duty", ""), provenance=prov, origin="rulebook"))
+        for unit in rulebook.lead_units:
+            nodes.append(Node(schema.node_id("unit", unit), "unit", unit, {"lead_unit": True, "level": "县直"}, prov))
+        for title, spec in rulebook.county_posts.items():
+            pid = schema.post_id(county, title)
+            nodes.append(Node(pid, "post", title, {"owner": county, "body": spec.get("body", "")}, prov))
+            edges.append(Edge(spec.get("edge", "LEADS"), pid, county, title, provenance=prov, origin="rulebook"))
+        for clause in rulebook.clauses:
+            nodes.append(Node(schema.node_id("clause", clause.id), "clause", clause.id,
+                              {"title": clause.title, "text": clause.text}, prov))
+        self.upsert_nodes(nodes)
+        self.insert_edges(edges)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""zeren.loaders — sources into the graph: rulebooks, assignment lists, findings."""

@@ -1,0 +1,1 @@
+"""zeren.queries — role paths, liability traces and rule checks over a store."""

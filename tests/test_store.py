@@ -1,0 +1,64 @@
+"""The embedded store: creation, transactions that leave the file as it was, reads at a date."""
+
+from __future__ import annotations
+
+import pytest
+
+from zeren.graph.errors import StoreError
+from zeren.graph.store import Edge, Node, Store
+
+
+def test_create_seeds_the_rulebook(project):
+    with Store.open(project) as store:
+        counts = store.counts()
+        assert counts["unit"] == 18 and counts["clause"] == 26
+        assert store.rulebook.name == "tongwei-2018"
+        assert store.node("county:通渭县").name == "通渭县"
+
+
+def test_create_refuses_to_overwrite(project, rulebook):
+    with pytest.raises(StoreError, match="已存在"):
+        Store.create(project, rulebook)
+
+
+def test_failed_write_leaves_file_byte_for_byte(project):
+    before = project.read_bytes()
+    store = Store.open(project, readonly=False)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as w:
+            w.upsert_nodes([Node("township:甲镇", "township", "甲镇")])
+            w.insert_edges([Edge("LOCATED_IN", "township:甲镇", "county:通渭县")])
+            raise RuntimeError("boom")
+    store.close()
+    assert project.read_bytes() == before
+    with Store.open(project) as store:
+        assert store.node("township:甲镇") is None
+
+
+def test_edges_at_a_date(project):
+    with Store.open(project, readonly=False) as store:
+        with store.transaction() as w:
+            w.insert_edges([
+                Edge("HOLDS", "person:甲镇/张三", "post:township:甲镇/党委书记", valid_from="2018-01-01",
+                     valid_to="2019-02-28"),
+                Edge("HOLDS", "person:甲镇/李四", "post:township:甲镇/党委书记", valid_from="2019-03-01"),
+            ])
+        holders = lambda d: [e.src for e in store.edges(dst="post:township:甲镇/党委书记", at=d)]  # noqa: E731
+        assert holders("2019-02-28") == ["person:甲镇/张三"]
+        assert holders("2019-03-01") == ["person:甲镇/李四"]
+        assert holders("2017-12-31") == []
+
+
+def test_read_only_store_refuses_writes(project):
+    with Store.open(project) as store, pytest.raises(StoreError, match="read-only"):
+        with store.transaction():
+            pass
+
+
+def test_open_missing_or_foreign_file(tmp_path):
+    with pytest.raises(StoreError, match="zeren init"):
+        Store.open(tmp_path / "none.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a zeren project"):
+        Store.open(junk)

@@ -1,0 +1,1 @@
+"""zeren.visualize — Graphviz diagrams of what the queries answer."""
