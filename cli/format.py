@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..graph.rules import Rulebook
 
-__all__ = ["rulebook_table"]
+__all__ = ["rulebook_table", "load_report"]
 
 
 def rulebook_table(book: Rulebook) -> str:
@@ -28,4 +28,25 @@ def rulebook_table(book: Rulebook) -> str:
                 lines.append(f"              → {liable.label or liable.role.text}：{liable.kind}")
             if rule.consequence:
                 lines.append(f"              后果 {rule.consequence}{'（' + rule.by + '）' if rule.by else ''}")
+    return "\n".join(lines)
+
+
+def load_report(result) -> str:
+    """What a load read and changed, per kind."""
+    lines = []
+    for file, sheet, kind, rows, encoding in result.tables:
+        where = f"{file}:{sheet}" if sheet else file
+        enc = f"，编码 {encoding}" if encoding and encoding != "xlsx" else ""
+        lines.append(f"{where} → {kind}（{rows} 行{enc}）")
+    lines.append("")
+    lines.append(f"{'清单':<8}{'新增':>8}{'关闭':>8}{'变更':>8}{'不变':>8}{'新对象':>8}{'对象变更':>8}")
+    for kind, d in result.diff.items():
+        lines.append(f"{kind:<8}{d.added:>10}{d.closed:>10}{d.changed:>10}{d.unchanged:>10}"
+                     f"{d.nodes_added:>10}{d.nodes_changed:>10}")
+    if result.dry_run:
+        lines.append("试运行 (dry run)：未写入任何数据。")
+    elif result.batch is None:
+        lines.append("无变化 (nothing changed)：项目未改动。")
+    else:
+        lines.append(f"已写入，批次 #{result.batch} (loaded as batch {result.batch}).")
     return "\n".join(lines)

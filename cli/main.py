@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -175,6 +176,67 @@ def stats(obj: Context, fmt: str) -> None:
         width = max(len(k) for k in counts)
         for key, value in counts.items():
             click.echo(f"{key:<{width}}  {value:>9,}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--as-of", default=None, metavar="DATE",
+              help="Date of the snapshot: assignments no longer listed close the day before "
+                   "(default: the latest 起始日期 in each scope of the file).")
+@click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@pass_ctx
+def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool) -> None:
+    """Load assignment lists (rosters) and findings: CSV files and .xlsx workbooks.
+
+    Each CSV, and each sheet of a workbook, is recognised by its header row. One call is
+    one transaction: if any file has a problem, every problem is listed and nothing is
+    written. A roster is a snapshot of its scope: assignments it no longer lists are
+    closed, new ones opened, history kept.
+
+    Example:
+
+        zeren load 乡镇.xlsx 村.csv 工作队.xlsx 结对帮扶.csv --dry-run
+    """
+    from ..loaders.rosters import load_files
+    from .format import load_report
+
+    with obj.open_for_write() as store:
+        with _progress() as progress:
+            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, progress=progress)
+    click.echo(load_report(result))
+
+
+@contextmanager
+def _progress():
+    """A rich progress bar on a terminal's stderr; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("读取与校验 validating", total=None)
+
+        def advance(label: str, rows: int) -> None:
+            bar.update(task, description=label[-60:], advance=rows)
+
+        yield advance
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+def template(directory: str) -> None:
+    """Write empty .xlsx templates (one per kind, and one workbook with every sheet).
+
+    Example:
+
+        zeren template 模板/
+    """
+    from ..loaders.template import write_templates
+
+    for path in write_templates(directory):
+        click.echo(str(path))
 
 
 def main() -> None:

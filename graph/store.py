@@ -231,6 +231,14 @@ class Store:
         for row in self.conn.execute(sql + " ORDER BY id", args):
             yield _node(row)
 
+    def nodes_by_id(self, ids: Sequence[str]) -> list[Node]:
+        out: list[Node] = []
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i:i + 900])
+            out.extend(_node(r) for r in self.conn.execute(
+                f"SELECT {_NODE_COLS} FROM node WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def node_ids(self, kind: str) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE kind=?", (kind,))}
 
@@ -250,9 +258,10 @@ class Store:
         role: str | None = None,
         at: str | None = None,
         origin: str | None = None,
+        scope: str | None = None,
     ) -> list[Edge]:
         conds, args = [], []
-        for col, val in (("src", src), ("dst", dst), ("role", role), ("origin", origin)):
+        for col, val in (("src", src), ("dst", dst), ("role", role), ("origin", origin), ("scope", scope)):
             if val is not None:
                 conds.append(f"{col}=?")
                 args.append(val)
@@ -267,6 +276,10 @@ class Store:
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         return [_edge(r) for r in self.conn.execute(sql + " ORDER BY valid_from, id", args)]
+
+    def edge_keys(self, origin: str = "") -> set[tuple[str, str, str, str]]:
+        """(kind, src, dst, role) of every edge of one origin ('' = permanent structure)."""
+        return set(self.conn.execute("SELECT kind, src, dst, role FROM edge WHERE origin=?", (origin,)).fetchall())
 
     def all_edges(self) -> Iterator[Edge]:
         for row in self.conn.execute(f"SELECT {_EDGE_COLS} FROM edge ORDER BY id"):

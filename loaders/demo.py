@@ -1,0 +1,214 @@
+"""A Tongwei-shaped demo county written as roster files in the assignment-list contract.
+
+The 18 real township names and the 18 lead units of 三.1; villages, people, households and
+findings are synthetic (seeded, sizes as options). The files go through the real loaders,
+in the forms clerks really send: an .xlsx workbook with a title row, GBK and UTF-8 CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from .values import check_digit
+
+__all__ = ["TOWNSHIPS", "DemoCounty", "generate"]
+
+TOWNSHIPS = ["平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "义岗川镇", "陇阳镇", "陇山镇", "陇川镇",
+             "碧玉镇", "襄南镇", "华家岭镇", "北城铺镇", "什川镇", "寺子川乡", "第三铺乡", "李家店乡", "新景乡"]
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌玉兰海燕辉鹏飞成宏亮晓东春梅雪松德福旺生荣贵"
+_PLACE = "川河沟岔湾岭坪塬庄堡咀梁洼台坡峪峡"
+_PREFIX = "张李王刘赵杨马何邵石高牛陈苟谢康吴安"
+_OTHER_UNITS = ["县发改局", "县财政局", "县农业农村局", "县卫健局", "县民政局", "县自然资源局", "县住建局",
+                "县市场监管局", "县统计局", "县商务局", "县文旅局", "县应急局", "县医保局", "县气象局", "县供销社",
+                "县农发行", "县农商银行", "县国网供电公司", "县税务局", "县乡村振兴局", "县妇联", "团县委", "县总工会",
+                "县科协", "县残联", "县档案馆", "县融媒体中心", "县司法局", "县退役军人局", "县生态环境分局"]
+_HIGHER_UNITS = [("定西市财政局", "市直"), ("定西市交通局", "市直"), ("定西市卫健委", "市直"),
+                 ("甘肃省审计厅", "省直"), ("甘肃省交通运输厅", "省直"), ("中国农业发展银行甘肃省分行", "省直")]
+LEAD_UNITS = ["县纪委", "县委办公室", "人大常委会办公室", "县政府办公室", "县政协办公室", "县法院", "县检察院", "县委组织部",
+              "县委宣传部", "县委统战部", "县委政法委", "县交通局", "县审计局", "县水务局", "县公安局", "县教体局", "县人社局",
+              "县林果中心"]
+
+
+@dataclass
+class DemoCounty:
+    directory: Path
+    files: list[Path] = field(default_factory=list)
+    later_files: list[Path] = field(default_factory=list)
+    failed_plan: str = ""
+    failed_household: str = ""
+    households: int = 0
+    villages: int = 0
+    teams: int = 0
+
+
+def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
+             poor_share: float = 0.6, year: int = 2019) -> DemoCounty:
+    """Write the demo county's roster files into ``directory``; return what was written."""
+    rnd = random.Random(seed)
+    out = DemoCounty(Path(directory))
+    out.directory.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+
+    def person() -> str:
+        while True:
+            name = rnd.choice(_SURNAMES) + "".join(rnd.choice(_GIVEN) for _ in range(rnd.choice((1, 2, 2))))
+            if name not in used:
+                used.add(name)
+                return name
+
+    start = f"{year - 1}-06-01"
+    # Villages per township, names unique within a township.
+    per = [villages // len(TOWNSHIPS) + (1 if i < villages % len(TOWNSHIPS) else 0) for i in range(len(TOWNSHIPS))]
+    vill: dict[str, list[tuple[str, bool]]] = {}
+    for t, n in zip(TOWNSHIPS, per):
+        names: list[str] = []
+        while len(names) < n:
+            v = rnd.choice(_PREFIX) + rnd.choice("家山") + rnd.choice(_PLACE) + "村"
+            if v not in names:
+                names.append(v)
+        vill[t] = [(v, rnd.random() < poor_share) for v in names]
+        if not any(p for _, p in vill[t]):
+            vill[t][0] = (vill[t][0][0], True)
+    out.villages = villages
+
+    # 乡镇 and 村: one workbook, a title row above each header, as county offices send them.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "乡镇"
+    ws.append(["通渭县各乡镇党政负责人名单"])
+    ws.merge_cells("A1:G1")
+    ws.append(["序号", "乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"])
+    secretaries = {}
+    for i, t in enumerate(TOWNSHIPS, 1):
+        secretaries[t] = person()
+        ws.append([i, t, secretaries[t], person(), person(), date(year - 1, 6, 1), None])
+    ws2 = wb.create_sheet("村")
+    ws2.append(["通渭县行政村及包村领导名单"])
+    ws2.merge_cells("A1:G1")
+    ws2.append(["序号", "乡镇", "村", "是否贫困村", "包村领导", "起始日期", "终止日期"])
+    n = 0
+    for t in TOWNSHIPS:
+        for v, poor in vill[t]:
+            n += 1
+            ws2.append([n, t, v, "是" if poor else "否", person(), start, ""])
+    path = out.directory / "乡镇与村.xlsx"
+    wb.save(path)
+    out.files.append(path)
+
+    def write_csv(name: str, header: list[str], rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
+        p = out.directory / name
+        with p.open("w", newline="", encoding=encoding) as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        return p
+
+    leaders = []
+    titles = ["县委书记", "县长", "县委分管领导", "县政府分管领导", "挂职县委副书记"]
+    for i, t in enumerate(TOWNSHIPS):
+        title = titles[i] if i < len(titles) else rnd.choice(["县委常委", "副县长", "县人大常委会副主任", "县政协副主席"])
+        poor_v = [v for v, p in vill[t] if p]
+        leaders.append([person(), title, t, "、".join(poor_v[:2]), start, ""])
+    out.files.append(write_csv("县级领导.csv", ["姓名", "职务", "联系乡镇", "包抓村", "起始日期", "终止日期"], leaders))
+
+    lead_rows = [[u, t, person(), start, ""] for u, t in zip(LEAD_UNITS, TOWNSHIPS)]
+    out.files.append(write_csv("组长单位.csv", ["组长单位", "联系乡镇", "乡镇驻村帮扶工作队总队长", "起始日期", "终止日期"],
+                               lead_rows, encoding="gb18030"))
+
+    units = [(u, "县直") for u in LEAD_UNITS + _OTHER_UNITS] + _HIGHER_UNITS
+    leaders_of = {u: (person(), person()) for u, _ in units}
+    helper: dict[tuple[str, str], str] = {}
+    help_rows = []
+    for i, (t, vs) in enumerate(vill.items()):
+        for v, poor in vs:
+            if not poor:
+                continue
+            u, level = units[rnd.randrange(len(units))] if rnd.random() > 0.2 else (LEAD_UNITS[i], "县直")
+            helper[(t, v)] = u
+            help_rows.append([u, level, *leaders_of[u], t, v, start, ""])
+    out.files.append(write_csv("帮扶单位.csv", ["帮扶单位", "层级", "主要领导", "分管领导", "乡镇", "帮扶村", "起始日期",
+                                              "终止日期"], help_rows, encoding="gb18030"))
+
+    team_rows = []
+    captains: dict[tuple[str, str], str] = {}
+    for (t, v), u in helper.items():
+        captains[(t, v)] = person()
+        team_rows.append([t, v, captains[(t, v)], "队长", u, start, ""])
+        team_rows.append([t, v, person(), "第一书记", u, start, ""])
+        for _ in range(2):
+            team_rows.append([t, v, person(), "队员", u, start, ""])
+    out.teams = len(helper)
+    team_header = ["乡镇", "村", "姓名", "队内职务", "派出单位", "起始日期", "终止日期"]
+    out.files.append(write_csv("工作队.csv", team_header, team_rows))
+
+    # Households: 3/4 in poor villages. Cadres of the village's helping unit, ~5 households each.
+    all_villages = [(t, v, p) for t, vs in vill.items() for v, p in vs]
+    poor_villages = [x for x in all_villages if x[2]]
+    pair_rows, plan_rows = [], []
+    cadres: dict[str, list[str]] = {}
+    hh_ids: list[tuple[str, str, str]] = []
+    birth0 = date(1940, 1, 1)
+    for i in range(households):
+        t, v, _ = rnd.choice(poor_villages) if rnd.random() < 0.75 else rnd.choice(all_villages)
+        unit = helper.get((t, v)) or LEAD_UNITS[TOWNSHIPS.index(t)]
+        pool = cadres.setdefault(unit, [])
+        if not pool or rnd.random() < 0.2:
+            pool.append(person())
+        cadre = rnd.choice(pool)
+        hid = f"6211{TOWNSHIPS.index(t):02d}{i:06d}"
+        born = birth0 + timedelta(days=rnd.randrange(0, 60 * 365))
+        first17 = f"621121{born:%Y%m%d}{rnd.randrange(1000):03d}"
+        pair_rows.append([hid, person() if i < 2000 else rnd.choice(_SURNAMES) + rnd.choice(_GIVEN) + rnd.choice(_GIVEN),
+                          first17 + check_digit(first17), t, v, cadre, unit, start, ""])
+        plan_rows.append([hid, f"P{hid}", f"{year - 1}-07-{rnd.randrange(1, 29):02d}", "已制定"])
+        hh_ids.append((hid, t, v))
+    out.households = households
+    out.files.append(write_csv("结对帮扶.csv", ["户编号", "户主姓名", "身份证号", "乡镇", "村", "帮扶责任人", "帮扶责任人单位",
+                                              "起始日期", "终止日期"], pair_rows))
+    out.files.append(write_csv("一户一策.csv", ["户编号", "计划编号", "制定日期", "状态"], plan_rows))
+
+    # A round of inspections in Q2: plan failures (one township well over 3%), absent teams,
+    # a stagnating village, lax management, an unfit cadre, an annual task missed.
+    f_rows = []
+    hot = TOWNSHIPS[1]
+    by_t: dict[str, list[str]] = {}
+    for hid, t, _v in hh_ids:
+        by_t.setdefault(t, []).append(hid)
+
+    def when() -> str:
+        return (date(year, 4, 1) + timedelta(days=rnd.randrange(0, 91))).isoformat()
+
+    for t, hids in by_t.items():
+        share = 0.045 if t == hot else (0.029 if t == TOWNSHIPS[2] else rnd.choice([0.0, 0.005, 0.01, 0.015]))
+        for hid in rnd.sample(hids, int(len(hids) * share)):
+            f_rows.append([when(), "县委督查室", rnd.choice(["一户一策未制定", "一户一策未落实"]), "户", hid, "督查抽查"])
+    out.failed_household = next(r[4] for r in f_rows if r[4] in by_t[hot])
+    out.failed_plan = f"P{out.failed_household}"
+    teams = list(helper)
+    hot_teams = [k for k in teams if k[0] == hot]
+    for t, v in hot_teams[:2] + rnd.sample(teams, 4):
+        f_rows.append([when(), "县驻村帮扶工作队管理领导小组办公室", "驻村走读", "工作队", f"{t}/{v}", "未吃住在村"])
+    t, v = teams[5]
+    f_rows.append([when(), "县政府督查室", "帮扶村发展停滞", "村", f"{t}/{v}", "产业发展长期停滞"])
+    f_rows.append([when(), "县委督查室", "日常管理不严", "村", f"{hot}/{hot_teams[0][1]}", "干部两头跑"])
+    f_rows.append([when(), "县委督查室", "年度任务未完成", "单位", helper[teams[7]], "年度脱贫任务未完成"])
+    f_rows.append([when(), "县委组织部", "驻村干部不胜任", "干部", f"{helper[teams[3]]}/{team_rows[0][2]}"
+                   if team_rows[0][4] == helper[teams[3]] else f"{team_rows[0][4]}/{team_rows[0][2]}", "长期不驻村"])
+    f_rows.sort()
+    out.files.append(write_csv("督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"], f_rows))
+
+    # A rotation on 2019-05-01 in the hot township: two captains replaced (a later roster).
+    later = [r for r in team_rows if r[0] == hot]
+    for k in range(min(2, len(hot_teams))):
+        t, v = hot_teams[k]
+        later = [r for r in later if not (r[1] == v and r[3] == "队长")]
+        later.append([t, v, person(), "队长", helper[(t, v)], f"{year}-05-01", ""])
+    out.later_files.append(write_csv(f"工作队-{hot}-{year}年5月轮换.csv", team_header, later))
+    return out
