@@ -167,11 +167,12 @@ def recognise(sheet: Sheet) -> tuple[Table | None, list[Problem]]:
                         two_rows = two_rows or (len(options) > 1 and j < 2)
                         break
                 mapping.append(hit)
-            score = len({m for m in mapping if m} & set(kind.signature))
+            hits = {m for m in mapping if m}
+            score = (len(hits & set(kind.signature)), len(hits))
             if best is None or score > best[0] or (score == best[0] and best[4] and not two_rows and i == best[1] + 1):
                 best = (score, i, kind, mapping, two_rows)
     assert best is not None
-    score, i, kind, mapping, two_rows = best
+    (score, _), i, kind, mapping, two_rows = best
     problems: list[Problem] = []
     where = dict(file=sheet.file, sheet=sheet.name)
     if score < 2:
