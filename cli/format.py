@@ -50,3 +50,125 @@ def load_report(result) -> str:
     else:
         lines.append(f"已写入，批次 #{result.batch} (loaded as batch {result.batch}).")
     return "\n".join(lines)
+
+
+# -- tables ------------------------------------------------------------------------------
+def _w(s: str) -> int:
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
+    """A plain-text table aligned for CJK text (fast: no rich import on the trace path)."""
+    cells = [[_clip(str(c) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
+    widths = [max(_w(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    for n, r in enumerate(cells):
+        lines.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            lines.append("  ".join("─" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _clip(s: str, width: int) -> str:
+    if _w(s) <= width:
+        return s
+    out = ""
+    for ch in s:
+        if _w(out + ch) > width - 1:
+            return out + "…"
+        out += ch
+    return out
+
+
+def _person(li) -> str:
+    return li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+
+
+def liabilities_table(liabilities, show_untriggered: bool = True) -> str:
+    trig = [li for li in liabilities if li.triggered]
+    lines = [f"触发的责任 triggered: {len(trig)}"]
+    if trig:
+        lines.append(table(
+            ["条款", "责任", "职务", "责任人", "机构", "范围", "日期", "依据"],
+            [[li.clause, li.kind, li.post, _person(li), li.body, li.scope or "", li.date or "",
+              li.explanation] for li in trig], max_width=70))
+        consequences = sorted({(li.clause, li.consequence, li.by) for li in trig if li.consequence})
+        lines.append("")
+        lines.append("后果 consequences: " + "；".join(f"{c} {q}{'（' + b + '）' if b else ''}"
+                                                   for c, q, b in consequences))
+    if show_untriggered:
+        seen, rows = set(), []
+        for li in liabilities:
+            if li.triggered or (li.rule, li.scope) in seen:
+                continue
+            seen.add((li.rule, li.scope))
+            rows.append([li.clause, li.rule, li.scope or "全部", li.explanation + ("  ← 临界 near miss" if li.near_miss else "")])
+        lines.append("")
+        lines.append(f"未触发 not triggered: {len(rows)}")
+        if rows:
+            lines.append(table(["条款", "规则", "范围", "说明"], rows, max_width=90))
+    return "\n".join(lines)
+
+
+def check_table(result) -> str:
+    head = (f"督查期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}，"
+            f"督查发现 {len(result.findings)} 条")
+    return head + "\n\n" + liabilities_table(result.liabilities)
+
+
+def trace_table(result) -> str:
+    obj = result.object
+    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}），认定日期 {result.at}，"
+             f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
+    if result.findings:
+        lines.append("")
+        lines.append(table(["#", "日期", "问题类型", "对象", "督查主体", "说明"],
+                           [[f.n, f.date, f.type, f.object_text, f.inspector, f.note] for f in result.findings]))
+    lines.append("")
+    lines.append(table(
+        ["环节", "职务/名称", "责任人", "关系", "来源"],
+        [[c.label, c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
+          _where(c.holding_source or c.source)] for c in result.chain], max_width=48))
+    lines.append("")
+    lines.append(liabilities_table(result.liabilities, show_untriggered=True) if result.liabilities
+                 else "本期没有涉及该对象的督查发现，无触发的责任。")
+    if result.standing:
+        lines.append("")
+        lines.append("常设责任 standing:")
+        lines.append(table(["条款", "责任", "职务", "责任人", "说明"],
+                           [[li.clause, li.kind, li.post, _person(li), li.summary] for li in result.standing],
+                           max_width=70))
+    return "\n".join(lines)
+
+
+def _where(src) -> str:
+    if not src or not src.get("file"):
+        return ""
+    name = src["file"].rsplit("/", 1)[-1]
+    sheet = f":{src['sheet']}" if src.get("sheet") else ""
+    return f"{name}{sheet}:{src['row']}" if src.get("row") else name
+
+
+CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", "scope", "date", "numerator",
+               "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
+
+
+def liabilities_csv(liabilities) -> str:
+    """CSV for spreadsheets: cells that Excel would run as formulas are quoted with '."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for li in liabilities:
+        d = li.as_dict()
+        w.writerow([_safe(" ".join(map(str, d[c])) if c == "findings" else d.get(c)) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _safe(value) -> str:
+    s = "" if value is None else str(value)
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s

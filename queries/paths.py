@@ -1,0 +1,159 @@
+"""Role paths resolved at a date: from any object to the nodes and post holders a rule names.
+
+``Resolver(store).resolve(parse_role_path("household.village.team.post(队长)"), "household:H1",
+"2019-05-01")`` walks the schema's relations over edges valid on that day and returns who
+is reached, with the edges that link them (and so their provenance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..graph import schema
+from ..graph.rules import RolePath
+from ..graph.store import Edge, Node
+
+__all__ = ["Reached", "Party", "Resolver", "kind_of"]
+
+
+def kind_of(node_id: str) -> str:
+    return node_id.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A node reached by a path, the edge of the last step (None for the start), and whether
+    a structural edge had to be taken outside its validity (no edge was valid that day)."""
+
+    node: str
+    edge: Edge | None = None
+    undated: bool = False
+
+
+@dataclass(frozen=True)
+class Party:
+    """A liable or responsible party: a post (with its holder on the day), a body, or a person."""
+
+    node: str  # post, unit, body, township, county or person id
+    post: str  # post title ('' for bodies)
+    person: str | None  # the holder's name on the day (None: a body, or nobody in post)
+    person_id: str | None
+    body: str  # the unit or organ
+    holding: Edge | None = None  # the HOLDS edge (provenance of the assignment)
+    link: Edge | None = None  # the edge that links the party to the object
+
+
+class Resolver:
+    """Walks role paths over a store (SQLite or Bolt), caching nodes for one query."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self.rulebook = store.rulebook
+        self._nodes: dict[str, Node | None] = {}
+
+    def node(self, node_id: str) -> Node | None:
+        if node_id not in self._nodes:
+            self._nodes[node_id] = self.store.node(node_id)
+        return self._nodes[node_id]
+
+    def name(self, node_id: str) -> str:
+        node = self.node(node_id)
+        return node.name if node else node_id.split(":", 1)[-1]
+
+    def step(self, node_id: str, name: str, param: str, at: str) -> list[Reached]:
+        rel = schema.relation(kind_of(node_id), name)
+        if rel is None:
+            return []
+        kinds = [rel.edge] if isinstance(rel.edge, str) else list(rel.edge)
+        role = param or rel.role or None
+        if rel.direction == "out":
+            edges = self.store.edges(src=node_id, kinds=kinds, role=role, at=at)
+            other = [(e.dst, e) for e in edges]
+        else:
+            edges = self.store.edges(dst=node_id, kinds=kinds, role=role, at=at)
+            other = [(e.src, e) for e in edges]
+        other = [(n, e) for n, e in other if kind_of(n) == rel.target]
+        if other:
+            return [Reached(n, e) for n, e in other]
+        if rel.target == schema.PARENT.get(kind_of(node_id)):
+            # Structure (a household's village …) that the rosters dated around this day:
+            # take the latest tie rather than losing the object.
+            edges = (self.store.edges(src=node_id, kinds=kinds, role=role) if rel.direction == "out"
+                     else self.store.edges(dst=node_id, kinds=kinds, role=role))
+            other = [((e.dst if rel.direction == "out" else e.src), e) for e in edges]
+            other = [(n, e) for n, e in other if kind_of(n) == rel.target]
+            if other:
+                n, e = other[-1]
+                return [Reached(n, e, undated=True)]
+        return []
+
+    def lift(self, node_id: str, kind: str, at: str) -> str | None:
+        """The ``kind`` node above ``node_id`` (itself when of that kind), on the day."""
+        reached = self.lift_reached(node_id, kind, at)
+        return reached.node if reached else None
+
+    def lift_reached(self, node_id: str, kind: str, at: str) -> Reached | None:
+        """Like :meth:`lift`, with the edge of the last step up (None when no step)."""
+        steps = schema.lift_path(kind_of(node_id), kind)
+        if steps is None:
+            return None
+        current = Reached(node_id)
+        for parent in steps:  # the relation to a parent is named after the parent's kind
+            reached = self.step(current.node, parent, "", at)
+            if not reached:
+                return None
+            current = reached[0]
+        return current
+
+    def resolve(self, path: RolePath, start: str, at: str) -> list[Reached]:
+        """The nodes ``path`` reaches from ``start`` (lifted to the path's start kind)."""
+        origin = self.lift_reached(start, path.start, at)
+        if origin is None:
+            return []
+        current = [origin]
+        for name, param in path.steps:
+            nxt: list[Reached] = []
+            for r in current:
+                nxt.extend(self.step(r.node, name, param, at))
+            current = nxt
+        return current
+
+    def holders(self, post_id: str, at: str) -> list[Edge]:
+        return self.store.edges(dst=post_id, kinds=["HOLDS"], at=at)
+
+    def parties(self, path: RolePath, start: str, at: str) -> list[Party]:
+        """Who ``path`` names from ``start`` on the day: posts with their holders, or bodies."""
+        out: list[Party] = []
+        for r in self.resolve(path, start, at):
+            out.extend(self.party(r, at))
+        return out
+
+    def party(self, reached: Reached, at: str) -> list[Party]:
+        node_id, kind = reached.node, kind_of(reached.node)
+        if kind == "post":
+            post = self.node(node_id)
+            title = post.name if post else node_id.rsplit("/", 1)[-1]
+            owner = (post.props.get("owner") if post else None) or node_id[5:].rsplit("/", 1)[0]
+            body = self._body_of_post(owner, title)
+            holds = self.holders(node_id, at)
+            if not holds:
+                return [Party(node_id, title, None, None, body, None, reached.edge)]
+            return [Party(node_id, title, self.name(h.src), h.src, body, h, reached.edge) for h in holds]
+        if kind == "person":
+            person = self.node(node_id)
+            unit = person.props.get("org", "") if person else ""
+            return [Party(node_id, "", self.name(node_id), node_id, unit, None, reached.edge)]
+        if kind == "township":
+            return [Party(node_id, "", None, None, f"{self.name(node_id)}党委政府", None, reached.edge)]
+        return [Party(node_id, "", None, None, self.name(node_id), None, reached.edge)]
+
+    def _body_of_post(self, owner: str, title: str) -> str:
+        kind = kind_of(owner)
+        if kind == "county":
+            return self.rulebook.county_posts.get(title, {}).get("body", self.name(owner))
+        if title in ("县级联系乡镇领导", "包抓县级领导"):
+            return f"{self.rulebook.county}县级领导"
+        if kind == "township":
+            return self.name(owner) + ("党委" if title in ("党委书记", "党建办主任") else "")
+        return self.name(owner)
