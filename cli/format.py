@@ -86,14 +86,22 @@ def _person(li) -> str:
     return li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
 
 
-def liabilities_table(liabilities, show_untriggered: bool = True) -> str:
+def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int = 8) -> str:
+    """Triggered liabilities (a rule with many entries is cut to ``per_rule`` lines and a
+    count: --format csv/json list them all), then the rules not triggered with their figures."""
     trig = [li for li in liabilities if li.triggered]
     lines = [f"触发的责任 triggered: {len(trig)}"]
     if trig:
-        lines.append(table(
-            ["条款", "责任", "职务", "责任人", "机构", "范围", "日期", "依据"],
-            [[li.clause, li.kind, li.post, _person(li), li.body, li.scope or "", li.date or "",
-              li.explanation] for li in trig], max_width=70))
+        rows, shown = [], {}
+        for li in trig:
+            shown[li.rule] = shown.get(li.rule, 0) + 1
+            if shown[li.rule] <= per_rule:
+                rows.append([li.clause, li.kind, li.post, _person(li), li.body, li.scope or "", li.date or "",
+                             li.explanation])
+            elif shown[li.rule] == per_rule + 1:
+                more = sum(1 for x in trig if x.rule == li.rule) - per_rule
+                rows.append([li.clause, li.kind, "…", "", "", "", "", f"另有 {more} 条（--format csv 或 json 列出全部）"])
+        lines.append(table(["条款", "责任", "职务", "责任人", "机构", "范围", "日期", "依据"], rows, max_width=70))
         consequences = sorted({(li.clause, li.consequence, li.by) for li in trig if li.consequence})
         lines.append("")
         lines.append("后果 consequences: " + "；".join(f"{c} {q}{'（' + b + '）' if b else ''}"

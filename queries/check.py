@@ -156,11 +156,13 @@ class _Evaluator:
             for liable in rule.liable:
                 for li in self.entries(rule, liable, f.object_id, f.date, [f.n], scope_id=scope,
                                        explanation=f"督查发现 #{f.n}（{f.date}，{f.type}：{f.object_text}）"):
-                    k = (liable.role.text, li.party, li.person_id, li.scope_id)
-                    if k in merged:
+                    k = (liable.role.text, li.party, li.person_id)
+                    if k in merged:  # one entry per liable party, listing every finding behind it
                         old = merged[k]
                         old.findings = sorted(set(old.findings) | set(li.findings))
                         old.explanation += f"；#{f.n}（{f.date}）"
+                        if li.scope and old.scope and li.scope not in old.scope.split("、"):
+                            old.scope += f"、{li.scope}"
                     else:
                         merged[k] = li
                         order.append(k)
