@@ -43,16 +43,11 @@ class ZerenGroup(click.Group):
 
 
 class Context:
-    def __init__(self, project: str, store_uri: str | None):
+    def __init__(self, project: str):
         self.project = project
-        self.store_uri = store_uri
 
     def open(self):
-        """The store for read commands: the --store server if given, else the project file."""
-        if self.store_uri:
-            from ..graph.bolt import BoltStore
-
-            return BoltStore.connect(self.store_uri)
+        """The store for read commands."""
         from ..graph.store import Store
 
         return Store.open(self.project)
@@ -69,11 +64,9 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.group(cls=ZerenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(dir_okay=False), default=None,
               help="Project file (default: $ZEREN_PROJECT, else ./zeren.db).")
-@click.option("--store", "store_uri", default=None, metavar="URI",
-              help="Run read commands against a Bolt server (bolt://, neo4j://, bolt+s:// …).")
 @click.version_option(package_name="zeren")
 @click.pass_context
-def cli(ctx: click.Context, project: str | None, store_uri: str | None) -> None:
+def cli(ctx: click.Context, project: str | None) -> None:
     """zeren (责任): responsibility lists and their rosters as a knowledge graph.
 
     Load the rosters that staff a responsibility list (责任清单), then ask who was
@@ -83,7 +76,7 @@ def cli(ctx: click.Context, project: str | None, store_uri: str | None) -> None:
 
         zeren init && zeren load 乡镇.xlsx 结对帮扶.csv && zeren check --period 2019Q2
     """
-    ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db", store_uri)
+    ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db")
 
 
 @cli.command()
@@ -432,12 +425,133 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
 
 
 def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:
-    """The trace and one township's org chart, when diagrams are available."""
+    """The trace and one township's org chart (DOT always; SVG/PNG where dot is installed)."""
+    from ..visualize.diagrams import demo_diagrams
+
+    return demo_diagrams(out, project, plan, traced)
+
+
+@cli.group()
+def render() -> None:
+    """Draw diagrams with Graphviz: a trace's chain, an org chart, the rulebook."""
+
+
+output_option = click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+                             help="Output file; the format is its extension: .svg, .png, .pdf or .dot.")
+
+
+@render.command("org")
+@click.option("--township", metavar="NAME", help="Only this township.")
+@click.option("--village", metavar="NAME", help="Only this village (乡镇/村 or a unique 村).")
+@click.option("--depth", type=click.Choice(["county", "township", "village"]), default=None,
+              help="county: townships as summaries; township: villages listed; village: teams and "
+                   "helping units too (default: county, or village when a scope is named).")
+@click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
+@output_option
+@pass_ctx
+def render_org(obj: Context, township, village, depth, at, output) -> None:
+    """The organisation of the county, a township or a village, clustered by township.
+
+    Example:
+
+        zeren render org --township 马营镇 -o 马营镇.svg
+    """
+    from datetime import date
+
+    from ..loaders.values import parse_date
+    from ..queries.org import org_chart
+    from ..visualize.diagrams import org_graph
+    from ..visualize.diagrams import render as draw
+
+    if village and "/" in village and not township:
+        township, village = village.split("/", 1)
+    day = _day(at) or date.today().isoformat()
+    with obj.open() as store:
+        chart = org_chart(store, day, township=township, village=village, detail=depth)
+    click.echo(str(draw(org_graph(chart), output)))
+
+
+def _day(text: str | None) -> str | None:
+    from ..graph.errors import ZerenError
+    from ..loaders.values import parse_date
+
     try:
-        from ..visualize import diagrams
-    except ImportError:
-        return []
-    return diagrams.demo_diagrams(out, project, plan, traced)
+        return parse_date(text) if text else None
+    except ValueError as err:
+        raise ZerenError(f"date {text}: {err}") from None
+
+
+@render.command("rulebook")
+@click.argument("name", required=False)
+@output_option
+@pass_ctx
+def render_rulebook(obj: Context, name, output) -> None:
+    """The roles a rulebook binds and the responsibility edges between them, on one page.
+
+    Example:
+
+        zeren render rulebook tongwei-2018 -o 责任清单.pdf
+    """
+    from ..visualize.diagrams import render as draw
+    from ..visualize.diagrams import rulebook_graph
+
+    if name:
+        from ..loaders.rulebook import load_rulebook
+
+        book = load_rulebook(name)
+    elif os.path.exists(obj.project):
+        with obj.open() as store:
+            book = store.rulebook
+    else:
+        from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
+
+        book = load_rulebook(DEFAULT_RULEBOOK)
+    click.echo(str(draw(rulebook_graph(book), output)))
+
+
+@render.group("trace")
+def render_trace() -> None:
+    """Draw the chain of a trace with its liabilities marked."""
+
+
+def _render_trace_command(subject: str, doc: str):
+    @click.argument("ident", metavar="ID")
+    @click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
+    @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
+    @output_option
+    @pass_ctx
+    def command(obj: Context, ident, at, period, output) -> None:
+        from ..queries.trace import trace as run_trace
+        from ..visualize.diagrams import render as draw
+        from ..visualize.diagrams import trace_graph
+
+        lo, hi = _window(None, None, period) if period else (None, None)
+        with obj.open() as store:
+            result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
+        click.echo(str(draw(trace_graph(result), output)))
+
+    command.__doc__ = doc
+    return render_trace.command(subject)(command)
+
+
+_render_trace_command("plan", """Draw the trace of a 一户一策 plan.
+
+    Example:
+
+        zeren render trace plan P621101027119 -o trace.svg
+    """)
+_render_trace_command("household", """Draw the trace of a household.
+
+    Example:
+
+        zeren render trace household 621101027119 -o trace.png
+    """)
+_render_trace_command("finding", """Draw the trace of a finding.
+
+    Example:
+
+        zeren render trace finding 12 -o finding-12.pdf
+    """)
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ class ChainLink:
     edge_label: str
     target: str  # the name of the node the edge points to (its dst)
     origin: str = ""  # the name of the node the edge leaves (its src)
+    edge_src: str = ""  # node ids of the edge's ends
+    edge_dst: str = ""
     body: str = ""
     kind: str = ""
     node: str = ""
@@ -129,6 +131,7 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
             links.append(ChainLink("household", "建档立卡贫困户", node.name, "", None,
                                    "HAS_PLAN" if has_plan else "", schema.EDGE_KINDS["HAS_PLAN"] if has_plan else "",
                                    r.name(start) if has_plan else "", origin=node.name if has_plan else "",
+                                   edge_src=hh if has_plan else "", edge_dst=start if has_plan else "",
                                    kind="household", node=hh, source=node.provenance.as_dict()))
     seen: set[tuple[str, str | None]] = set()
     for step in r.rulebook.trace_chain:
@@ -146,7 +149,8 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
                     role=step["role"], label=step.get("label", ""),
                     name=party.post or r.name(party.node), post=party.post, person=party.person,
                     edge=edge.kind if edge else "", edge_label=schema.EDGE_KINDS.get(edge.kind, "") if edge else "",
-                    target=target, origin=origin, body=party.body, kind=kind_of(party.node), node=party.node,
+                    target=target, origin=origin, edge_src=edge.src if edge else "",
+                    edge_dst=edge.dst if edge else "", body=party.body, kind=kind_of(party.node), node=party.node,
                     source=edge.provenance.as_dict() if edge else None,
                     holding_source=party.holding.provenance.as_dict() if party.holding else None,
                 ))
