@@ -436,8 +436,11 @@ def render() -> None:
     """Draw diagrams with Graphviz: a trace's chain, an org chart, the rulebook."""
 
 
-output_option = click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-                             help="Output file; the format is its extension: .svg, .png, .pdf or .dot.")
+def output_option(f):
+    f = click.option("--embed-glyphs", is_flag=True,
+                     help="SVG only: draw the glyphs as outlines so the file needs no CJK font to view.")(f)
+    return click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+                        help="Output file; the format is its extension: .svg, .png, .pdf or .dot.")(f)
 
 
 @render.command("org")
@@ -449,7 +452,7 @@ output_option = click.option("-o", "--output", "output", required=True, type=cli
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
 @output_option
 @pass_ctx
-def render_org(obj: Context, township, village, depth, at, output) -> None:
+def render_org(obj: Context, township, village, depth, at, output, embed_glyphs) -> None:
     """The organisation of the county, a township or a village, clustered by township.
 
     Example:
@@ -458,7 +461,6 @@ def render_org(obj: Context, township, village, depth, at, output) -> None:
     """
     from datetime import date
 
-    from ..loaders.values import parse_date
     from ..queries.org import org_chart
     from ..visualize.diagrams import org_graph
     from ..visualize.diagrams import render as draw
@@ -468,7 +470,7 @@ def render_org(obj: Context, township, village, depth, at, output) -> None:
     day = _day(at) or date.today().isoformat()
     with obj.open() as store:
         chart = org_chart(store, day, township=township, village=village, detail=depth)
-    click.echo(str(draw(org_graph(chart), output)))
+    click.echo(str(draw(org_graph(chart), output, embed_glyphs=embed_glyphs)))
 
 
 def _day(text: str | None) -> str | None:
@@ -485,7 +487,7 @@ def _day(text: str | None) -> str | None:
 @click.argument("name", required=False)
 @output_option
 @pass_ctx
-def render_rulebook(obj: Context, name, output) -> None:
+def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
     """The roles a rulebook binds and the responsibility edges between them, on one page.
 
     Example:
@@ -506,7 +508,7 @@ def render_rulebook(obj: Context, name, output) -> None:
         from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
 
         book = load_rulebook(DEFAULT_RULEBOOK)
-    click.echo(str(draw(rulebook_graph(book), output)))
+    click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
 
 
 @render.group("trace")
@@ -520,7 +522,7 @@ def _render_trace_command(subject: str, doc: str):
     @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
     @output_option
     @pass_ctx
-    def command(obj: Context, ident, at, period, output) -> None:
+    def command(obj: Context, ident, at, period, output, embed_glyphs) -> None:
         from ..queries.trace import trace as run_trace
         from ..visualize.diagrams import render as draw
         from ..visualize.diagrams import trace_graph
@@ -528,7 +530,7 @@ def _render_trace_command(subject: str, doc: str):
         lo, hi = _window(None, None, period) if period else (None, None)
         with obj.open() as store:
             result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
-        click.echo(str(draw(trace_graph(result), output)))
+        click.echo(str(draw(trace_graph(result), output, embed_glyphs=embed_glyphs)))
 
     command.__doc__ = doc
     return render_trace.command(subject)(command)

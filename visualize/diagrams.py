@@ -312,10 +312,12 @@ def rulebook_graph(rb: Rulebook) -> graphviz.Digraph:
 
 
 # -- rendering -----------------------------------------------------------------------------
-def render(graph: graphviz.Digraph, path: str | Path) -> Path:
+def render(graph: graphviz.Digraph, path: str | Path, *, embed_glyphs: bool = False) -> Path:
     """Write ``graph`` to ``path``; the format is the extension (svg, png, pdf or dot).
 
-    SVG is rendered with cairo so the glyphs are embedded and the file stands alone.
+    SVG keeps its labels as text (searchable, editable in slides) naming the CJK fonts;
+    ``embed_glyphs`` renders it with cairo instead, glyphs as outlines, so it stands alone
+    on a machine without a CJK font. PNG and PDF always embed what they draw.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -328,7 +330,8 @@ def render(graph: graphviz.Digraph, path: str | Path) -> Path:
         path.write_text(graph.source, encoding="utf-8")
         return path
     try:
-        data = graph.pipe(format=fmt, renderer="cairo")
+        renderer = None if fmt == "svg" and not embed_glyphs else "cairo"
+        data = graph.pipe(format=fmt, renderer=renderer)
     except graphviz.ExecutableNotFound:
         raise DotNotFound(f"Graphviz `dot` is not installed; install it ({INSTALL}) or write a .dot file") from None
     except graphviz.CalledProcessError as err:

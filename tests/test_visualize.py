@@ -1,0 +1,133 @@
+"""Diagrams: the DOT text against golden files, and the real `dot` (marked `dot`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from rosters import write_base, write_csv
+
+from zeren.cli.main import cli
+from zeren.graph.store import Store
+from zeren.loaders.rosters import load_files
+from zeren.loaders.rulebook import load_rulebook
+from zeren.queries.org import org_chart
+from zeren.queries.trace import trace
+from zeren.visualize.diagrams import DotNotFound, org_graph, render, rulebook_graph, trace_graph
+
+GOLDEN = Path(__file__).parent / "golden"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+
+
+@pytest.fixture
+def county(project, tmp_path):
+    files = write_base(tmp_path)
+    files.append(write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+                           [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""],
+                            ["2019-05-02", "县委督查室", "帮扶村发展停滞", "村", "甲镇/西村", ""]]))
+    with Store.open(project, readonly=False) as store:
+        load_files(store, [str(p) for p in files])
+    return project
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("ZEREN_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {name}; run with ZEREN_UPDATE_GOLDEN=1 once and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; ZEREN_UPDATE_GOLDEN=1 to accept"
+
+
+def _trace(project):
+    with Store.open(project) as store:
+        return trace(store, "plan", "P003")
+
+
+def _org(project, **kw):
+    with Store.open(project) as store:
+        return org_chart(store, "2019-05-01", **kw)
+
+
+def test_trace_dot_golden(county):
+    source = trace_graph(_trace(county)).source
+    golden("trace-P003.dot", source)
+    assert "主要责任 · 四.4" in source and "倒查责任 · 一.7" in source and "一票否决 · 五.4" in source
+    assert not re.search(r"^\s*\"?[a-z]+:", source, re.M), "node ids must be generated, never names or colons"
+
+
+def test_org_dot_golden(county):
+    golden("org-甲镇.dot", org_graph(_org(county, township="甲镇")).source)
+    golden("org-county.dot", org_graph(_org(county)).source)
+
+
+def test_org_village_expands_teams_and_units(county):
+    source = org_graph(_org(county, village="东村")).source
+    assert "驻村帮扶工作队\\n队长 韩队长\\n第一书记 杨书记" in source
+    assert "帮扶单位\\n县财政局" in source
+
+
+def test_rulebook_map_names_clauses(rulebook):
+    source = rulebook_graph(rulebook).source
+    assert "党委书记" in source and "四.4 主要责任" in source and "三.5 连带责任" in source
+
+
+def test_dot_output_needs_no_graphviz(county, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    out = render(trace_graph(_trace(county)), tmp_path / "t.dot")
+    assert out.read_text(encoding="utf-8").startswith("digraph trace")
+    with pytest.raises(DotNotFound, match="apt-get install graphviz"):
+        render(trace_graph(_trace(county)), tmp_path / "t.png")
+
+
+def test_unknown_format(county, tmp_path, runner):
+    result = runner.invoke(cli, ["--project", str(county), "render", "org", "-o", str(tmp_path / "x.jpg")])
+    assert result.exit_code == 1 and ".svg, .png, .pdf, .dot" in result.output
+
+
+@pytest.mark.dot
+@needs_dot
+@pytest.mark.parametrize("suffix,magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_real_dot_formats(county, tmp_path, runner, suffix, magic):
+    out = tmp_path / f"trace.{suffix}"
+    result = runner.invoke(cli, ["--project", str(county), "render", "trace", "plan", "P003", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(magic)
+
+
+@pytest.mark.dot
+@needs_dot
+def test_real_dot_svg_has_the_chinese_names(county, tmp_path, runner):
+    out = tmp_path / "org.svg"
+    result = runner.invoke(cli, ["--project", str(county), "render", "org", "--township", "甲镇", "--at",
+                                 "2019-05-01", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text(encoding="utf-8")
+    for name in ("赵书记", "东村", "韩队长", "县交通局"):
+        assert name in svg
+    assert "WenQuanYi Micro Hei" in svg or "Noto Sans CJK SC" in svg
+    embedded = tmp_path / "org-embedded.svg"
+    runner.invoke(cli, ["--project", str(county), "render", "org", "--township", "甲镇", "--at", "2019-05-01",
+                        "--embed-glyphs", "-o", str(embedded)])
+    text = embedded.read_text(encoding="utf-8")
+    assert "<path" in text and "赵书记" not in text  # glyphs drawn as outlines
+
+
+@pytest.mark.dot
+@needs_dot
+def test_real_dot_rulebook_pdf(tmp_path, runner):
+    out = tmp_path / "rb.pdf"
+    assert runner.invoke(cli, ["render", "rulebook", "tongwei-2018", "-o", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.dot
+@needs_dot
+def test_demo_end_to_end_small(tmp_path, runner):
+    result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--households", "600", "--villages", "40"])
+    assert result.exit_code == 0, result.output
+    assert "触发的责任" in result.output and "未触发" in result.output and "责任链 trace: plan" in result.output
+    assert list((tmp_path / "d").glob("trace-*.svg")) and list((tmp_path / "d").glob("org-*.png"))
+    assert load_rulebook().name in result.output
