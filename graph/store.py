@@ -57,7 +57,7 @@ _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR va
 _OVERLAPS = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Provenance:
     source: str | None = None
     sheet: str | None = None
@@ -68,16 +68,16 @@ class Provenance:
         return {"file": self.source, "sheet": self.sheet, "row": self.row, "batch": self.batch}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Node:
     id: str
     kind: str
     name: str
     props: dict[str, Any] = field(default_factory=dict)
-    provenance: Provenance = Provenance()
+    provenance: Provenance = field(default_factory=Provenance)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Edge:
     kind: str
     src: str
@@ -86,7 +86,7 @@ class Edge:
     valid_from: str | None = None
     valid_to: str | None = None
     props: dict[str, Any] = field(default_factory=dict)
-    provenance: Provenance = Provenance()
+    provenance: Provenance = field(default_factory=Provenance)
     id: int | None = None
     origin: str = ""
     scope: str = ""
@@ -95,7 +95,7 @@ class Edge:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     n: int
     date: str
@@ -106,11 +106,15 @@ class Finding:
     inspector: str = ""
     note: str = ""
     props: dict[str, Any] = field(default_factory=dict)
-    provenance: Provenance = Provenance()
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+def _props(text: str) -> dict[str, Any]:
+    return {} if text == "{}" else json.loads(text)
 
 
 def _node(row: Sequence[Any]) -> Node:
-    return Node(row[0], row[1], row[2], json.loads(row[3]), Provenance(row[4], row[5], row[6], row[7]))
+    return Node(row[0], row[1], row[2], _props(row[3]), Provenance(row[4], row[5], row[6], row[7]))
 
 
 _NODE_COLS = "id, kind, name, props, source, sheet, row, batch"
@@ -121,7 +125,7 @@ _FINDING_COLS = "n, date, type, object_type, object_id, object_text, inspector, 
 def _edge(row: Sequence[Any]) -> Edge:
     return Edge(
         kind=row[1], src=row[2], dst=row[3], role=row[4], valid_from=row[5], valid_to=row[6],
-        origin=row[7], scope=row[8], props=json.loads(row[9]),
+        origin=row[7], scope=row[8], props=_props(row[9]),
         provenance=Provenance(row[10], row[11], row[12], row[13]), id=row[0],
     )
 
@@ -366,7 +370,8 @@ class Writer:
     def finish_batch(self, batch: int, summary: dict[str, Any]) -> None:
         self.conn.execute("UPDATE batch SET summary=? WHERE id=?", (json.dumps(summary, ensure_ascii=False), batch))
 
-    def upsert_nodes(self, nodes: Iterable[Node], key: Any = None) -> None:
+    def upsert_nodes(self, nodes: Iterable[Node], batch: int | None = None) -> None:
+        """Insert or update nodes; ``batch`` (if given) replaces their provenance's batch."""
         from unicodedata import normalize
 
         self.conn.executemany(
@@ -374,20 +379,21 @@ class Writer:
             "ON CONFLICT(id) DO UPDATE SET name=excluded.name, key=excluded.key, props=excluded.props, "
             "source=excluded.source, sheet=excluded.sheet, row=excluded.row, batch=excluded.batch",
             [
-                (n.id, n.kind, n.name, normalize("NFKC", n.name).strip(), json.dumps(n.props, ensure_ascii=False),
-                 n.provenance.source, n.provenance.sheet, n.provenance.row, n.provenance.batch)
+                (n.id, n.kind, n.name, normalize("NFKC", n.name).strip(), _json(n.props),
+                 n.provenance.source, n.provenance.sheet, n.provenance.row,
+                 n.provenance.batch if batch is None else batch)
                 for n in nodes
             ],
         )
 
-    def insert_edges(self, edges: Iterable[Edge]) -> None:
+    def insert_edges(self, edges: Iterable[Edge], batch: int | None = None) -> None:
         self.conn.executemany(
             "INSERT INTO edge(kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, "
             "batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (e.kind, e.src, e.dst, e.role, e.valid_from, e.valid_to, e.origin, e.scope,
-                 json.dumps(e.props, ensure_ascii=False), e.provenance.source, e.provenance.sheet,
-                 e.provenance.row, e.provenance.batch)
+                 _json(e.props), e.provenance.source, e.provenance.sheet,
+                 e.provenance.row, e.provenance.batch if batch is None else batch)
                 for e in edges
             ],
         )
@@ -397,14 +403,14 @@ class Writer:
         self.conn.executemany("UPDATE edge SET valid_from=?, valid_to=? WHERE id=?",
                               [(f, t, i) for i, f, t in changes])
 
-    def insert_findings(self, findings: Iterable[tuple[Finding, str]]) -> None:
+    def insert_findings(self, findings: Iterable[tuple[Finding, str]], batch: int | None = None) -> None:
         self.conn.executemany(
             "INSERT INTO finding(date, type, object_type, object_id, object_text, inspector, note, digest, props, "
             "source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (f.date, f.type, f.object_type, f.object_id, f.object_text, f.inspector, f.note, digest,
-                 json.dumps(f.props, ensure_ascii=False), f.provenance.source, f.provenance.sheet,
-                 f.provenance.row, f.provenance.batch)
+                 _json(f.props), f.provenance.source, f.provenance.sheet,
+                 f.provenance.row, f.provenance.batch if batch is None else batch)
                 for f, digest in findings
             ],
         )
@@ -432,6 +438,10 @@ class Writer:
                               {"title": clause.title, "text": clause.text}, prov))
         self.upsert_nodes(nodes)
         self.insert_edges(edges)
+
+
+def _json(props: dict[str, Any]) -> str:
+    return json.dumps(props, ensure_ascii=False) if props else "{}"
 
 
 def _now() -> str:

@@ -196,24 +196,23 @@ def recognise(sheet: Sheet) -> tuple[Table | None, list[Problem]]:
             problems.append(Problem(row=header_row, column=col.name,
                                     message=f"{kind.name}表缺少“{col.name}”列；表头应为：{'、'.join(kind.headers)}", **where))
     records: list[Record] = []
+    columns = [(c, name) for c, name in enumerate(mapping) if name]
+    extra_columns = [(c, header_cells[c]) for c, name in enumerate(mapping)
+                     if not name and c < len(header_cells) and header_cells[c]
+                     and _norm_header(header_cells[c]) not in _IGNORED]
     for r in range(header_row, len(rows)):
         cells = rows[r]
-        texts = [text(c) for c in cells]
-        first = next((t for t in texts if t), "")
-        if not first:
+        first = next((c for c in cells if c is not None and c != "" and (type(c) is not str or c.strip())), None)
+        if first is None:
             continue
-        if first.startswith(_END):
+        if text(first).startswith(_END):
             break
-        values: dict[str, object] = {}
+        width = len(cells)
+        values: dict[str, object] = {name: cells[c] if c < width else "" for c, name in columns}
         extras: dict[str, str] = {}
-        for c, name in enumerate(mapping):
-            cell = cells[c] if c < len(cells) else ""
-            if name:
-                values[name] = cell
-                continue
-            header = header_cells[c] if c < len(header_cells) else ""
-            value = texts[c] if c < len(texts) else ""
-            if header and value and _norm_header(header) not in _IGNORED:
+        for c, header in extra_columns:
+            value = text(cells[c]) if c < width else ""
+            if value:
                 extras[header] = value
         if not any(text(v) for v in values.values()):
             continue

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..graph import schema
@@ -57,18 +57,19 @@ class LoadResult:
         return any(not d.empty for d in self.diff.values())
 
 
-@dataclass
 class _Src:
-    table: Table
-    record: Record
+    """Where a fact comes from: one record of one table."""
+
+    __slots__ = ("table", "record", "provenance")
+
+    def __init__(self, table: Table, record: Record):
+        self.table = table
+        self.record = record
+        self.provenance = Provenance(table.sheet.file, table.sheet.name or None, record.row)
 
     def problem(self, column: str, message: str, value: object = None) -> Problem:
         return Problem(self.table.sheet.file, message, sheet=self.table.sheet.name, row=self.record.row,
                        column=column, value=None if value is None else text(value))
-
-    @property
-    def provenance(self) -> Provenance:
-        return Provenance(self.table.sheet.file, self.table.sheet.name or None, self.record.row)
 
 
 @dataclass
@@ -89,6 +90,7 @@ class _Loader:
         self.problems: list[Problem] = []
         self.plan = _Plan()
         self.county = schema.node_id("county", key(rulebook.county))
+        self._resolved: dict[tuple[str, str, str], tuple[str, str]] = {}  # (kind, context, raw) → (id, name)
         self.known = {kind: store.node_ids(kind) for kind in ("township", "village", "unit", "household", "person")}
 
     # -- helpers -----------------------------------------------------------------------
@@ -134,24 +136,25 @@ class _Loader:
             node = Node(node.id, node.kind, node.name, {**prev.props, **node.props}, node.provenance)
         self.plan.nodes[node.id] = (node, src)
 
-    def perm(self, edge: Edge) -> None:
-        self.plan.perm.setdefault((edge.kind, edge.src, edge.dst, edge.role), edge)
+    def perm(self, kind: str, source: str, target: str, role: str, prov: Provenance) -> None:
+        """A structural fact (a village's township, a person's unit): written once, never closed."""
+        k = (kind, source, target, role)
+        if k not in self.plan.perm:
+            self.plan.perm[k] = Edge(kind, source, target, role, provenance=prov)
 
-    def snap(self, src: _Src, origin: str, scope: str, edge: Edge) -> None:
+    def snap(self, src: _Src, origin: str, scope: str, kind: str, source: str, target: str, role: str,
+             dates: tuple[str | None, str | None], props: dict[str, Any] | None = None) -> None:
+        """A dated fact of a roster's scope (closed when a later roster of the scope drops it)."""
         facts = self.plan.snap.setdefault((origin, scope), {})
-        k = (edge.kind, edge.src, edge.dst, edge.role)
+        k = (kind, source, target, role)
+        lo, hi = dates
         old = facts.get(k)
         if old is not None:  # the same fact twice (e.g. a team's tie to its village): widen
-            prev = old[0]
-            lo = min(d for d in (prev.valid_from, edge.valid_from) if d) if (prev.valid_from or edge.valid_from) else None
-            hi = None if prev.valid_to is None or edge.valid_to is None else max(prev.valid_to, edge.valid_to)
-            edge = Edge(edge.kind, edge.src, edge.dst, edge.role, lo, hi, edge.props, prev.provenance, origin=origin,
-                        scope=scope)
-            src = old[1]
-        else:
-            edge = Edge(edge.kind, edge.src, edge.dst, edge.role, edge.valid_from, edge.valid_to, edge.props,
-                        src.provenance, origin=origin, scope=scope)
-        facts[k] = (edge, src)
+            prev, src = old
+            lo = min(prev.valid_from, lo) if prev.valid_from and lo else None
+            hi = None if prev.valid_to is None or hi is None else max(prev.valid_to, hi)
+        facts[k] = (Edge(kind, source, target, role, lo, hi, props or {}, src.provenance, origin=origin, scope=scope),
+                    src)
 
     def exists(self, kind: str, node_id: str) -> bool:
         return node_id in self.known[kind] or node_id in self.plan.nodes
@@ -173,9 +176,10 @@ class _Loader:
     def person(self, src: _Src, org_kind: str, org_id: str, name: str) -> str:
         org = org_id.split(":", 1)[1]
         pid = schema.node_id("person", org, key(name))
-        self.node(src, Node(pid, "person", name, {"org": org, "org_id": org_id}, src.provenance))
-        if org_kind == "unit":
-            self.perm(Edge("MEMBER_OF", pid, org_id, provenance=src.provenance))
+        if pid not in self.plan.nodes:
+            self.node(src, Node(pid, "person", name, {"org": org, "org_id": org_id}, src.provenance))
+            if org_kind == "unit":
+                self.perm("MEMBER_OF", pid, org_id, "", src.provenance)
         return pid
 
     def post(self, src: _Src | None, owner_id: str, title: str, owner_kind: str) -> str:
@@ -187,39 +191,37 @@ class _Loader:
                 edge_kind = self.rulebook.county_posts[title].get("edge", "LEADS")
             else:
                 edge_kind = schema.POSTS[owner_kind][title][0]
-            self.perm(Edge(edge_kind, pid, owner_id, title, provenance=prov))
+            self.perm(edge_kind, pid, owner_id, title, prov)
         return pid
 
     def hold(self, src: _Src, origin: str, scope: str, person_id: str, post_id: str,
              dates: tuple[str | None, str | None], props: dict[str, Any] | None = None) -> None:
-        self.snap(src, origin, scope, Edge("HOLDS", person_id, post_id, "", dates[0], dates[1], props or {}))
+        self.snap(src, origin, scope, "HOLDS", person_id, post_id, "", dates, props)
 
     def township(self, src: _Src, column: str = "乡镇") -> tuple[str, str] | None:
-        name = self.required(src, column)
-        if not name:
-            return None
-        tid = schema.node_id("township", key(name))
-        if not self.ref(src, column, "township", tid, name, "请先导入乡镇表，或核对乡镇名称"):
-            return None
-        return tid, name
+        return self.lookup(src, column, "township", "", "请先导入乡镇表，或核对乡镇名称")
 
     def village(self, src: _Src, tid: str, column: str = "村") -> tuple[str, str] | None:
-        name = self.required(src, column)
-        if not name:
-            return None
-        vid = schema.node_id("village", tid.split(":", 1)[1], key(name))
-        if not self.ref(src, column, "village", vid, name, "请先导入村表，或核对村名与所属乡镇"):
-            return None
-        return vid, name
+        return self.lookup(src, column, "village", tid, "请先导入村表，或核对村名与所属乡镇")
 
     def unit(self, src: _Src, column: str) -> tuple[str, str] | None:
+        return self.lookup(src, column, "unit", "", "请先导入帮扶单位表（或组长单位表），或核对单位名称")
+
+    def lookup(self, src: _Src, column: str, kind: str, parent: str, hint: str) -> tuple[str, str] | None:
+        """Resolve the name in ``column`` to an existing node (memoised: rosters repeat names)."""
+        raw = src.record.values.get(column)
+        memo = (kind, parent, raw if type(raw) is str else text(raw))
+        found = self._resolved.get(memo)
+        if found is not None:
+            return found
         name = self.required(src, column)
         if not name:
             return None
-        uid = schema.node_id("unit", key(name))
-        if not self.ref(src, column, "unit", uid, name, "请先导入帮扶单位表（或组长单位表），或核对单位名称"):
+        nid = schema.node_id(kind, *([parent.split(":", 1)[1]] if parent else []), key(name))
+        if not self.ref(src, column, kind, nid, name, hint):
             return None
-        return uid, name
+        self._resolved[memo] = (nid, name)
+        return nid, name
 
     # -- kinds -------------------------------------------------------------------------
     def do_乡镇(self, src: _Src) -> None:
@@ -230,7 +232,7 @@ class _Loader:
         tid = schema.node_id("township", key(name))
         self.node(src, Node(tid, "township", name, dict(src.record.extras), src.provenance))
         self.known["township"].add(tid)
-        self.perm(Edge("LOCATED_IN", tid, self.county, provenance=src.provenance))
+        self.perm("LOCATED_IN", tid, self.county, "", src.provenance)
         for title in ("党委书记", "乡镇长", "党建办主任"):
             holder = text(src.record.values.get(title))
             if holder:
@@ -252,7 +254,7 @@ class _Loader:
         vid = schema.node_id("village", tid.split(":", 1)[1], key(name))
         self.node(src, Node(vid, "village", name, {"poor": poor, **src.record.extras}, src.provenance), ["poor"])
         self.known["village"].add(vid)
-        self.perm(Edge("LOCATED_IN", vid, tid, provenance=src.provenance))
+        self.perm("LOCATED_IN", vid, tid, "", src.provenance)
         leader = text(src.record.values.get("包村领导"))
         if leader:
             self.hold(src, "村", tid, self.person(src, "township", tid, leader),
@@ -307,7 +309,7 @@ class _Loader:
             return
         uid = schema.node_id("unit", key(name))
         tid = t[0]
-        self.snap(src, "组长单位", self.county, Edge("SUPERVISES", uid, tid, "组长单位", dates[0], dates[1]))
+        self.snap(src, "组长单位", self.county, "SUPERVISES", uid, tid, "组长单位", dates)
         chief = text(src.record.values.get("乡镇驻村帮扶工作队总队长"))
         if chief:
             self.hold(src, "组长单位", self.county, self.person(src, "unit", uid, chief),
@@ -325,7 +327,7 @@ class _Loader:
         self.node(src, Node(uid, "unit", name, props, src.provenance), ["level"])
         self.known["unit"].add(uid)
         if v is not None:
-            self.snap(src, "帮扶单位", t[0], Edge("ASSISTS", uid, v[0], "帮扶单位", dates[0], dates[1]))
+            self.snap(src, "帮扶单位", t[0], "ASSISTS", uid, v[0], "帮扶单位", dates)
         for title in ("主要领导", "分管领导"):
             holder = text(src.record.values.get(title))
             if holder:
@@ -349,7 +351,7 @@ class _Loader:
             return
         tm = schema.node_id("team", v[0].split(":", 1)[1])
         self.node(src, Node(tm, "team", f"{v[1]}驻村帮扶工作队", {"village": v[0]}, src.provenance))
-        self.snap(src, "工作队", t[0], Edge("ASSISTS", tm, v[0], "驻村帮扶", dates[0], dates[1]))
+        self.snap(src, "工作队", t[0], "ASSISTS", tm, v[0], "驻村帮扶", dates)
         pid = self.person(src, "unit", u[0], name)
         for title in titles:
             self.hold(src, "工作队", t[0], pid, self.post(src, tm, title, "team"), dates, {"dispatched_by": u[0]})
@@ -376,10 +378,9 @@ class _Loader:
         props = {"head": head, "village": v[0], **({"id_number": id_number} if id_number else {}),
                  **src.record.extras}
         self.node(src, Node(hid, "household", hh, props, src.provenance), ["head", "village", "id_number"])
-        self.snap(src, "结对帮扶", t[0], Edge("LOCATED_IN", hid, v[0], "", dates[0], dates[1]))
+        self.snap(src, "结对帮扶", t[0], "LOCATED_IN", hid, v[0], "", dates)
         if cadre and u is not None:
-            self.snap(src, "结对帮扶", t[0],
-                      Edge("ASSISTS", self.person(src, "unit", u[0], cadre), hid, "帮扶责任人", dates[0], dates[1]))
+            self.snap(src, "结对帮扶", t[0], "ASSISTS", self.person(src, "unit", u[0], cadre), hid, "帮扶责任人", dates)
 
     def do_一户一策(self, src: _Src) -> None:
         hh = self.required(src, "户编号")
@@ -398,7 +399,7 @@ class _Loader:
         pid = schema.node_id("plan", key(plan))
         props = {"household": hid, "status": status, **({"made": made} if made else {}), **src.record.extras}
         self.node(src, Node(pid, "plan", plan, props, src.provenance), ["household", "status"])
-        self.perm(Edge("HAS_PLAN", hid, pid, provenance=src.provenance))
+        self.perm("HAS_PLAN", hid, pid, "", src.provenance)
 
     def do_督查发现(self, src: _Src) -> None:
         vals = src.record.values
@@ -516,7 +517,7 @@ def _diff(loader: _Loader, diff: dict[str, KindDiff]):
             else:
                 d.unchanged += 1
             if edge.kind == "HOLDS":
-                after[edge.dst].append((Edge(**{**match.__dict__, "valid_from": lo, "valid_to": hi}), src))
+                after[edge.dst].append((replace(match, valid_from=lo, valid_to=hi), src))
         for old in stored:
             if old.id in seen:
                 continue
@@ -524,7 +525,7 @@ def _diff(loader: _Loader, diff: dict[str, KindDiff]):
                 close = max(day_before(as_of), old.valid_from or day_before(as_of))
                 changes[old.id] = (old.valid_from, close)
                 d.closed += 1
-                old = Edge(**{**old.__dict__, "valid_to": close})
+                old = replace(old, valid_to=close)
             if old.kind == "HOLDS":
                 after[old.dst].append((old, None))
     return new_edges, changes, after
@@ -633,11 +634,10 @@ def load_files(
         return result
     with store.transaction() as w:
         batch = w.new_batch(result.files)
-        prov = lambda p: Provenance(p.source, p.sheet, p.row, batch)  # noqa: E731
-        w.upsert_nodes(Node(n.id, n.kind, n.name, n.props, prov(n.provenance)) for n in nodes)
-        w.insert_edges(Edge(**{**e.__dict__, "provenance": prov(e.provenance)}) for e in new_edges + perm)
+        w.upsert_nodes(nodes, batch=batch)
+        w.insert_edges(new_edges + perm, batch=batch)
         w.set_validity((i, f, t) for i, (f, t) in changes.items())
-        w.insert_findings((Finding(**{**f.__dict__, "provenance": prov(f.provenance)}), dg) for f, dg in findings)
+        w.insert_findings(findings, batch=batch)
         w.finish_batch(batch, {k: v.__dict__ for k, v in diff.items()})
     result.batch = batch
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 __all__ = ["text", "key", "parse_date", "parse_bool", "parse_id_number", "check_digit", "day_before"]
 
@@ -30,9 +31,15 @@ def text(value: object) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def key(value: object) -> str:
     """The matching key of a name: NFKC (full-width digits, brackets, spaces), no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text(value)))
+    s = value if type(value) is str else text(value)
+    if not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s)
+    return _SPACE.sub("", s) if (" " in s or "\t" in s or "\n" in s) else s
 
 
 def parse_date(value: object) -> str | None:
@@ -41,6 +48,13 @@ def parse_date(value: object) -> str | None:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if type(value) is str:
+        return _parse_date_text(value)
+    return _parse_date_text(text(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(value: str) -> str | None:
     raw = key(value)
     if not raw:
         return None
@@ -63,7 +77,7 @@ def parse_bool(value: object) -> bool:
 
 
 def check_digit(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(map(int.__mul__, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def parse_id_number(value: object) -> str:
