@@ -263,3 +263,17 @@ def test_check_township_filter(county, tmp_path, runner):
                                  "--format", "json"])
     people_named = {li["person"] for li in json.loads(result.output)["liabilities"]}
     assert "周书记" in people_named and "赵书记" not in people_named
+
+
+def test_chain_index_agrees_with_the_trace(county):
+    from zeren.queries.batch import ChainIndex
+
+    with Store.open(county) as store:
+        index = ChainIndex(store, "2019-05-01")
+        assert len(index) == 4
+        for hh in ("H001", "H002", "H003", "H004"):
+            fast = [(link.label, link.node, link.person) for link in index.chain(f"household:{hh}")]
+            full = [(c.label, c.node, c.person) for c in trace(store, "household", hh, at="2019-05-01").chain
+                    if c.kind != "household"]
+            assert fast == full, hh
+        assert index.chain("household:NOPE") == ()
