@@ -96,8 +96,8 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
         for li in trig:
             shown[li.rule] = shown.get(li.rule, 0) + 1
             if shown[li.rule] <= per_rule:
-                rows.append([li.clause, li.kind, li.post, _person(li), li.body, li.scope or "", li.date or "",
-                             li.explanation])
+                rows.append([li.clause, li.kind, li.post, _person(li), li.body, _clip(li.scope or "", 24),
+                             li.date or "", li.explanation])
             elif shown[li.rule] == per_rule + 1:
                 more = sum(1 for x in trig if x.rule == li.rule) - per_rule
                 rows.append([li.clause, li.kind, "…", "", "", "", "", f"另有 {more} 条（--format csv 或 json 列出全部）"])
