@@ -234,6 +234,46 @@ def template(directory: str) -> None:
         click.echo(str(path))
 
 
+@cli.command()
+@click.option("--at", metavar="DATE", help="The day to look at (default: today).")
+@click.option("--township", metavar="NAME", help="Only this township.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def gaps(obj: Context, at, township, fmt) -> None:
+    """List what the rosters leave uncovered on a day.
+
+    Vacant one-holder posts, poor villages without a team or helping unit, households
+    without a 帮扶责任人, townships without a lead unit: each is a hole a trace would hit.
+
+    Example:
+
+        zeren gaps --at 2019-06-01 --township 马营镇
+    """
+    from datetime import date
+
+    from ..queries.gaps import gaps as find_gaps
+    from .format import table
+
+    day = _day(at) or date.today().isoformat()
+    with obj.open() as store:
+        found = find_gaps(store, day, township=township)
+    if fmt == "json":
+        click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["kind", "scope", "object", "detail"])
+        writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        click.echo(f"{day}：{len(found)} 处空缺 gaps")
+        if found:
+            click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))
+
+
 def _window(date_from: str | None, date_to: str | None, period: str | None) -> tuple[str, str]:
     from ..graph.errors import ZerenError
     from ..loaders.values import parse_date

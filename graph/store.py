@@ -35,15 +35,11 @@ CREATE TABLE batch(id INTEGER PRIMARY KEY, loaded_at TEXT NOT NULL, files TEXT N
 CREATE TABLE node(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,
                   props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
                   batch INTEGER) WITHOUT ROWID;
-CREATE INDEX node_kind_key ON node(kind, key);
 CREATE TABLE edge(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
                   role TEXT NOT NULL DEFAULT '', valid_from TEXT, valid_to TEXT,
                   origin TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',
                   props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
                   batch INTEGER);
-CREATE INDEX edge_dst ON edge(dst, kind, role);
-CREATE INDEX edge_src ON edge(src, kind, role);
-CREATE INDEX edge_origin ON edge(origin, scope);
 CREATE TABLE finding(n INTEGER PRIMARY KEY, date TEXT NOT NULL, type TEXT NOT NULL,
                      object_type TEXT NOT NULL, object_id TEXT NOT NULL, object_text TEXT NOT NULL,
                      inspector TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
@@ -52,6 +48,15 @@ CREATE TABLE finding(n INTEGER PRIMARY KEY, date TEXT NOT NULL, type TEXT NOT NU
 CREATE INDEX finding_date ON finding(date);
 CREATE INDEX finding_object ON finding(object_id);
 """
+
+#: Secondary indexes, by table: created with the tables, and dropped and rebuilt around a
+#: bulk insert (building an index once, sorted, is far cheaper than growing it row by row).
+_INDEXES: dict[str, dict[str, str]] = {
+    "node": {"node_kind_key": "node(kind, key)"},
+    "edge": {"edge_dst": "edge(dst, kind, role)", "edge_src": "edge(src, kind, role)",
+             "edge_origin": "edge(origin, scope)"},
+}
+_DDL += "".join(f"CREATE INDEX {name} ON {on};\n" for table in _INDEXES.values() for name, on in table.items())
 
 _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
 _OVERLAPS = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
@@ -370,8 +375,25 @@ class Writer:
     def finish_batch(self, batch: int, summary: dict[str, Any]) -> None:
         self.conn.execute("UPDATE batch SET summary=? WHERE id=?", (json.dumps(summary, ensure_ascii=False), batch))
 
-    def upsert_nodes(self, nodes: Iterable[Node], batch: int | None = None) -> None:
+    @contextmanager
+    def _bulk(self, table: str, rows: int) -> Iterator[None]:
+        """Drop ``table``'s indexes around an insert of more rows than the table holds."""
+        have = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        bulk = rows > max(20000, have)
+        if bulk:
+            for name in _INDEXES[table]:
+                self.conn.execute(f"DROP INDEX {name}")
+        yield
+        if bulk:
+            for name, on in _INDEXES[table].items():
+                self.conn.execute(f"CREATE INDEX {name} ON {on}")
+
+    def upsert_nodes(self, nodes: Sequence[Node], batch: int | None = None) -> None:
         """Insert or update nodes; ``batch`` (if given) replaces their provenance's batch."""
+        with self._bulk("node", len(nodes)):
+            self._upsert_nodes(nodes, batch)
+
+    def _upsert_nodes(self, nodes: Sequence[Node], batch: int | None) -> None:
         from unicodedata import normalize
 
         self.conn.executemany(
@@ -386,7 +408,11 @@ class Writer:
             ],
         )
 
-    def insert_edges(self, edges: Iterable[Edge], batch: int | None = None) -> None:
+    def insert_edges(self, edges: Sequence[Edge], batch: int | None = None) -> None:
+        with self._bulk("edge", len(edges)):
+            self._insert_edges(edges, batch)
+
+    def _insert_edges(self, edges: Sequence[Edge], batch: int | None) -> None:
         self.conn.executemany(
             "INSERT INTO edge(kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, "
             "batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -55,11 +55,14 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     used: set[str] = set()
 
     def person() -> str:
-        while True:
+        """A synthetic name, unique while the name space lasts (a province repeats names, as
+        real ones do: a person is known by name within a unit or township)."""
+        for _ in range(20):
             name = rnd.choice(_SURNAMES) + "".join(rnd.choice(_GIVEN) for _ in range(rnd.choice((1, 2, 2))))
             if name not in used:
                 used.add(name)
                 return name
+        return name
 
     start = f"{year - 1}-06-01"
     # Villages per township, names unique within a township.

@@ -1,0 +1,61 @@
+"""The networkx view and the gaps it finds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rosters import BASE, write_base, write_csv
+
+from zeren.cli.main import cli
+from zeren.graph.netx import to_networkx
+from zeren.graph.store import Store
+from zeren.loaders.rosters import load_files
+from zeren.queries.gaps import gaps
+
+
+@pytest.fixture
+def county(project, tmp_path):
+    with Store.open(project, readonly=False) as store:
+        load_files(store, [str(p) for p in write_base(tmp_path)])
+    return project
+
+
+def test_networkx_view_at_a_date(county):
+    import networkx as nx
+
+    with Store.open(county) as store:
+        g = to_networkx(store, "2019-01-01")
+    assert g.nodes["village:甲镇/东村"]["kind"] == "village" and g.nodes["village:甲镇/东村"]["poor"] is True
+    # every household reaches the county through located-in edges
+    located = nx.DiGraph((u, v) for u, v, d in g.edges(data=True) if d["kind"] == "LOCATED_IN")
+    for hh in ("household:H001", "household:H004"):
+        assert nx.has_path(located, hh, "county:通渭县")
+    holds = [(u, d["row"]) for u, v, d in g.in_edges("post:team:甲镇/东村/队长", data=True) if d["kind"] == "HOLDS"]
+    assert holds == [("person:县财政局/韩队长", 2)]
+    with Store.open(county) as store:
+        before = to_networkx(store, "2017-01-01")
+    assert not any(d["kind"] == "HOLDS" for _, _, d in before.edges(data=True))
+
+
+def test_only_the_missing_county_post_in_the_base_county(county):
+    with Store.open(county) as store:
+        found = [(g.kind, g.object) for g in gaps(store, "2019-01-01")]
+    assert found == [("职务空缺", "通渭县 挂职县委副书记")]  # the base roster names no 挂职县委副书记
+
+
+def test_gaps_found(county, tmp_path, runner):
+    header, rows = BASE["工作队"]
+    later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]  # the captain leaves, nobody follows
+    header_v, villages = BASE["村"]
+    with Store.open(county, readonly=False) as store:
+        load_files(store, [str(write_csv(tmp_path / "t.csv", header, later)), str(write_csv(
+            tmp_path / "v.csv", header_v, villages + [["甲镇", "新村", "是", "钱镇长", "2018-06-01", ""]]))],
+            as_of="2019-05-01")
+    result = runner.invoke(cli, ["--project", str(county), "gaps", "--at", "2019-06-01", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    found = {(g["kind"], g["scope"], g["object"]) for g in json.loads(result.output)["gaps"]}
+    assert ("职务空缺", "甲镇", "东村驻村帮扶工作队 队长") in found
+    assert ("贫困村无工作队", "甲镇", "新村") in found and ("贫困村无帮扶单位", "甲镇", "新村") in found
+    text = runner.invoke(cli, ["--project", str(county), "gaps", "--at", "2019-04-01", "--township", "甲镇"])
+    assert "东村驻村帮扶工作队 队长" not in text.output  # still in post before the roster's date
