@@ -43,19 +43,31 @@ class ZerenGroup(click.Group):
 
 
 class Context:
-    def __init__(self, project: str):
+    def __init__(self, project: str, store_uri: str | None = None, database: str = "zeren"):
         self.project = project
+        self.store_uri = store_uri
+        self.database = database
 
     def open(self):
-        """The store for read commands."""
+        """The store for read commands: the --store server if given, else the project file."""
+        if self.store_uri:
+            from ..graph.bolt import BoltStore
+
+            return BoltStore.connect(self.store_uri, self.database)
         from ..graph.store import Store
 
         return Store.open(self.project)
 
     def open_for_write(self):
+        self.project_only("this command")
         from ..graph.store import Store
 
         return Store.open(self.project, readonly=False)
+
+
+    def project_only(self, what: str) -> None:
+        if self.store_uri:
+            raise ZerenError(f"{what} works on a project file, not on --store {self.store_uri}")
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -64,9 +76,14 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.group(cls=ZerenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(dir_okay=False), default=None,
               help="Project file (default: $ZEREN_PROJECT, else ./zeren.db).")
+@click.option("--store", "store_uri", default=None, metavar="URI",
+              help="Run read commands (check, trace, render, stats) against a Bolt server instead "
+                   "(bolt://, neo4j://, bolt+s:// …); credentials from ZEREN_BOLT_USER/ZEREN_BOLT_PASSWORD.")
+@click.option("--database", default=lambda: os.environ.get("ZEREN_BOLT_DATABASE", "zeren"), show_default="zeren",
+              help="Database (graph) name on the Bolt server.")
 @click.version_option(package_name="zeren")
 @click.pass_context
-def cli(ctx: click.Context, project: str | None) -> None:
+def cli(ctx: click.Context, project: str | None, store_uri: str | None, database: str) -> None:
     """zeren (责任): responsibility lists and their rosters as a knowledge graph.
 
     Load the rosters that staff a responsibility list (责任清单), then ask who was
@@ -76,7 +93,7 @@ def cli(ctx: click.Context, project: str | None) -> None:
 
         zeren init && zeren load 乡镇.xlsx 结对帮扶.csv && zeren check --period 2019Q2
     """
-    ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db")
+    ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db", store_uri, database)
 
 
 @cli.command()
@@ -93,6 +110,7 @@ def init(obj: Context, rulebook_name: str) -> None:
     from ..graph.store import Store
     from ..loaders.rulebook import load_rulebook
 
+    obj.project_only("init")
     rulebook = load_rulebook(rulebook_name)
     Store.create(obj.project, rulebook).close()
     click.echo(f"Created {obj.project} with rulebook {rulebook.name} ({rulebook.document}, "
@@ -123,7 +141,7 @@ def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
         book = load_rulebook(name)
     else:
         obj: Context = ctx.obj
-        if not os.path.exists(obj.project):
+        if not obj.store_uri and not os.path.exists(obj.project):
             from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
 
             book = load_rulebook(DEFAULT_RULEBOOK)
@@ -254,6 +272,7 @@ def gaps(obj: Context, at, township, fmt) -> None:
     from ..queries.gaps import gaps as find_gaps
     from .format import table
 
+    obj.project_only("gaps")
     day = _day(at) or date.today().isoformat()
     with obj.open() as store:
         found = find_gaps(store, day, township=township)
@@ -272,6 +291,34 @@ def gaps(obj: Context, at, township, fmt) -> None:
         click.echo(f"{day}：{len(found)} 处空缺 gaps")
         if found:
             click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))
+
+
+@cli.command()
+@click.argument("uri")
+@click.option("--replace", is_flag=True, help="Delete what the target database holds first.")
+@click.option("--batch-size", default=2000, show_default=True, help="Rows per UNWIND message.")
+@click.option("--max-bytes", type=int, default=None,
+              help="Bytes per message at most (FalkorDB 4.16 needs about 3000).")
+@pass_ctx
+def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int | None) -> None:
+    """Copy the project into a Bolt server (Neo4j 5, Aura, FalkorDB).
+
+    Credentials come from ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD (or ~/.config/zeren/bolt.toml),
+    never from the command line. Afterwards `zeren --store URI check …` reads from there.
+
+    Example:
+
+        ZEREN_BOLT_USER=neo4j ZEREN_BOLT_PASSWORD=… zeren push bolt://127.0.0.1:7687 --replace
+    """
+    from ..graph.bolt import push as copy
+    from ..graph.store import Store
+
+    obj.project_only("push")
+    with Store.open(obj.project) as store:
+        written = copy(store, uri, database=obj.database, replace=replace, batch_size=batch_size,
+                       max_bytes=max_bytes)
+    click.echo(f"Pushed {obj.project} to {uri} ({obj.database}): {written['nodes']:,} nodes, "
+               f"{written['edges']:,} edges, {written['findings']:,} findings.")
 
 
 def _window(date_from: str | None, date_to: str | None, period: str | None) -> tuple[str, str]:
@@ -541,7 +588,7 @@ def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
         from ..loaders.rulebook import load_rulebook
 
         book = load_rulebook(name)
-    elif os.path.exists(obj.project):
+    elif obj.store_uri or os.path.exists(obj.project):
         with obj.open() as store:
             book = store.rulebook
     else:

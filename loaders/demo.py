@@ -70,9 +70,13 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     vill: dict[str, list[tuple[str, bool]]] = {}
     for t, n in zip(TOWNSHIPS, per):
         names: list[str] = []
+        taken = set()
+        big = n > 300  # 576 plain names a township; a province needs ~700, so qualify them
         while len(names) < n:
-            v = rnd.choice(_PREFIX) + rnd.choice("家山") + rnd.choice(_PLACE) + "村"
-            if v not in names:
+            v = rnd.choice(_PREFIX) + rnd.choice("家山") + rnd.choice(_PLACE)
+            v += (rnd.choice(("", "上", "下", "东", "西", "前", "后")) if big else "") + "村"
+            if v not in taken:
+                taken.add(v)
                 names.append(v)
         vill[t] = [(v, rnd.random() < poor_share) for v in names]
         if not any(p for _, p in vill[t]):
