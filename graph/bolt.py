@@ -211,6 +211,13 @@ class BoltStore:
         rows = self._run(f"{query} RETURN {_FINDING_RETURN}", lo=date_from, hi=date_to, object=object_id)
         return sorted((_finding(r) for r in rows), key=lambda f: (f.date, f.n))
 
+    def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
+                        types: Sequence[str]) -> list[Finding]:
+        """The window's findings of ``types`` (a superset: the caller checks the scope)."""
+        rows = self._run(f"MATCH (f:Finding) WHERE f.date >= $lo AND f.date <= $hi AND f.type IN $types "
+                         f"RETURN {_FINDING_RETURN}", lo=date_from, hi=date_to, types=list(types))
+        return sorted((_finding(r) for r in rows), key=lambda f: (f.date, f.n))
+
     def finding(self, n: int) -> Finding:
         rows = self._run(f"MATCH (f:Finding {{n: $n}}) RETURN {_FINDING_RETURN}", n=int(n))
         if not rows:

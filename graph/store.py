@@ -329,6 +329,20 @@ class Store:
             sql += " WHERE " + " AND ".join(conds)
         return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
 
+    def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
+                        types: Sequence[str]) -> list[Finding]:
+        """Findings of ``types`` in the window on these villages, their households or teams,
+        or the township itself (by structure, whatever the date: callers check the date)."""
+        types = list(types)
+        villages = list(village_ids)
+        places = ",".join("?" * len(villages)) or "NULL"
+        sql = (f"SELECT {_FINDING_COLS} FROM finding WHERE date >= ? AND date <= ? "
+               f"AND type IN ({','.join('?' * len(types))}) AND (object_id = ? OR object_id IN ({places}) "
+               f"OR object_id IN (SELECT src FROM edge WHERE kind IN ('LOCATED_IN', 'ASSISTS') "
+               f"AND dst IN ({places}))) ORDER BY date, n")
+        rows = self.conn.execute(sql, [date_from, date_to, *types, township_id, *villages, *villages])
+        return [_finding(r) for r in rows]
+
     def finding(self, n: int) -> Finding:
         row = self.conn.execute(f"SELECT {_FINDING_COLS} FROM finding WHERE n=?", (n,)).fetchone()
         if row is None:

@@ -127,6 +127,13 @@ class _Evaluator:
             party=node, source=holding.provenance.as_dict() if holding else None, **figures,
         )
 
+    def findings_within(self, scope_id: str, types: tuple[str, ...]) -> list[Finding]:
+        """The window's findings of these types on objects in a scope (a superset for a county)."""
+        if kind_of(scope_id) == "township":
+            return self.store.findings_within(self._villages_of(scope_id), scope_id, self.date_from, self.date_to,
+                                              types)
+        return [f for f in self.store.findings(self.date_from, self.date_to) if f.type in types]
+
     def measure(self, scope_id: str, of: str) -> int:
         key = (scope_id, of)
         if key not in self._measures:
@@ -266,8 +273,12 @@ def evaluate(store: Any, date_from: str, date_to: str, *, focus: set[int] | None
     ``township``: only liabilities whose findings lie in that township (by name).
     """
     ev = _Evaluator(store, date_from, date_to)
-    findings = store.findings(date_from, date_to)
-    focus_findings = [f for f in findings if focus is None or f.n in focus]
+    if focus is None:
+        findings = store.findings(date_from, date_to)
+        focus_findings = findings
+    else:  # a trace: read only its own findings, and the others only where a threshold needs them
+        focus_findings = [f for f in (store.finding(n) for n in sorted(focus)) if date_from <= f.date <= date_to]
+        findings = focus_findings
     out: list[Liability] = []
     escalations: list[Rule] = []
     for rule in ev.rb.rules:
@@ -278,14 +289,12 @@ def evaluate(store: Any, date_from: str, date_to: str, *, focus: set[int] | None
             continue
         relevant = [f for f in findings if f.type in rule.when]
         if focus is not None:
-            hit = [f for f in focus_findings if f.type in rule.when]
-            if not hit:
+            if not relevant:
                 continue
-            if rule.threshold is None:
-                relevant = hit
-            else:
-                scopes = {ev.r.lift(f.object_id, rule.scope, f.date) for f in hit}
-                relevant = [f for f in relevant if ev.r.lift(f.object_id, rule.scope, f.date) in scopes]
+            if rule.threshold is not None:
+                scopes = {ev.r.lift(f.object_id, rule.scope, f.date) for f in relevant} - {None}
+                relevant = [f for scope in sorted(scopes) for f in ev.findings_within(scope, rule.when)
+                            if ev.r.lift(f.object_id, rule.scope, f.date) == scope]
         if not relevant:
             out.extend(ev.untriggered(rule))
         elif rule.threshold is None:
