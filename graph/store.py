@@ -414,12 +414,12 @@ class Writer:
             "INSERT INTO node(id, kind, name, key, props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(id) DO UPDATE SET name=excluded.name, key=excluded.key, props=excluded.props, "
             "source=excluded.source, sheet=excluded.sheet, row=excluded.row, batch=excluded.batch",
-            [
+            sorted(  # in key order: each B-tree page of the WITHOUT ROWID table is touched once
                 (n.id, n.kind, n.name, normalize("NFKC", n.name).strip(), _json(n.props),
                  n.provenance.source, n.provenance.sheet, n.provenance.row,
                  n.provenance.batch if batch is None else batch)
                 for n in nodes
-            ],
+            ),
         )
 
     def insert_edges(self, edges: Sequence[Edge], batch: int | None = None) -> None:
