@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
 APT_PACKAGES := graphviz fonts-wqy-microhei
 
-.PHONY: demo test system-deps bench clean
+.PHONY: demo test system-deps bench bench-bolt bench-province clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -48,6 +48,12 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+bench-bolt: $(STAMP)
+	unshare -n sh -c 'ip link set lo up && exec $(PY) bench/bolt.py'
+
+bench-province: $(STAMP)
+	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --out bench/out-province
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -1,7 +1,7 @@
 """zeren's benchmark: DESIGN.md's speed and memory targets, as ratios on this machine.
 
     python bench/run.py                      # a Tongwei-sized county (35,000 households)
-    python bench/run.py --households 1400000 --villages 13000   # a province
+    python bench/run.py --households 1400000 --villages 13000 --townships 1300   # a province
 
 Prints a Markdown table (copied into the README). Every figure is the best of a few runs
 in one process on the same machine, so ratios compare like with like.
@@ -82,13 +82,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--households", type=int, default=35000)
     ap.add_argument("--villages", type=int, default=332)
+    ap.add_argument("--townships", type=int, default=18)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", default=str(HERE / "out"))
     opts = ap.parse_args()
     out = Path(opts.out)
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
-    county = generate(out / "rosters", households=opts.households, villages=opts.villages)
+    county = generate(out / "rosters", households=opts.households, villages=opts.villages,
+                      townships=opts.townships)
     generated = time.perf_counter() - t
     files = [str(p) for p in county.files]
 
@@ -127,7 +129,8 @@ def main() -> None:
     size = os.path.getsize(project) / 2**20
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}")
-    print(f"County: {opts.households:,} households, {opts.villages} villages, {county.teams} teams, "
+    print(f"County: {opts.households:,} households, {opts.townships:,} townships, {opts.villages:,} villages, "
+          f"{county.teams:,} teams, "
           f"{rows:,} roster rows, {len(result.findings)} findings in 2019Q2 (generated in {generated:.1f} s)\n")
     print("| measure | time | ratio | target |")
     print("|---|---:|---:|---|")

@@ -47,9 +47,16 @@ class DemoCounty:
 
 
 def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
-             poor_share: float = 0.6, year: int = 2019) -> DemoCounty:
-    """Write the demo county's roster files into ``directory``; return what was written."""
+             poor_share: float = 0.6, year: int = 2019, townships: int = 18) -> DemoCounty:
+    """Write the demo county's roster files into ``directory``; return what was written.
+
+    ``townships`` above 18 adds synthetic township names (for province-sized benchmarks,
+    whose townships have county-sized village and household counts).
+    """
     rnd = random.Random(seed)
+    towns = list(TOWNSHIPS)
+    extra = sorted({a + b + "乡" for a in _PREFIX + _SURNAMES for b in _PLACE} - set(towns))
+    towns += random.Random(seed + 1).sample(extra, max(0, townships - len(towns)))
     out = DemoCounty(Path(directory))
     out.directory.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
@@ -65,10 +72,11 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         return name
 
     start = f"{year - 1}-06-01"
+    town_index = {t: i for i, t in enumerate(towns)}
     # Villages per township, names unique within a township.
-    per = [villages // len(TOWNSHIPS) + (1 if i < villages % len(TOWNSHIPS) else 0) for i in range(len(TOWNSHIPS))]
+    per = [villages // len(towns) + (1 if i < villages % len(towns) else 0) for i in range(len(towns))]
     vill: dict[str, list[tuple[str, bool]]] = {}
-    for t, n in zip(TOWNSHIPS, per):
+    for t, n in zip(towns, per):
         names: list[str] = []
         taken = set()
         big = n > 300  # 576 plain names a township; a province needs ~700, so qualify them
@@ -93,7 +101,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     ws.merge_cells("A1:G1")
     ws.append(["序号", "乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"])
     secretaries = {}
-    for i, t in enumerate(TOWNSHIPS, 1):
+    for i, t in enumerate(towns, 1):
         secretaries[t] = person()
         ws.append([i, t, secretaries[t], person(), person(), date(year - 1, 6, 1), None])
     ws2 = wb.create_sheet("村")
@@ -101,7 +109,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     ws2.merge_cells("A1:G1")
     ws2.append(["序号", "乡镇", "村", "是否贫困村", "包村领导", "起始日期", "终止日期"])
     n = 0
-    for t in TOWNSHIPS:
+    for t in towns:
         for v, poor in vill[t]:
             n += 1
             ws2.append([n, t, v, "是" if poor else "否", person(), start, ""])
@@ -119,13 +127,13 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
 
     leaders = []
     titles = ["县委书记", "县长", "县委分管领导", "县政府分管领导", "挂职县委副书记"]
-    for i, t in enumerate(TOWNSHIPS):
+    for i, t in enumerate(towns):
         title = titles[i] if i < len(titles) else rnd.choice(["县委常委", "副县长", "县人大常委会副主任", "县政协副主席"])
         poor_v = [v for v, p in vill[t] if p]
         leaders.append([person(), title, t, "、".join(poor_v[:2]), start, ""])
     out.files.append(write_csv("县级领导.csv", ["姓名", "职务", "联系乡镇", "包抓村", "起始日期", "终止日期"], leaders))
 
-    lead_rows = [[u, t, person(), start, ""] for u, t in zip(LEAD_UNITS, TOWNSHIPS)]
+    lead_rows = [[LEAD_UNITS[i % len(LEAD_UNITS)], t, person(), start, ""] for i, t in enumerate(towns)]
     out.files.append(write_csv("组长单位.csv", ["组长单位", "联系乡镇", "乡镇驻村帮扶工作队总队长", "起始日期", "终止日期"],
                                lead_rows, encoding="gb18030"))
 
@@ -137,7 +145,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         for v, poor in vs:
             if not poor:
                 continue
-            u, level = units[rnd.randrange(len(units))] if rnd.random() > 0.2 else (LEAD_UNITS[i], "县直")
+            u, level = units[rnd.randrange(len(units))] if rnd.random() > 0.2 else (LEAD_UNITS[i % len(LEAD_UNITS)], "县直")
             helper[(t, v)] = u
             help_rows.append([u, level, *leaders_of[u], t, v, start, ""])
     out.files.append(write_csv("帮扶单位.csv", ["帮扶单位", "层级", "主要领导", "分管领导", "乡镇", "帮扶村", "起始日期",
@@ -164,12 +172,12 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     birth0 = date(1940, 1, 1)
     for i in range(households):
         t, v, _ = rnd.choice(poor_villages) if rnd.random() < 0.75 else rnd.choice(all_villages)
-        unit = helper.get((t, v)) or LEAD_UNITS[TOWNSHIPS.index(t)]
+        unit = helper.get((t, v)) or LEAD_UNITS[town_index[t] % len(LEAD_UNITS)]
         pool = cadres.setdefault(unit, [])
         if not pool or rnd.random() < 0.2:
             pool.append(person())
         cadre = rnd.choice(pool)
-        hid = f"6211{TOWNSHIPS.index(t):02d}{i:06d}"
+        hid = f"6211{town_index[t]:02d}{i:06d}" if len(towns) <= 100 else f"62{town_index[t]:05d}{i:07d}"
         born = birth0 + timedelta(days=rnd.randrange(0, 60 * 365))
         first17 = f"621121{born:%Y%m%d}{rnd.randrange(1000):03d}"
         pair_rows.append([hid, person() if i < 2000 else rnd.choice(_SURNAMES) + rnd.choice(_GIVEN) + rnd.choice(_GIVEN),
@@ -184,7 +192,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     # A round of inspections in Q2: plan failures (one township well over 3%), absent teams,
     # a stagnating village, lax management, an unfit cadre, an annual task missed.
     f_rows = []
-    hot = TOWNSHIPS[1]
+    hot = towns[1]
     by_t: dict[str, list[str]] = {}
     for hid, t, _v in hh_ids:
         by_t.setdefault(t, []).append(hid)
@@ -193,7 +201,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         return (date(year, 4, 1) + timedelta(days=rnd.randrange(0, 91))).isoformat()
 
     for t, hids in by_t.items():
-        share = 0.045 if t == hot else (0.029 if t == TOWNSHIPS[2] else rnd.choice([0.0, 0.005, 0.01, 0.015]))
+        share = 0.045 if t == hot else (0.029 if t == towns[2] else rnd.choice([0.0, 0.005, 0.01, 0.015]))
         for hid in rnd.sample(hids, int(len(hids) * share)):
             f_rows.append([when(), "县委督查室", rnd.choice(["一户一策未制定", "一户一策未落实"]), "户", hid, "督查抽查"])
     out.failed_household = next(r[4] for r in f_rows if r[4] in by_t[hot])

