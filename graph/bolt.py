@@ -22,8 +22,7 @@ from typing import Any
 
 from . import schema
 from .errors import NotFound, StoreError
-from .rules import Rulebook, parse_rulebook
-from .store import Edge, Finding, Node, Provenance, Store
+from .store import Edge, Finding, Node, Provenance, Store, StoreBase
 
 __all__ = ["BoltStore", "push", "credentials", "label", "close_drivers"]
 
@@ -96,14 +95,13 @@ def close_drivers() -> None:
         _DRIVERS.popitem()[1].close()
 
 
-class BoltStore:
+class BoltStore(StoreBase):
     """Read access to a project pushed to a Bolt server; the interface of ``Store``."""
 
     def __init__(self, driver: Any, database: str, uri: str):
         self.driver = driver
         self.database = database
         self.path = uri
-        self._rulebook: Rulebook | None = None
         # One session, auto-commit reads: the driver's execute_query() costs a ~40 ms
         # round-trip stall per call on FalkorDB, a session's run() half a millisecond. Default
         # (write) access mode: FalkorDB sends READ sessions to another graph than the one named.
@@ -121,12 +119,6 @@ class BoltStore:
         """Close the session; the driver stays, shared for the process (see :func:`close_drivers`)."""
         self._session.close()
 
-    def __enter__(self) -> "BoltStore":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def _run(self, query: str, **params: Any) -> list[Any]:
         return list(self._session.run(query, params))
 
@@ -137,21 +129,9 @@ class BoltStore:
             return None
         return "".join(r["value"] for r in sorted(rows, key=lambda r: r["part"]))
 
-    @property
-    def rulebook(self) -> Rulebook:
-        if self._rulebook is None:
-            self._rulebook = parse_rulebook(json.loads(self.meta("rulebook") or "{}"), f"{self.path}:rulebook")
-        return self._rulebook
-
     def node(self, node_id: str) -> Node | None:
         rows = self._run(f"MATCH (n:Node {{id: $id}}) RETURN {_NODE_RETURN}", id=node_id)
         return _node(rows[0]) if rows else None
-
-    def get(self, node_id: str) -> Node:
-        node = self.node(node_id)
-        if node is None:
-            raise NotFound(f"{node_id} 不在项目中")
-        return node
 
     def nodes_by_id(self, ids: Sequence[str]) -> list[Node]:
         rows = self._run(f"UNWIND $ids AS id MATCH (n:Node {{id: id}}) RETURN {_NODE_RETURN}", ids=list(ids))

@@ -24,7 +24,7 @@ from typing import Any
 from .errors import NotFound, StoreError
 from .rules import Rulebook, parse_rulebook
 
-__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Store", "Writer"]
+__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
 
 SCHEMA_VERSION = "1"
 
@@ -139,7 +139,45 @@ def _finding(row: Sequence[Any]) -> Finding:
     return Finding(*row[:8], props=json.loads(row[8]), provenance=Provenance(*row[9:13]))
 
 
-class Store:
+class StoreBase:
+    """What every store shares: the rulebook read from ``meta``, ``get``, ``with`` blocks.
+
+    Subclasses provide ``meta``, ``node``, ``edges``, ``findings``, ``finding``,
+    ``findings_within``, ``count_located``, ``counts`` and ``close``.
+    """
+
+    path: str
+    _rulebook: Rulebook | None = None
+
+    def meta(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def node(self, node_id: str) -> Node | None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def rulebook(self) -> Rulebook:
+        if self._rulebook is None:
+            self._rulebook = parse_rulebook(json.loads(self.meta("rulebook") or "{}"), f"{self.path}:rulebook")
+        return self._rulebook
+
+    def get(self, node_id: str) -> Node:
+        node = self.node(node_id)
+        if node is None:
+            raise NotFound(f"{node_id} 不在项目中")
+        return node
+
+
+class Store(StoreBase):
     """A zeren project file. ``Store.open(path)`` reads; ``store.transaction()`` writes."""
 
     def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool):
@@ -198,33 +236,15 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- meta ------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    @property
-    def rulebook(self) -> Rulebook:
-        if self._rulebook is None:
-            self._rulebook = parse_rulebook(json.loads(self.meta("rulebook") or "{}"), f"{self.path}:rulebook")
-        return self._rulebook
-
     # -- nodes -----------------------------------------------------------------------
     def node(self, node_id: str) -> Node | None:
         row = self.conn.execute(f"SELECT {_NODE_COLS} FROM node WHERE id=?", (node_id,)).fetchone()
         return _node(row) if row else None
-
-    def get(self, node_id: str) -> Node:
-        node = self.node(node_id)
-        if node is None:
-            raise NotFound(f"{node_id} 不在项目中")
-        return node
 
     def nodes(self, kind: str | None = None, key: str | None = None) -> Iterator[Node]:
         sql, args = f"SELECT {_NODE_COLS} FROM node", []
