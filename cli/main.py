@@ -548,6 +548,7 @@ def render_org(obj: Context, township, village, depth, at, output, embed_glyphs)
     """
     from datetime import date
 
+    from ..graph.errors import ZerenError
     from ..queries.org import org_chart
     from ..visualize.diagrams import org_graph
     from ..visualize.diagrams import render as draw
@@ -557,7 +558,15 @@ def render_org(obj: Context, township, village, depth, at, output, embed_glyphs)
     day = _day(at) or date.today().isoformat()
     with obj.open() as store:
         chart = org_chart(store, day, township=township, village=village, detail=depth)
+    blocks = len(chart.townships) if chart.detail == "county" else sum(len(t.villages) for t in chart.townships)
+    if blocks > ORG_LIMIT:
+        raise ZerenError(f"{blocks} {'townships' if chart.detail == 'county' else 'villages'} are too many for one "
+                         f"legible chart (at most {ORG_LIMIT}); name a --township or a --village")
     click.echo(str(draw(org_graph(chart), output, embed_glyphs=embed_glyphs)))
+
+
+#: The most township (or village) blocks one org chart holds and stays legible on a page.
+ORG_LIMIT = 120
 
 
 def _day(text: str | None) -> str | None:

@@ -131,3 +131,14 @@ def test_demo_end_to_end_small(tmp_path, runner):
     assert "触发的责任" in result.output and "未触发" in result.output and "责任链 trace: plan" in result.output
     assert list((tmp_path / "d").glob("trace-*.svg")) and list((tmp_path / "d").glob("org-*.png"))
     assert load_rulebook().name in result.output
+
+
+def test_org_chart_too_large_is_refused(county, tmp_path, runner, monkeypatch):
+    import zeren.cli.main as main
+
+    monkeypatch.setattr(main, "ORG_LIMIT", 1)
+    result = runner.invoke(cli, ["--project", str(county), "render", "org", "-o", str(tmp_path / "o.dot")])
+    assert result.exit_code == 1 and "2 townships are too many" in result.output and "--township" in result.output
+    ok = runner.invoke(cli, ["--project", str(county), "render", "org", "--village", "东村", "-o",
+                             str(tmp_path / "v.dot")])
+    assert ok.exit_code == 0, ok.output
