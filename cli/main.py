@@ -548,7 +548,6 @@ def render_org(obj: Context, township, village, depth, at, output, embed_glyphs)
     """
     from datetime import date
 
-    from ..graph.errors import ZerenError
     from ..queries.org import org_chart
     from ..visualize.diagrams import org_graph
     from ..visualize.diagrams import render as draw
