@@ -322,7 +322,6 @@ def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int 
 
 
 def _window(date_from: str | None, date_to: str | None, period: str | None) -> tuple[str, str]:
-    from ..graph.errors import ZerenError
     from ..loaders.values import parse_date
     from ..queries.periods import parse_period
 
@@ -401,7 +400,6 @@ def _trace_command(subject: str, doc: str):
     @personal_option
     @pass_ctx
     def command(obj: Context, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
-        from ..graph.errors import ZerenError
         from ..loaders.values import parse_date
         from ..queries.trace import trace as run_trace
         from .format import trace_table
@@ -569,7 +567,6 @@ ORG_LIMIT = 120
 
 
 def _day(text: str | None) -> str | None:
-    from ..graph.errors import ZerenError
     from ..loaders.values import parse_date
 
     try:
