@@ -253,6 +253,36 @@ def template(directory: str) -> None:
 
 
 @cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def history(obj: Context, fmt: str) -> None:
+    """List the loads of the project: when, which files, what changed.
+
+    Every node, edge and finding records the load batch it came from; this is the batch
+    register an auditor reads to see when a roster entered the project.
+
+    Example:
+
+        zeren history --format json
+    """
+    from .format import table
+
+    obj.project_only("history")
+    with obj.open() as store:
+        batches = store.batches()
+    if fmt == "json":
+        click.echo(json.dumps({"batches": batches}, ensure_ascii=False, indent=2))
+        return
+    rows = []
+    for b in batches:
+        changes = "；".join(f"{kind} +{d['added']} −{d['closed']} ~{d['changed']}" for kind, d in b["summary"].items()
+                           if d.get("added") or d.get("closed") or d.get("changed") or d.get("nodes_added"))
+        rows.append([b["id"], b["loaded_at"], "、".join(f.rsplit("/", 1)[-1] for f in b["files"]), changes])
+    click.echo(table(["批次", "导入时间 (UTC)", "文件", "变化（新增 −关闭 ~变更）"], rows, max_width=80)
+               if rows else "尚未导入任何清单 (nothing loaded yet).")
+
+
+@cli.command()
 @click.option("--at", metavar="DATE", help="The day to look at (default: today).")
 @click.option("--township", metavar="NAME", help="Only this township.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)

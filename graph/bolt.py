@@ -137,16 +137,6 @@ class BoltStore(StoreBase):
         rows = self._run(f"UNWIND $ids AS id MATCH (n:Node {{id: id}}) RETURN {_NODE_RETURN}", ids=list(ids))
         return [_node(r) for r in rows]
 
-    def nodes(self, kind: str | None = None, key: str | None = None) -> Iterator[Node]:
-        where = []
-        if kind is not None:
-            where.append("n.kind = $kind")
-        if key is not None:
-            where.append("n.key = $key")
-        query = "MATCH (n:Node)" + (" WHERE " + " AND ".join(where) if where else "")
-        for r in self._run(f"{query} RETURN {_NODE_RETURN} ORDER BY n.id", kind=kind, key=key):
-            yield _node(r)
-
     def node_ids(self, kind: str) -> set[str]:
         return {r["id"] for r in self._run("MATCH (n:Node) WHERE n.kind = $kind RETURN n.id AS id", kind=kind)}
 

@@ -140,7 +140,7 @@ def _finding(row: Sequence[Any]) -> Finding:
 
 
 class StoreBase:
-    """What every store shares: the rulebook read from ``meta``, ``get``, ``with`` blocks.
+    """What every store shares: the rulebook read from ``meta``, and ``with`` blocks.
 
     Subclasses provide ``meta``, ``node``, ``edges``, ``findings``, ``finding``,
     ``findings_within``, ``count_located``, ``counts`` and ``close``.
@@ -169,12 +169,6 @@ class StoreBase:
         if self._rulebook is None:
             self._rulebook = parse_rulebook(json.loads(self.meta("rulebook") or "{}"), f"{self.path}:rulebook")
         return self._rulebook
-
-    def get(self, node_id: str) -> Node:
-        node = self.node(node_id)
-        if node is None:
-            raise NotFound(f"{node_id} 不在项目中")
-        return node
 
 
 class Store(StoreBase):
@@ -246,20 +240,6 @@ class Store(StoreBase):
         row = self.conn.execute(f"SELECT {_NODE_COLS} FROM node WHERE id=?", (node_id,)).fetchone()
         return _node(row) if row else None
 
-    def nodes(self, kind: str | None = None, key: str | None = None) -> Iterator[Node]:
-        sql, args = f"SELECT {_NODE_COLS} FROM node", []
-        conds = []
-        if kind is not None:
-            conds.append("kind=?")
-            args.append(kind)
-        if key is not None:
-            conds.append("key=?")
-            args.append(key)
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        for row in self.conn.execute(sql + " ORDER BY id", args):
-            yield _node(row)
-
     def nodes_by_id(self, ids: Sequence[str]) -> list[Node]:
         out: list[Node] = []
         for i in range(0, len(ids), 900):
@@ -309,10 +289,6 @@ class Store(StoreBase):
     def edge_keys(self, origin: str = "") -> set[tuple[str, str, str, str]]:
         """(kind, src, dst, role) of every edge of one origin ('' = permanent structure)."""
         return set(self.conn.execute("SELECT kind, src, dst, role FROM edge WHERE origin=?", (origin,)).fetchall())
-
-    def all_edges(self) -> Iterator[Edge]:
-        for row in self.conn.execute(f"SELECT {_EDGE_COLS} FROM edge ORDER BY id"):
-            yield _edge(row)
 
     def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
         """How many ``kind`` nodes were located in (or assisted) these villages during the window."""

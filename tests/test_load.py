@@ -258,3 +258,15 @@ def test_template_round_trip(project, tmp_path, runner):
         result = load_files(store, [str(everything)])
     assert {t[2] for t in result.tables} == set(BASE) | {"督查发现"}
     assert not result.changed
+
+
+def test_history_lists_each_load(county, tmp_path, runner):
+    header, rows = TEAMS
+    later = [r for r in rows if r[2] != "朱队员"]
+    _load(runner, county, write_csv(tmp_path / "team2019.csv", header, later), extra=["--as-of", "2019-03-01"])
+    result = runner.invoke(cli, ["--project", str(county), "history", "--format", "json"])
+    batches = json.loads(result.output)["batches"]
+    assert [b["id"] for b in batches] == [1, 2]
+    assert batches[1]["files"][0].endswith("team2019.csv") and batches[1]["summary"]["工作队"]["closed"] == 1
+    text = runner.invoke(cli, ["--project", str(county), "history"]).output
+    assert "team2019.csv" in text and "工作队 +0 −1 ~0" in text
