@@ -476,8 +476,11 @@ class Writer:
         self.insert_edges(edges)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps would build one per call for this option
+
+
 def _json(props: dict[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False) if props else "{}"
+    return _ENCODER.encode(props) if props else "{}"
 
 
 def _now() -> str:

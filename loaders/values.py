@@ -20,6 +20,8 @@ _ID_CHECK = "10X98765432"
 
 def text(value: object) -> str:
     """A cell as display text: trimmed (ideographic space too), integral floats without .0."""
+    if type(value) is str:  # the common case first: most cells of most rosters are text
+        return (value.replace("\u3000", " ") if "\u3000" in value else value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
