@@ -522,13 +522,31 @@ def _diff(loader: _Loader, diff: dict[str, KindDiff]):
             if old.id in seen:
                 continue
             if as_of and (old.valid_to is None or old.valid_to >= as_of):
-                close = max(day_before(as_of), old.valid_from or day_before(as_of))
+                close = day_before(as_of)
+                if old.valid_from and close < old.valid_from:
+                    # The roster drops an assignment but says nothing later than its start:
+                    # when it ended is unknown, and a made-up date would falsify the history.
+                    _unknown_end(loader, facts, old, as_of)
+                    continue
                 changes[old.id] = (old.valid_from, close)
                 d.closed += 1
                 old = replace(old, valid_to=close)
             if old.kind == "HOLDS":
                 after[old.dst].append((old, None))
     return new_edges, changes, after
+
+
+def _unknown_end(loader: _Loader, facts: dict, old: Edge, as_of: str) -> None:
+    src = next(iter(facts.values()))[1]
+    what = loader.store.node(old.dst)
+    who = old.src.rsplit("/", 1)[-1]
+    role = f"{what.props.get('owner', '').split(':', 1)[-1]} {what.name}" if what and what.kind == "post" else \
+        f"{old.role or old.kind} {old.dst.split(':', 1)[-1]}"
+    where = f"{old.provenance.source}:第{old.provenance.row}行" if old.provenance.row else "项目中"
+    loader.problems.append(Problem(
+        src.table.sheet.file, f"{where}的“{who}”（{role}，自 {old.valid_from} 起）不在这份名单中，但名单日期 {as_of} "
+        "不晚于其起始日期，无法确定其终止日期；请用 --as-of 指定名单日期，或在名单中保留该行并填写终止日期",
+        sheet=src.table.sheet.name))
 
 
 def _touches(old: Edge, new: Edge) -> bool:

@@ -270,3 +270,13 @@ def test_history_lists_each_load(county, tmp_path, runner):
     assert batches[1]["files"][0].endswith("team2019.csv") and batches[1]["summary"]["工作队"]["closed"] == 1
     text = runner.invoke(cli, ["--project", str(county), "history"]).output
     assert "team2019.csv" in text and "工作队 +0 −1 ~0" in text
+
+
+def test_dropping_someone_without_a_date_is_refused(county, tmp_path, runner):
+    header, rows = TEAMS
+    later = [r for r in rows if r[2] != "朱队员"]  # every remaining row still starts 2018-06-01
+    out = _refused(runner, county, write_csv(tmp_path / "t.csv", header, later))
+    assert "“朱队员”" in out and "无法确定其终止日期" in out and "--as-of" in out
+    assert "工作队.csv:第4行" in out  # where the dropped assignment came from
+    ok = _load(runner, county, write_csv(tmp_path / "t.csv", header, later), extra=["--as-of", "2019-03-01"])
+    assert ok.exit_code == 0, ok.output
