@@ -342,7 +342,11 @@ class _Loader:
         dates = self.dates(src)
         if t is None or not name or u is None or dates is None:
             return
-        titles = [r for r in ("队长", "第一书记", "队员") if r in role]
+        # 队长兼第一书记 holds both posts; a 副队长 is a member, not the one-holder 队长.
+        plain = role.replace("副队长", "队员")
+        titles = [r for r in ("队长", "第一书记", "队员") if r in plain]
+        if "队员" in titles and len(titles) > 1:
+            titles.remove("队员")
         if not titles:
             self.fail(src, "队内职务", "应为 队长、第一书记 或 队员（可写“队长兼第一书记”）", role)
             return

@@ -60,6 +60,9 @@ def _parse_date_text(value: str) -> str | None:
     raw = key(value)
     if not raw:
         return None
+    if raw.isdigit() and len(raw) == 5 and 20000 <= int(raw) <= 80000:
+        # An Excel date serial (days since 1899-12-30) that a CSV export left as a number.
+        return (date(1899, 12, 30) + timedelta(days=int(raw))).isoformat()
     m = _DATE.match(unicodedata.normalize("NFKC", text(value)))
     if not m:
         raise ValueError("无法识别的日期；请写成 2019-03-01、2019/3/1 或 2019年3月1日")

@@ -280,3 +280,14 @@ def test_dropping_someone_without_a_date_is_refused(county, tmp_path, runner):
     assert "工作队.csv:第4行" in out  # where the dropped assignment came from
     ok = _load(runner, county, write_csv(tmp_path / "t.csv", header, later), extra=["--as-of", "2019-03-01"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_deputy_captain_is_a_member_and_excel_serial_dates(county, tmp_path, runner):
+    header, rows = TEAMS
+    extra = [["乙乡", "北村", "副队长甲", "副队长", "县交通局", "43525", ""]]  # 43525 = 2019-03-01
+    result = _load(runner, county, write_csv(tmp_path / "t.csv", header, rows + extra))
+    assert result.exit_code == 0, result.output
+    with Store.open(county) as store:
+        assert holder(store, "post:team:乙乡/北村/队长", "2019-06-01") == ["许队长"]
+        members = store.edges(dst="post:team:乙乡/北村/队员", kinds=["HOLDS"])
+        assert [(e.src.rsplit("/", 1)[1], e.valid_from) for e in members] == [("副队长甲", "2019-03-01")]
