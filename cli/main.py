@@ -564,15 +564,19 @@ def output_option(f):
 @click.option("--depth", type=click.Choice(["county", "township", "village"]), default=None,
               help="county: townships as summaries; township: villages listed; village: teams and "
                    "helping units too (default: county, or village when a scope is named).")
+@click.option("--households", "list_households", is_flag=True,
+              help="At village depth, draw each household with its 帮扶责任人 instead of a count.")
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
 @output_option
 @pass_ctx
-def render_org(obj: Context, township, village, depth, at, output, embed_glyphs) -> None:
+def render_org(obj: Context, township, village, depth, list_households, at, output, embed_glyphs) -> None:
     """The organisation of the county, a township or a village, clustered by township.
 
     Example:
 
         zeren render org --township 马营镇 -o 马营镇.svg
+
+        zeren render org --village 马营镇/石家洼村 --households -o 石家洼村.png
     """
     from datetime import date
 
@@ -584,8 +588,9 @@ def render_org(obj: Context, township, village, depth, at, output, embed_glyphs)
         township, village = village.split("/", 1)
     day = _day(at) or date.today().isoformat()
     with obj.open() as store:
-        chart = org_chart(store, day, township=township, village=village, detail=depth)
-    blocks = len(chart.townships) if chart.detail == "county" else sum(len(t.villages) for t in chart.townships)
+        chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
+    blocks = len(chart.townships) if chart.detail == "county" else sum(
+        len(t.villages) + sum(len(v.members) for v in t.villages) for t in chart.townships)
     if blocks > ORG_LIMIT:
         raise ZerenError(f"{blocks} {'townships' if chart.detail == 'county' else 'villages'} are too many for one "
                          f"legible chart (at most {ORG_LIMIT}); name a --township or a --village")

@@ -24,6 +24,7 @@ class OrgVillage:
     team_posts: list[Party]
     helping_units: list[Party]
     households: int
+    members: list[tuple[str, str, str | None]] = field(default_factory=list)  # (id, 户编号, 帮扶责任人)
 
 
 @dataclass
@@ -56,12 +57,13 @@ def _parties(r: Resolver, role: str, start: str, at: str) -> list[Party]:
 
 
 def org_chart(store: Any, at: str, *, township: str | None = None, village: str | None = None,
-              detail: str | None = None) -> OrgChart:
+              detail: str | None = None, households: bool = False) -> OrgChart:
     """The org chart of the county, one township, or one village, on day ``at``.
 
     ``detail``: ``county`` (townships as summaries), ``township`` (one line-block per village)
     or ``village`` (teams and helping units as nodes of their own). Defaults: county for
-    the whole county, township for a township, village for a village.
+    the whole county, township for a township, village for a village. ``households``: at
+    village detail, list each household with its 帮扶责任人 instead of a count.
     """
     r = Resolver(store)
     rb = store.rulebook
@@ -91,21 +93,27 @@ def org_chart(store: Any, at: str, *, township: str | None = None, village: str 
         for vid in vids:
             node = r.node(vid)
             poor = bool(node.props.get("poor")) if node else False
-            households = store.count_located("household", [vid], at, at)
+            count = store.count_located("household", [vid], at, at)
             team = r.resolve(parse_role_path("village.team"), vid, at)
             t.village_count += 1
             t.poor_villages += poor
             t.teams += bool(team)
-            t.households += households
+            t.households += count
             if detail == "county":
                 continue
             v = OrgVillage(vid, r.name(vid), poor, _parties(r, "village.post(包村领导)", vid, at) +
-                           _parties(r, "village.post(包抓县级领导)", vid, at), None, [], [], households)
+                           _parties(r, "village.post(包抓县级领导)", vid, at), None, [], [], count)
             if team:
                 v.team = team[0].node
                 for title in ("队长", "第一书记"):
                     v.team_posts.extend(_parties(r, f"village.team.post({title})", vid, at))
             v.helping_units = _parties(r, "village.helping_units", vid, at)
+            if households and detail == "village":
+                for e in store.edges(dst=vid, kinds=["LOCATED_IN"], at=at):
+                    if kind_of(e.src) == "household":
+                        cadre = r.parties(parse_role_path("household.cadre"), e.src, at)
+                        v.members.append((e.src, r.name(e.src), cadre[0].person if cadre else None))
+                v.members.sort()
             t.villages.append(v)
         chart.townships.append(t)
     if village and not chart.townships:

@@ -142,3 +142,10 @@ def test_org_chart_too_large_is_refused(county, tmp_path, runner, monkeypatch):
     ok = runner.invoke(cli, ["--project", str(county), "render", "org", "--village", "东村", "-o",
                              str(tmp_path / "v.dot")])
     assert ok.exit_code == 0, ok.output
+
+
+def test_org_village_lists_households_when_asked(county):
+    counted = org_graph(_org(county, village="东村")).source
+    listed = org_graph(_org(county, village="东村", households=True)).source
+    assert "H001" not in counted and "2 户" in counted
+    assert "H001\\n帮扶责任人 何干部" in listed and "H002\\n帮扶责任人 何干部" in listed

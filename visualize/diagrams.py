@@ -203,7 +203,7 @@ def org_graph(chart: Any) -> graphviz.Digraph:
                                    f"驻村帮扶工作队 {t.teams} 支", f"建档立卡贫困户 {t.households:,} 户"),
                        **_KIND_STYLE["summary"])
                 c.edge(sid, tid, **_edge_attrs("LOCATED_IN"))
-            columns = max(1, -(-len(t.villages) // 8))  # at most 8 villages a column
+            columns = max(1, -(-len(t.villages) // 8))  # at most 8 villages a column (a stagger by minlen)
             for i, v in enumerate(t.villages):
                 vid = ids(v.id)
                 if chart.detail == "village":
@@ -232,6 +232,11 @@ def org_graph(chart: Any) -> graphviz.Digraph:
                     uid = ids(u.node)
                     c.node(uid, _label("帮扶单位", u.body), **_KIND_STYLE["unit"])
                     c.edge(uid, vid, **_edge_attrs("ASSISTS"))
+                per_column = 15  # asked for: each household with its 帮扶责任人, in columns
+                stagger = max(1, -(-len(v.members) // per_column))
+                for k, (hid, number, cadre) in enumerate(v.members):
+                    c.node(ids(hid), _label(number, f"帮扶责任人 {cadre or '（无）'}"), **_KIND_STYLE["household"])
+                    c.edge(ids(hid), vid, **_edge_attrs("LOCATED_IN"), minlen=str(stagger - k // per_column))
         g.edge(tid, county, **_edge_attrs("LOCATED_IN"))
         for u in t.lead_unit:
             uid = ids(u.node)
