@@ -104,7 +104,12 @@ class Rulebook:
     finding_types: dict[str, list[str]]
     clauses: list[Clause]
     trace_chain: list[dict[str, str]]
+    labels: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def label(self, kind: str) -> str:
+        """What this list calls a node kind (``household`` → 建档立卡贫困户), else the schema's word."""
+        return self.labels.get(kind) or schema.NODE_KINDS.get(kind, kind)
 
     @property
     def rules(self) -> list[Rule]:
@@ -124,7 +129,7 @@ class Rulebook:
 _STEP = re.compile(r"^([a-z_]+)(?:\(([^()]+)\))?$")
 _TOP_KEYS = {
     "name", "title", "document", "issuer", "date", "county", "county_posts", "bodies",
-    "lead_units", "finding_types", "clauses", "trace_chain",
+    "lead_units", "finding_types", "clauses", "trace_chain", "labels",
 }
 _CLAUSE_KEYS = {"id", "section", "title", "text", "roles", "duties", "definitions", "rules"}
 _RULE_KEYS = {
@@ -332,6 +337,10 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
     for i, step in enumerate(chain):
         if c.keys(step, _CHAIN_KEYS, f"trace_chain {i + 1}", {"role"}):
             _role(c, f"trace_chain {i + 1}", "role", step["role"], county_posts)
+    labels = data.get("labels") or {}
+    for kind in labels:
+        if kind not in schema.NODE_KINDS:
+            c.add("labels", str(kind), f"未知的对象类型（可用：{', '.join(schema.NODE_KINDS)}）")
     if c.problems:
         raise RulebookError(c.problems)
     return Rulebook(
@@ -347,5 +356,6 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
         finding_types=finding_types,
         clauses=clauses,
         trace_chain=[dict(s) for s in chain],
+        labels={str(k): str(v) for k, v in labels.items()},
         raw=data,
     )

@@ -50,6 +50,7 @@ class OrgChart:
     bodies: list[Party]
     townships: list[OrgTownship]
     detail: str  # county / township / village
+    household_label: str = "户"  # what the rulebook calls a household
 
 
 def _parties(r: Resolver, role: str, start: str, at: str) -> list[Party]:
@@ -80,7 +81,7 @@ def org_chart(store: Any, at: str, *, township: str | None = None, village: str 
         if tid not in tids:
             raise NotFound(f"乡镇“{township}”不在项目中")
         tids = [tid]
-    chart = OrgChart(at, rb.county, county, rb.name, posts, bodies, [], detail)
+    chart = OrgChart(at, rb.county, county, rb.name, posts, bodies, [], detail, rb.label("household"))
     for tid in tids:
         t = OrgTownship(tid, r.name(tid), [], _parties(r, "township.lead_unit", tid, at))
         for title in schema.POSTS["township"]:

@@ -121,14 +121,14 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
     links: list[ChainLink] = []
     if kind_of(start) == "plan":  # the subject itself, then its household by the has-plan edge
         plan = r.node(start)
-        links.append(ChainLink("plan", "一户一策", r.name(start), "", None, "", "", "", kind="plan", node=start,
+        links.append(ChainLink("plan", r.rulebook.label("plan"), r.name(start), "", None, "", "", "", kind="plan", node=start,
                                source=plan.provenance.as_dict() if plan else None))
     if kind_of(start) in ("plan", "household"):
         hh = r.lift(start, "household", day)
         node = r.node(hh) if hh else None
         if node is not None:
             has_plan = kind_of(start) == "plan"
-            links.append(ChainLink("household", "建档立卡贫困户", node.name, "", None,
+            links.append(ChainLink("household", r.rulebook.label("household"), node.name, "", None,
                                    "HAS_PLAN" if has_plan else "", schema.EDGE_KINDS["HAS_PLAN"] if has_plan else "",
                                    r.name(start) if has_plan else "", origin=node.name if has_plan else "",
                                    edge_src=hh if has_plan else "", edge_dst=start if has_plan else "",

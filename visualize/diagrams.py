@@ -182,7 +182,7 @@ def org_graph(chart: Any) -> graphviz.Digraph:
             g.node(tid, _label(t.name, *[f"{p.post} {p.person or '（无人在职）'}" for p in t.posts],
                                *[f"组长单位 {u.body}" for u in t.lead_unit],
                                f"{t.village_count} 村（贫困村 {t.poor_villages}）· 工作队 {t.teams} 支",
-                               f"建档立卡贫困户 {t.households:,} 户"), **_KIND_STYLE["township"])
+                               f"{chart.household_label} {t.households:,} 户"), **_KIND_STYLE["township"])
             g.edge(tid, county, **_edge_attrs("LOCATED_IN"), minlen=str(columns - i // 6))
         g.node("legend_note", "", shape="point", style="invis")
         _legend(g, [])
@@ -200,7 +200,7 @@ def org_graph(chart: Any) -> graphviz.Digraph:
             if chart.detail == "county":
                 sid = ids(f"summary:{t.id}")
                 c.node(sid, _label(f"{t.village_count} 个村（贫困村 {t.poor_villages}）",
-                                   f"驻村帮扶工作队 {t.teams} 支", f"建档立卡贫困户 {t.households:,} 户"),
+                                   f"驻村帮扶工作队 {t.teams} 支", f"{chart.household_label} {t.households:,} 户"),
                        **_KIND_STYLE["summary"])
                 c.edge(sid, tid, **_edge_attrs("LOCATED_IN"))
             columns = max(1, -(-len(t.villages) // 8))  # at most 8 villages a column (a stagger by minlen)
@@ -296,6 +296,7 @@ def rulebook_graph(rb: Rulebook) -> graphviz.Digraph:
         return ["、".join(items[i:i + 3]) for i in range(0, len(items), 3)]
 
     for key, label, kind in _ROLE_NODES:
+        label = rb.label(key) if key == "household" else label  # the list's own word for a household
         g.node(ids(key), _label(label, *wrap(notes.get(key, []))), **_KIND_STYLE[kind])
     for src, dst, kind in _STRUCTURE:
         g.edge(ids(src), ids(dst), **_edge_attrs(kind))
