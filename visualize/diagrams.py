@@ -249,7 +249,7 @@ def org_graph(chart: Any) -> graphviz.Digraph:
 # -- rulebook ------------------------------------------------------------------------------
 _ROLE_NODES: list[tuple[str, str, str]] = [  # key, label, style kind
     ("county", "县（县委、县政府）", "county"), ("township", "乡镇（党委、政府）", "township"),
-    ("village", "村", "village"), ("team", "驻村帮扶工作队", "team"), ("household", "建档立卡贫困户", "household"),
+    ("village", "村", "village"), ("team", "驻村帮扶工作队", "team"), ("household", "户", "household"),
     ("helping_unit", "帮扶单位", "unit"), ("lead_unit", "县直组长单位", "unit"), ("cadre", "帮扶责任人 / 驻村干部", "person"),
 ]
 _STRUCTURE: list[tuple[str, str, str]] = [
