@@ -164,11 +164,12 @@ CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", 
 
 
 def liabilities_csv(liabilities) -> str:
-    """CSV for spreadsheets: cells that Excel would run as formulas are quoted with '."""
+    """CSV for spreadsheets (with a BOM); cells that Excel would run as formulas are quoted with '."""
     import csv
     import io
 
     buf = io.StringIO()
+    buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8, not GBK
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
     for li in liabilities:

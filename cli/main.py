@@ -313,6 +313,7 @@ def gaps(obj: Context, at, township, fmt) -> None:
         import io
 
         buf = io.StringIO()
+        buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8
         writer = csv.writer(buf)
         writer.writerow(["kind", "scope", "object", "detail"])
         writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
@@ -377,7 +378,7 @@ def _emit(result, fmt: str, table_fn, show_personal_data: bool) -> None:
     if fmt == "json":
         text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
     elif fmt == "csv":
-        text = liabilities_csv(result.liabilities)
+        text = liabilities_csv(result.liabilities)  # starts with a BOM: Excel then reads it as UTF-8
     else:
         text = table_fn(result)
     click.echo(text if show_personal_data else mask_text(text))

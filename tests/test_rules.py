@@ -243,7 +243,7 @@ def test_check_csv_is_formula_safe(county, tmp_path, runner):
     add_findings(county, tmp_path, [["2019-05-01", "", "整改不到位", "乡镇", "甲镇", "=HYPERLINK(\"x\")"]])
     result = runner.invoke(cli, ["--project", str(county), "check", "--period", "2019Q2", "--format", "csv"])
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("clause,rule,triggered")
+    assert result.output.startswith("\ufeffclause,rule,triggered")
     assert "一.7,一.7-2,True,主要责任" in result.output
 
 
