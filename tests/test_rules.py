@@ -277,3 +277,18 @@ def test_chain_index_agrees_with_the_trace(county):
                     if c.kind != "household"]
             assert fast == full, hh
         assert index.chain("household:NOPE") == ()
+
+
+def test_csv_quotes_what_excel_would_run():
+    import csv
+    import io
+
+    from zeren.cli.format import liabilities_csv
+    from zeren.queries.check import Liability
+
+    li = Liability(clause="四.4", rule="四.4-1", triggered=True, kind="主要责任", post="党委书记", person="=1+1",
+                   body="@SUM(A1)", scope="-2", explanation="+cmd|' /C calc'!A0", findings=[3, 4])
+    rows = list(csv.reader(io.StringIO(liabilities_csv([li]).lstrip("\ufeff"))))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["person"] == "'=1+1" and row["body"] == "'@SUM(A1)" and row["scope"] == "'-2"
+    assert row["explanation"].startswith("'+cmd") and row["findings"] == "3 4" and row["post"] == "党委书记"
