@@ -20,7 +20,6 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "tools"))
 
 from falkordb_server import falkordb, isolated  # noqa: E402
-
 from zeren.graph.bolt import BoltStore, close_drivers, push  # noqa: E402
 from zeren.graph.store import Store  # noqa: E402
 from zeren.loaders.demo import generate  # noqa: E402

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from zeren.graph.store import Store
 from zeren.loaders.rulebook import load_rulebook
 

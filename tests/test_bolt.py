@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from rosters import write_base, write_csv
-
 from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from rosters import BASE, write_base, write_csv
-
 from zeren.cli.main import cli
 from zeren.graph.netx import to_networkx
 from zeren.graph.store import Store

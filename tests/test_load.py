@@ -7,8 +7,16 @@ import json
 
 import pytest
 from openpyxl import Workbook
-from rosters import BASE, PAIRINGS, TEAMS, TOWNSHIPS, VILLAGES, idnum, write_base, write_csv
-
+from rosters import (
+    BASE,
+    PAIRINGS,
+    TEAMS,
+    TOWNSHIPS,
+    VILLAGES,
+    idnum,
+    write_base,
+    write_csv,
+)
 from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from rosters import BASE, write_csv
-
 from zeren.cli.main import cli
 
 RULEBOOK = """

@@ -7,12 +7,10 @@ import json
 
 import pytest
 import yaml
-
+from conftest import SEED
 from zeren.graph.errors import RulebookError
 from zeren.graph.rules import parse_role_path, parse_rulebook
 from zeren.loaders.rulebook import BUILTIN, load_rulebook, read_rulebook_data
-
-from conftest import SEED
 
 CLAUSE_IDS = (
     [f"一.{i}" for i in range(1, 10)] + [f"二.{i}" for i in range(1, 4)] + [f"三.{i}" for i in range(1, 6)]

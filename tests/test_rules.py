@@ -7,7 +7,6 @@ import json
 
 import pytest
 from rosters import BASE, idnum, write_base, write_csv
-
 from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from zeren.graph.errors import StoreError
 from zeren.graph.store import Edge, Node, Store
 

@@ -9,14 +9,19 @@ from pathlib import Path
 
 import pytest
 from rosters import write_base, write_csv
-
 from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 from zeren.loaders.rulebook import load_rulebook
 from zeren.queries.org import org_chart
 from zeren.queries.trace import trace
-from zeren.visualize.diagrams import DotNotFound, org_graph, render, rulebook_graph, trace_graph
+from zeren.visualize.diagrams import (
+    DotNotFound,
+    org_graph,
+    render,
+    rulebook_graph,
+    trace_graph,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
@@ -134,9 +139,9 @@ def test_demo_end_to_end_small(tmp_path, runner):
 
 
 def test_org_chart_too_large_is_refused(county, tmp_path, runner, monkeypatch):
-    import zeren.cli.main as main
+    import zeren.cli.draw as draw
 
-    monkeypatch.setattr(main, "ORG_LIMIT", 1)
+    monkeypatch.setattr(draw, "ORG_LIMIT", 1)
     result = runner.invoke(cli, ["--project", str(county), "render", "org", "-o", str(tmp_path / "o.dot")])
     assert result.exit_code == 1 and "2 townships are too many" in result.output and "--township" in result.output
     ok = runner.invoke(cli, ["--project", str(county), "render", "org", "--village", "东村", "-o",

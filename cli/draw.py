@@ -1,0 +1,138 @@
+"""zeren render: diagrams of a trace, an org chart, the rulebook."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..graph.errors import ZerenError
+from .main import Context, _day, _window, cli, pass_ctx
+
+
+@cli.group()
+def render() -> None:
+    """Draw diagrams with Graphviz: a trace's chain, an org chart, the rulebook."""
+
+
+def output_option(f):
+    f = click.option("--embed-glyphs", is_flag=True,
+                     help="SVG only: draw the glyphs as outlines so the file needs no CJK font to view.")(f)
+    return click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+                        help="Output file; the format is its extension: .svg, .png, .pdf or .dot.")(f)
+
+
+@render.command("org")
+@click.option("--township", metavar="NAME", help="Only this township.")
+@click.option("--village", metavar="NAME", help="Only this village (乡镇/村 or a unique 村).")
+@click.option("--depth", type=click.Choice(["county", "township", "village"]), default=None,
+              help="county: townships as summaries; township: villages listed; village: teams and "
+                   "helping units too (default: county, or village when a scope is named).")
+@click.option("--households", "list_households", is_flag=True,
+              help="At village depth, draw each household with its 帮扶责任人 instead of a count.")
+@click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
+@output_option
+@pass_ctx
+def render_org(obj: Context, township, village, depth, list_households, at, output, embed_glyphs) -> None:
+    """The organisation of the county, a township or a village, clustered by township.
+
+    Example:
+
+        zeren render org --township 马营镇 -o 马营镇.svg
+
+        zeren render org --village 马营镇/石家洼村 --households -o 石家洼村.png
+    """
+    from datetime import date
+
+    from ..queries.org import org_chart
+    from ..visualize.diagrams import org_graph
+    from ..visualize.diagrams import render as draw
+
+    if village and "/" in village and not township:
+        township, village = village.split("/", 1)
+    day = _day(at) or date.today().isoformat()
+    with obj.open() as store:
+        chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
+    blocks = len(chart.townships) if chart.detail == "county" else sum(
+        len(t.villages) + sum(len(v.members) for v in t.villages) for t in chart.townships)
+    if blocks > ORG_LIMIT:
+        raise ZerenError(f"{blocks} {'townships' if chart.detail == 'county' else 'villages'} are too many for one "
+                         f"legible chart (at most {ORG_LIMIT}); name a --township or a --village")
+    click.echo(str(draw(org_graph(chart), output, embed_glyphs=embed_glyphs)))
+
+
+#: The most township (or village) blocks one org chart holds and stays legible on a page.
+ORG_LIMIT = 120
+
+
+@render.command("rulebook")
+@click.argument("name", required=False)
+@output_option
+@pass_ctx
+def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
+    """The roles a rulebook binds and the responsibility edges between them, on one page.
+
+    Example:
+
+        zeren render rulebook tongwei-2018 -o 责任清单.pdf
+    """
+    from ..visualize.diagrams import render as draw
+    from ..visualize.diagrams import rulebook_graph
+
+    if name:
+        from ..loaders.rulebook import load_rulebook
+
+        book = load_rulebook(name)
+    elif obj.store_uri or os.path.exists(obj.project):
+        with obj.open() as store:
+            book = store.rulebook
+    else:
+        from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
+
+        book = load_rulebook(DEFAULT_RULEBOOK)
+    click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
+
+
+@render.group("trace")
+def render_trace() -> None:
+    """Draw the chain of a trace with its liabilities marked."""
+
+
+def _render_trace_command(subject: str, doc: str):
+    @click.argument("ident", metavar="ID")
+    @click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
+    @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
+    @output_option
+    @pass_ctx
+    def command(obj: Context, ident, at, period, output, embed_glyphs) -> None:
+        from ..queries.trace import trace as run_trace
+        from ..visualize.diagrams import render as draw
+        from ..visualize.diagrams import trace_graph
+
+        lo, hi = _window(None, None, period) if period else (None, None)
+        with obj.open() as store:
+            result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
+        click.echo(str(draw(trace_graph(result), output, embed_glyphs=embed_glyphs)))
+
+    command.__doc__ = doc
+    return render_trace.command(subject)(command)
+
+
+_render_trace_command("plan", """Draw the trace of a 一户一策 plan.
+
+    Example:
+
+        zeren render trace plan P621101027119 -o trace.svg
+    """)
+_render_trace_command("household", """Draw the trace of a household.
+
+    Example:
+
+        zeren render trace household 621101027119 -o trace.png
+    """)
+_render_trace_command("finding", """Draw the trace of a finding.
+
+    Example:
+
+        zeren render trace finding 12 -o finding-12.pdf
+    """)

@@ -1,0 +1,240 @@
+"""Project commands: init, rulebook, stats, load, template, history, gaps."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+
+import click
+
+from .main import FORMATS, Context, _day, cli, pass_ctx
+
+
+@cli.command()
+@click.option("--rulebook", "rulebook_name", default="tongwei-2018", show_default=True,
+              help="A built-in rulebook name or a rulebook file (.yaml/.toml).")
+@pass_ctx
+def init(obj: Context, rulebook_name: str) -> None:
+    """Create a new project file holding a rulebook.
+
+    Example:
+
+        zeren --project tongwei.db init --rulebook tongwei-2018
+    """
+    from ..graph.store import Store
+    from ..loaders.rulebook import load_rulebook
+
+    obj.project_only("init")
+    rulebook = load_rulebook(rulebook_name)
+    Store.create(obj.project, rulebook).close()
+    click.echo(f"Created {obj.project} with rulebook {rulebook.name} ({rulebook.document}, "
+               f"{len(rulebook.clauses)} clauses, {len(rulebook.rules)} rules).")
+
+
+@cli.group()
+def rulebook() -> None:
+    """Show or validate rulebooks (the responsibility list as data)."""
+
+
+@rulebook.command("show")
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
+    """Print a rulebook: the project's, or NAME (built-in) or FILE.
+
+    Example:
+
+        zeren rulebook show tongwei-2018 --format json
+    """
+    from .format import rulebook_table
+
+    if name:
+        from ..loaders.rulebook import load_rulebook
+
+        book = load_rulebook(name)
+    else:
+        obj: Context = ctx.obj
+        if not obj.store_uri and not os.path.exists(obj.project):
+            from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
+
+            book = load_rulebook(DEFAULT_RULEBOOK)
+        else:
+            with obj.open() as store:
+                book = store.rulebook
+    if fmt == "json":
+        click.echo(json.dumps(book.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(rulebook_table(book))
+
+
+@rulebook.command("validate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def rulebook_validate(file: str) -> None:
+    """Check a rulebook file strictly; each problem names the clause and key.
+
+    Example:
+
+        zeren rulebook validate my-county-2020.yaml
+    """
+    from ..loaders.rulebook import load_rulebook
+
+    book = load_rulebook(file)
+    click.echo(f"{file}: OK — {book.name}, {len(book.clauses)} clauses, {len(book.rules)} rules.")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def stats(obj: Context, fmt: str) -> None:
+    """Count what the project holds, per kind of node.
+
+    Example:
+
+        zeren stats --format json
+    """
+    from ..queries.stats import project_stats
+
+    with obj.open() as store:
+        counts = project_stats(store)
+    if fmt == "json":
+        click.echo(json.dumps(counts, ensure_ascii=False))
+    else:
+        width = max(len(k) for k in counts)
+        for key, value in counts.items():
+            click.echo(f"{key:<{width}}  {value:>9,}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--as-of", default=None, metavar="DATE",
+              help="Date of the snapshot: assignments no longer listed close the day before "
+                   "(default: the latest 起始日期 in each scope of the file).")
+@click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@pass_ctx
+def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool) -> None:
+    """Load assignment lists (rosters) and findings: CSV files and .xlsx workbooks.
+
+    Each CSV, and each sheet of a workbook, is recognised by its header row. One call is
+    one transaction: if any file has a problem, every problem is listed and nothing is
+    written. A roster is a snapshot of its scope: assignments it no longer lists are
+    closed, new ones opened, history kept.
+
+    Example:
+
+        zeren load 乡镇.xlsx 村.csv 工作队.xlsx 结对帮扶.csv --dry-run
+    """
+    from ..loaders.rosters import load_files
+    from .format import load_report
+
+    with obj.open_for_write() as store:
+        with _progress() as progress:
+            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, progress=progress)
+    click.echo(load_report(result))
+
+
+@contextmanager
+def _progress():
+    """A rich progress bar on a terminal's stderr; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("读取与校验 validating", total=None)
+
+        def advance(label: str, rows: int) -> None:
+            bar.update(task, description=label[-60:], advance=rows)
+
+        yield advance
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+def template(directory: str) -> None:
+    """Write empty .xlsx templates (one per kind, and one workbook with every sheet).
+
+    Example:
+
+        zeren template 模板/
+    """
+    from ..loaders.template import write_templates
+
+    for path in write_templates(directory):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def history(obj: Context, fmt: str) -> None:
+    """List the loads of the project: when, which files, what changed.
+
+    Every node, edge and finding records the load batch it came from; this is the batch
+    register an auditor reads to see when a roster entered the project.
+
+    Example:
+
+        zeren history --format json
+    """
+    from .format import table
+
+    obj.project_only("history")
+    with obj.open() as store:
+        batches = store.batches()
+    if fmt == "json":
+        click.echo(json.dumps({"batches": batches}, ensure_ascii=False, indent=2))
+        return
+    rows = []
+    for b in batches:
+        changes = "；".join(f"{kind} +{d['added']} −{d['closed']} ~{d['changed']}" for kind, d in b["summary"].items()
+                           if d.get("added") or d.get("closed") or d.get("changed") or d.get("nodes_added"))
+        rows.append([b["id"], b["loaded_at"], "、".join(f.rsplit("/", 1)[-1] for f in b["files"]), changes])
+    click.echo(table(["批次", "导入时间 (UTC)", "文件", "变化（新增 −关闭 ~变更）"], rows, max_width=80)
+               if rows else "尚未导入任何清单 (nothing loaded yet).")
+
+
+@cli.command()
+@click.option("--at", metavar="DATE", help="The day to look at (default: today).")
+@click.option("--township", metavar="NAME", help="Only this township.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def gaps(obj: Context, at, township, fmt) -> None:
+    """List what the rosters leave uncovered on a day.
+
+    Vacant one-holder posts, poor villages without a team or helping unit, households
+    without a 帮扶责任人, townships without a lead unit: each is a hole a trace would hit.
+
+    Example:
+
+        zeren gaps --at 2019-06-01 --township 马营镇
+    """
+    from datetime import date
+
+    from ..queries.gaps import gaps as find_gaps
+    from .format import table
+
+    obj.project_only("gaps")
+    day = _day(at) or date.today().isoformat()
+    with obj.open() as store:
+        found = find_gaps(store, day, township=township)
+    if fmt == "json":
+        click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8
+        writer = csv.writer(buf)
+        writer.writerow(["kind", "scope", "object", "detail"])
+        writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        click.echo(f"{day}：{len(found)} 处空缺 gaps")
+        if found:
+            click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))

@@ -1,0 +1,91 @@
+"""zeren check and zeren trace."""
+
+from __future__ import annotations
+
+import click
+
+from ..graph.errors import ZerenError
+from .main import FORMATS, Context, _emit, _window, cli, pass_ctx, personal_option
+
+
+@cli.command()
+@click.option("--from", "date_from", metavar="DATE", help="First day of the window (inclusive).")
+@click.option("--to", "date_to", metavar="DATE", help="Last day of the window (inclusive).")
+@click.option("--period", metavar="PERIOD", help="Shorthand window: 2019Q2, 2019H1, 2019 or 2019-05.")
+@click.option("--township", metavar="NAME", help="Only liabilities arising in this township.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@personal_option
+@pass_ctx
+def check(obj: Context, date_from, date_to, period, township, fmt, show_personal_data) -> None:
+    """Evaluate every rule over the findings dated in a window.
+
+    Threshold rules show their arithmetic ("4 of 120 = 3.3% ≥ 3%"); rules not triggered
+    are listed with their figures; each liable party is named with who held the post on
+    the day.
+
+    Example:
+
+        zeren check --period 2019Q2 --township 马营镇 --format json
+    """
+    from ..queries.check import check as run_check
+    from .format import check_table
+
+    lo, hi = _window(date_from, date_to, period)
+    with obj.open() as store:
+        result = run_check(store, lo, hi, township=township)
+    _emit(result, fmt, check_table, show_personal_data)
+
+
+@cli.group()
+def trace() -> None:
+    """Trace a failed plan, a household or a finding up to the county."""
+
+
+def _trace_command(subject: str, doc: str):
+    @click.argument("ident", metavar="ID")
+    @click.option("--at", metavar="DATE", help="Name who held each post on this day (default: the finding's date).")
+    @click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
+    @click.option("--to", "date_to", metavar="DATE")
+    @click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
+    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+    @personal_option
+    @pass_ctx
+    def command(obj: Context, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
+        from ..loaders.values import parse_date
+        from ..queries.trace import trace as run_trace
+        from .format import trace_table
+
+        lo = hi = None
+        if period or date_from or date_to:
+            lo, hi = _window(date_from, date_to, period)
+        try:
+            day = parse_date(at) if at else None
+        except ValueError as err:
+            raise ZerenError(f"--at {at}: {err}") from None
+        with obj.open() as store:
+            result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
+                               show_personal_data=show_personal_data)
+        _emit(result, fmt, trace_table, show_personal_data)
+
+    command.__doc__ = doc
+    return trace.command(subject)(command)
+
+
+_trace_command("plan", """Trace a 一户一策 plan by its 计划编号.
+
+    Example:
+
+        zeren trace plan P621101027119 --format json
+    """)
+_trace_command("household", """Trace a household by its 户编号.
+
+    Example:
+
+        zeren trace household 621101027119 --at 2019-06-01
+    """)
+_trace_command("finding", """Trace a finding by its number (as `zeren check` lists them).
+
+    Example:
+
+        zeren trace finding 12
+    """)
