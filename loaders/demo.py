@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from ..graph.errors import ZerenError
 from .values import check_digit
 
 __all__ = ["TOWNSHIPS", "DemoCounty", "generate"]
@@ -53,6 +54,9 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     ``townships`` above 18 adds synthetic township names (for province-sized benchmarks,
     whose townships have county-sized village and household counts).
     """
+    if townships < 1 or villages < max(townships, len(TOWNSHIPS)) or households < villages:
+        raise ZerenError(f"demo sizes: need villages ≥ townships (≥ {len(TOWNSHIPS)}) and households ≥ villages; "
+                         f"got {townships} townships, {villages} villages, {households} households")
     rnd = random.Random(seed)
     towns = list(TOWNSHIPS)
     extra = sorted({a + b + "乡" for a in _PREFIX + _SURNAMES for b in _PLACE} - set(towns))
@@ -204,7 +208,11 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         share = 0.045 if t == hot else (0.029 if t == towns[2] else rnd.choice([0.0, 0.005, 0.01, 0.015]))
         for hid in rnd.sample(hids, int(len(hids) * share)):
             f_rows.append([when(), "县委督查室", rnd.choice(["一户一策未制定", "一户一策未落实"]), "户", hid, "督查抽查"])
-    out.failed_household = next(r[4] for r in f_rows if r[4] in by_t[hot])
+    hot_rows = [r[4] for r in f_rows if r[4] in by_t.get(hot, ())]
+    if not hot_rows:  # a small county: make sure one plan of the hot township failed
+        hot_rows = [by_t[hot][0]] if by_t.get(hot) else [hh_ids[0][0]]
+        f_rows.append([when(), "县委督查室", "一户一策未制定", "户", hot_rows[0], "督查抽查"])
+    out.failed_household = hot_rows[0]
     out.failed_plan = f"P{out.failed_household}"
     teams = list(helper)
     hot_teams = [k for k in teams if k[0] == hot]
