@@ -83,3 +83,8 @@ def test_init_with_rulebook_file(runner, tmp_path):
     result = runner.invoke(cli, ["--project", str(tmp_path / "y.db"), "init", "--rulebook", str(bad)])
     assert result.exit_code == 1 and "county" in result.output
     assert not (tmp_path / "y.db").exists()
+
+
+def test_demo_refuses_impossible_sizes(runner, tmp_path):
+    result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--villages", "10"])
+    assert result.exit_code == 1 and "villages ≥ townships" in result.output and "Traceback" not in result.output
