@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..graph import schema
-from ..graph.rules import Liable, Rule, Rulebook
+from ..graph.rules import MEASURES, Liable, Rule, Rulebook
 from ..graph.store import Finding
 from .paths import Party, Resolver, kind_of
 
@@ -101,6 +101,7 @@ class _Evaluator:
         self.r = Resolver(store)
         self.date_from, self.date_to = date_from, date_to
         self._measures: dict[tuple[str, str], int] = {}
+        self._villages: dict[str, list[str]] = {}
 
     def entries(self, rule: Rule, liable: Liable, start: str, day: str, findings: list[int], **extra) -> list[Liability]:
         parties = self.r.parties(liable.role, start, day)
@@ -144,20 +145,20 @@ class _Evaluator:
                 villages = self._villages_of(scope_id)
             else:  # county
                 villages = [v for t in self._children(scope_id, "township") for v in self._villages_of(t)]
-            self._measures[key] = self.store.count_located(schema.NODE_KINDS and _measure_kind(of), villages,
-                                                           self.date_from, self.date_to)
+            self._measures[key] = self.store.count_located(MEASURES[of], villages, self.date_from, self.date_to)
         return self._measures[key]
 
     def _children(self, node_id: str, kind: str) -> list[str]:
         return sorted({e.src for e in self.store.edges(dst=node_id, kinds=["LOCATED_IN"]) if kind_of(e.src) == kind})
 
     def _villages_of(self, township: str) -> list[str]:
-        return self._children(township, "village")
+        if township not in self._villages:
+            self._villages[township] = self._children(township, "village")
+        return self._villages[township]
 
     # -- rules -------------------------------------------------------------------------
     def simple(self, rule: Rule, findings: list[Finding]) -> list[Liability]:
-        merged: dict[tuple, Liability] = {}
-        order: list[tuple] = []
+        merged: dict[tuple, Liability] = {}  # one entry per liable party, in the order found
         for f in findings:
             scope = self.r.lift(f.object_id, rule.scope, f.date)
             for liable in rule.liable:
@@ -172,8 +173,7 @@ class _Evaluator:
                             old.scope += f"、{li.scope}"
                     else:
                         merged[k] = li
-                        order.append(k)
-        return [merged[k] for k in order]
+        return list(merged.values())
 
     def threshold(self, rule: Rule, findings: list[Finding]) -> list[Liability]:
         assert rule.threshold is not None
@@ -257,12 +257,6 @@ class _Evaluator:
                     explanation=f"县级领导在 {li.clause} 中承担{li.kind}", findings=list(li.findings),
                     person_id=li.person_id, party=li.party, source=li.source)
         return list(out.values())
-
-
-def _measure_kind(of: str) -> str:
-    from ..graph.rules import MEASURES
-
-    return MEASURES[of]
 
 
 def evaluate(store: Any, date_from: str, date_to: str, *, focus: set[int] | None = None,
