@@ -11,6 +11,8 @@ roster names for them), ``post:township:平襄镇/党委书记``.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Relation",
     "RELATIONS",
     "PARENT",
+    "name_key",
     "node_id",
     "post_id",
     "relation",
@@ -164,6 +167,17 @@ def lift_path(kind: str, target: str) -> list[str] | None:
         steps.append(parent)
         kind = parent
     return steps
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def name_key(name: str) -> str:
+    """The matching key of a name or ID: NFKC (full-width digits, brackets, the ideographic
+    space), no white space. Ids are built from keys, so what a user types matches the rosters."""
+    if not unicodedata.is_normalized("NFKC", name):
+        name = unicodedata.normalize("NFKC", name)
+    return _SPACE.sub("", name) if (" " in name or "\t" in name or "\n" in name) else name
 
 
 def node_id(kind: str, *parts: str) -> str:

@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from ..graph.schema import name_key
+
 __all__ = ["text", "key", "parse_date", "parse_bool", "parse_id_number", "check_digit", "day_before"]
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -33,15 +35,9 @@ def text(value: object) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def key(value: object) -> str:
-    """The matching key of a name: NFKC (full-width digits, brackets, spaces), no spaces."""
-    s = value if type(value) is str else text(value)
-    if not unicodedata.is_normalized("NFKC", s):
-        s = unicodedata.normalize("NFKC", s)
-    return _SPACE.sub("", s) if (" " in s or "\t" in s or "\n" in s) else s
+    """The matching key of a cell: :func:`zeren.graph.schema.name_key` of its text."""
+    return name_key(value if type(value) is str else text(value))
 
 
 def parse_date(value: object) -> str | None:

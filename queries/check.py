@@ -305,7 +305,7 @@ def evaluate(store: Any, date_from: str, date_to: str, *, focus: set[int] | None
 def _in_township(ev: _Evaluator, entries: list[Liability], findings: list[Finding], name: str) -> list[Liability]:
     from ..graph.errors import NotFound
 
-    tid = schema.node_id("township", name.strip())
+    tid = schema.node_id("township", schema.name_key(name))
     if ev.r.node(tid) is None:
         raise NotFound(f"乡镇“{name}”不在项目中")
     inside = {f.n for f in findings if ev.r.lift(f.object_id, "township", f.date) == tid}

@@ -77,7 +77,7 @@ def org_chart(store: Any, at: str, *, township: str | None = None, village: str 
               if kind_of(e.src) == "body"]
     tids = sorted({e.src for e in store.edges(dst=county, kinds=["LOCATED_IN"]) if kind_of(e.src) == "township"})
     if township:
-        tid = schema.node_id("township", township.strip())
+        tid = schema.node_id("township", schema.name_key(township))
         if tid not in tids:
             raise NotFound(f"乡镇“{township}”不在项目中")
         tids = [tid]
@@ -88,7 +88,7 @@ def org_chart(store: Any, at: str, *, township: str | None = None, village: str 
             t.posts.extend(_parties(r, f"township.post({title})", tid, at))
         vids = sorted({e.src for e in store.edges(dst=tid, kinds=["LOCATED_IN"]) if kind_of(e.src) == "village"})
         if village:
-            vids = [v for v in vids if r.name(v) == village.strip() or v.endswith("/" + village.strip())]
+            vids = [v for v in vids if v.endswith("/" + schema.name_key(village))]
             if not vids:
                 continue
         for vid in vids:

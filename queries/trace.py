@@ -94,7 +94,7 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
     else:
         if subject not in ("plan", "household"):
             raise NotFound(f"unknown subject {subject!r}: plan, household or finding")
-        start = schema.node_id(subject, subject_id.strip())
+        start = schema.node_id(subject, schema.name_key(subject_id))
         node = r.node(start)
         if node is None:
             label = {"plan": "计划编号", "household": "户编号"}[subject]

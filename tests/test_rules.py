@@ -291,3 +291,12 @@ def test_csv_quotes_what_excel_would_run():
     row = dict(zip(rows[0], rows[1]))
     assert row["person"] == "'=1+1" and row["body"] == "'@SUM(A1)" and row["scope"] == "'-2"
     assert row["explanation"].startswith("'+cmd") and row["findings"] == "3 4" and row["post"] == "党委书记"
+
+
+def test_user_typed_ids_match_like_roster_names(county, tmp_path, runner):
+    add_findings(county, tmp_path, [["2019-05-01", "", "一户一策未制定", "户", "H003", ""]])
+    result = runner.invoke(cli, ["--project", str(county), "trace", "plan", "Ｐ００３", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["object"]["id"] == "plan:P003"
+    township = runner.invoke(cli, ["--project", str(county), "check", "--period", "2019Q2", "--township", "甲镇\u3000"])
+    assert township.exit_code == 0 and "赵书记" in township.output
