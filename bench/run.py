@@ -83,6 +83,7 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=35000)
     ap.add_argument("--villages", type=int, default=332)
     ap.add_argument("--townships", type=int, default=18)
+    ap.add_argument("--xlsx", action="store_true", help="rosters as .xlsx workbooks instead of CSV")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", default=str(HERE / "out"))
     opts = ap.parse_args()
@@ -90,7 +91,7 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
     county = generate(out / "rosters", households=opts.households, villages=opts.villages,
-                      townships=opts.townships)
+                      townships=opts.townships, xlsx=opts.xlsx)
     generated = time.perf_counter() - t
     files = [str(p) for p in county.files]
 
@@ -131,7 +132,7 @@ def main() -> None:
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}")
     print(f"County: {opts.households:,} households, {opts.townships:,} townships, {opts.villages:,} villages, "
-          f"{county.teams:,} teams, "
+          f"{county.teams:,} teams, rosters as {'xlsx' if opts.xlsx else 'CSV'}, "
           f"{rows:,} roster rows, {len(result.findings)} findings in 2019Q2 (generated in {generated:.1f} s)\n")
     print("| measure | time | ratio | target |")
     print("|---|---:|---:|---|")

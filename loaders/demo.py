@@ -48,11 +48,12 @@ class DemoCounty:
 
 
 def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
-             poor_share: float = 0.6, year: int = 2019, townships: int = 18) -> DemoCounty:
+             poor_share: float = 0.6, year: int = 2019, townships: int = 18, xlsx: bool = False) -> DemoCounty:
     """Write the demo county's roster files into ``directory``; return what was written.
 
     ``townships`` above 18 adds synthetic township names (for province-sized benchmarks,
-    whose townships have county-sized village and household counts).
+    whose townships have county-sized village and household counts). ``xlsx`` writes every
+    roster as a workbook (by default the large ones are CSV, some GBK-encoded).
     """
     if townships < 1 or villages < max(townships, len(TOWNSHIPS)) or households < villages:
         raise ZerenError(f"demo sizes: need villages ≥ townships (≥ {len(TOWNSHIPS)}) and households ≥ villages; "
@@ -122,6 +123,15 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     out.files.append(path)
 
     def write_csv(name: str, header: list[str], rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
+        if xlsx:  # the same roster as a workbook, one sheet named after it
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet(name.removesuffix(".csv")[:31])
+            ws.append(header)
+            for row in rows:
+                ws.append(row)
+            p = out.directory / name.replace(".csv", ".xlsx")
+            wb.save(p)
+            return p
         p = out.directory / name
         with p.open("w", newline="", encoding=encoding) as fh:
             w = csv.writer(fh)
