@@ -295,9 +295,9 @@ def _push(store: Store, session: Any, uri: str, database: str, replace: bool, ba
     for batch in _batches(meta, batch_size, max_bytes):
         run("UNWIND $rows AS r CREATE (:Meta {key: r.key, part: r.part, value: r.value})", rows=batch)
     by_kind: dict[str, list[dict[str, Any]]] = {}
-    for row in store.conn.execute("SELECT id, kind, name, key, props, source, sheet, row, batch FROM node"):
+    for row in store.conn.execute("SELECT id, kind, name, props, source, sheet, row, batch FROM node"):
         by_kind.setdefault(row[1], []).append(dict(zip(
-            ("id", "kind", "name", "key", "props", "source", "sheet", "row", "batch"), row)))
+            ("id", "kind", "name", "props", "source", "sheet", "row", "batch"), row)))
     for kind, rows in by_kind.items():
         for batch in _batches(rows, batch_size, max_bytes):
             run(f"UNWIND $rows AS r CREATE (n:Node:{label(kind)}) SET n = r", rows=batch)

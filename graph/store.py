@@ -26,13 +26,13 @@ from .rules import Rulebook, parse_rulebook
 
 __all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _DDL = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE batch(id INTEGER PRIMARY KEY, loaded_at TEXT NOT NULL, files TEXT NOT NULL,
                    summary TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE node(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,
+CREATE TABLE node(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
                   props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
                   batch INTEGER) WITHOUT ROWID;
 CREATE TABLE edge(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
@@ -52,7 +52,7 @@ CREATE INDEX finding_object ON finding(object_id);
 #: Secondary indexes, by table: created with the tables, and dropped and rebuilt around a
 #: bulk insert (building an index once, sorted, is far cheaper than growing it row by row).
 _INDEXES: dict[str, dict[str, str]] = {
-    "node": {"node_kind_key": "node(kind, key)"},
+    "node": {},  # ids begin with their kind: the primary key serves lookups by kind
     "edge": {"edge_dst": "edge(dst, kind, role)", "edge_src": "edge(src, kind, role)",
              "edge_origin": "edge(origin, scope)"},
 }
@@ -249,7 +249,8 @@ class Store(StoreBase):
         return out
 
     def node_ids(self, kind: str) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE kind=?", (kind,))}
+        """Every id of one kind: a range of the primary key (ids begin with ``kind:``)."""
+        return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE id >= ? AND id < ?", (f"{kind}:", f"{kind};"))}
 
     def counts(self) -> dict[str, int]:
         """Nodes per kind, and findings."""
@@ -388,6 +389,9 @@ class Writer:
     @contextmanager
     def _bulk(self, table: str, rows: int) -> Iterator[None]:
         """Drop ``table``'s indexes around an insert of more rows than the table holds."""
+        if not _INDEXES[table]:
+            yield
+            return
         have = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         bulk = rows > max(20000, have)
         if bulk:
@@ -404,14 +408,12 @@ class Writer:
             self._upsert_nodes(nodes, batch)
 
     def _upsert_nodes(self, nodes: Sequence[Node], batch: int | None) -> None:
-        from unicodedata import normalize
-
         self.conn.executemany(
-            "INSERT INTO node(id, kind, name, key, props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, key=excluded.key, props=excluded.props, "
+            "INSERT INTO node(id, kind, name, props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, props=excluded.props, "
             "source=excluded.source, sheet=excluded.sheet, row=excluded.row, batch=excluded.batch",
             sorted(  # in key order: each B-tree page of the WITHOUT ROWID table is touched once
-                (n.id, n.kind, n.name, normalize("NFKC", n.name).strip(), _json(n.props),
+                (n.id, n.kind, n.name, _json(n.props),
                  n.provenance.source, n.provenance.sheet, n.provenance.row,
                  n.provenance.batch if batch is None else batch)
                 for n in nodes

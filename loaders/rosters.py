@@ -76,7 +76,11 @@ class _Loader:
         self.plan = _Plan()
         self.county = schema.node_id("county", key(rulebook.county))
         self._resolved: dict[tuple[str, str, str], tuple[str, str]] = {}  # (kind, context, raw) → (id, name)
-        self.known = {kind: store.node_ids(kind) for kind in ("township", "village", "unit", "household", "person")}
+        # Every id the store already has, by the kinds a roster creates: a reference resolves and
+        # a node counts as new without a query per row.
+        self.known = {kind: store.node_ids(kind)
+                      for kind in ("township", "village", "unit", "household", "person", "plan", "team", "post")}
+        self._persons: dict[tuple[str, str], str] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def fail(self, src: _Src, column: str, message: str, value: object = None) -> None:
@@ -159,8 +163,11 @@ class _Loader:
         return False
 
     def person(self, src: _Src, org_kind: str, org_id: str, name: str) -> str:
+        pid = self._persons.get((org_id, name))
+        if pid is not None:
+            return pid
         org = org_id.split(":", 1)[1]
-        pid = schema.node_id("person", org, key(name))
+        pid = self._persons[(org_id, name)] = schema.node_id("person", org, key(name))
         if pid not in self.plan.nodes:
             self.node(src, Node(pid, "person", name, {"org": org, "org_id": org_id}, src.provenance))
             if org_kind == "unit":
@@ -169,7 +176,7 @@ class _Loader:
 
     def post(self, src: _Src | None, owner_id: str, title: str, owner_kind: str) -> str:
         pid = schema.post_id(owner_id, title)
-        if pid not in self.plan.nodes and self.store.node(pid) is None:
+        if pid not in self.plan.nodes and pid not in self.known["post"]:
             prov = src.provenance if src else Provenance()
             self.node(None, Node(pid, "post", title, {"owner": owner_id}, prov))
             if owner_kind == "county":

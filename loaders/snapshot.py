@@ -161,7 +161,8 @@ def pending(loader: _Loader, diff: dict[str, KindDiff]):
     nodes: list[Node] = []
     origin_of = {"township": "乡镇", "village": "村", "unit": "帮扶单位", "team": "工作队", "household": "结对帮扶",
                  "plan": "一户一策", "person": None, "post": None}
-    stored = {n.id: n for n in store.nodes_by_id(list(loader.plan.nodes))}
+    known = set().union(*loader.known.values())  # nodes the store had when the load began
+    stored = {n.id: n for n in store.nodes_by_id([nid for nid in loader.plan.nodes if nid in known])}
     for nid, (node, src) in loader.plan.nodes.items():
         old = stored.get(nid)
         origin = origin_of.get(node.kind) or (src.table.kind.name if src else None)
