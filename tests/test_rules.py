@@ -300,3 +300,13 @@ def test_user_typed_ids_match_like_roster_names(county, tmp_path, runner):
     assert json.loads(result.output)["object"]["id"] == "plan:P003"
     township = runner.invoke(cli, ["--project", str(county), "check", "--period", "2019Q2", "--township", "甲镇\u3000"])
     assert township.exit_code == 0 and "赵书记" in township.output
+
+
+def test_trace_of_a_cadre_finding_shows_the_cadre_and_the_unit(county, tmp_path, runner):
+    add_findings(county, tmp_path, [["2019-05-01", "", "驻村干部不胜任", "干部", "县财政局/韩队长", ""]])
+    data = json.loads(runner.invoke(cli, ["--project", str(county), "trace", "finding", "1", "--format", "json"]).output)
+    chain = [(c["label"], c["name"], c["person"]) for c in data["chain"]]
+    assert chain[:4] == [("干部本人", "韩队长", "韩队长"), ("单位", "县财政局", None),
+                         ("单位主要领导（第一责任人）", "主要领导", "褚局长"),
+                         ("单位分管领导（直接责任人）", "分管领导", "卫副局长")]
+    assert [li["clause"] for li in data["liabilities"] if li["triggered"]] == ["五.3"]
