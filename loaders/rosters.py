@@ -19,14 +19,13 @@ from ..graph.errors import InputError, Problem
 from ..graph.rules import Rulebook
 from ..graph.store import Edge, Finding, Node, Provenance, Store
 from .kinds import KINDS, Record, Table, recognise
-from .snapshot import KindDiff, check_holders, diff_snapshots, pending
+from .snapshot import EdgeKey, KindDiff, check_holders, diff_snapshots, pending
 from .tabular import read_file
 from .values import key, parse_bool, parse_date, parse_id_number, text
 
 __all__ = ["KindDiff", "LoadResult", "load_files", "ORDER"]
 
 ORDER = [k.name for k in KINDS]  # dependency order: 乡镇 → 村 → … → 督查发现
-EdgeKey = tuple[str, str, str, str]
 
 
 @dataclass
@@ -92,36 +91,41 @@ class _Loader:
             self.fail(src, column, f"“{column}”不能为空")
         return value
 
+    def parsed(self, src: _Src, column: str, parser: Callable[[object], Any], shown: object = None) -> tuple[bool, Any]:
+        """(True, value) for a cell the parser accepts; else the problem is reported: (False, None).
+
+        ``shown`` replaces the cell in the message (a 身份证号 is masked even in errors).
+        """
+        cell = src.record.values.get(column)
+        try:
+            return True, parser(cell)
+        except ValueError as err:
+            self.fail(src, column, str(err), cell if shown is None else shown)
+            return False, None
+
     def dates(self, src: _Src) -> tuple[str | None, str | None] | None:
-        vals = src.record.values
-        try:
-            start = parse_date(vals.get("起始日期"))
-        except ValueError as err:
-            self.fail(src, "起始日期", str(err), vals.get("起始日期"))
-            return None
-        if start is None:
+        ok_start, start = self.parsed(src, "起始日期", parse_date)
+        ok_end, end = self.parsed(src, "终止日期", parse_date)
+        if ok_start and start is None:
             self.fail(src, "起始日期", "“起始日期”不能为空（任职从哪天开始？）")
-            return None
-        try:
-            end = parse_date(vals.get("终止日期"))
-        except ValueError as err:
-            self.fail(src, "终止日期", str(err), vals.get("终止日期"))
+        if not (ok_start and ok_end) or start is None:
             return None
         if end is not None and end < start:
-            self.fail(src, "终止日期", f"终止日期早于起始日期 {start}；请核对", vals.get("终止日期"))
+            self.fail(src, "终止日期", f"终止日期早于起始日期 {start}；请核对", src.record.values.get("终止日期"))
             return None
         return start, end
 
-    def node(self, src: _Src | None, node: Node, identity: Sequence[str] = ()) -> None:
-        """Add a node; the same id with other ``identity`` props in this load is a conflict."""
+    def node(self, src: _Src | None, node: Node, identity: dict[str, str] | None = None) -> None:
+        """Add a node; the same id with another value of an ``identity`` prop (prop → the column
+        it comes from) earlier in this load is a conflict, reported in that column."""
         old = self.plan.nodes.get(node.id)
         if old is not None:
             prev, prev_src = old
-            for prop in identity:
+            for prop, column in (identity or {}).items():
                 if prop in prev.props and prop in node.props and prev.props[prop] != node.props[prop] and src:
                     where = f"第{prev_src.record.row}行" if prev_src else "前文"
-                    self.fail(src, prop, f"与{where}的“{prev.props[prop]}”矛盾（同一{schema.NODE_KINDS[node.kind]}"
-                                         f"“{node.name}”只能有一个值）；请统一", node.props[prop])
+                    self.fail(src, column, f"与{where}的“{_shown(prev.props[prop])}”矛盾（同一{schema.NODE_KINDS[node.kind]}"
+                                           f"“{node.name}”只能有一个值）；请统一", _shown(node.props[prop]))
             node = Node(node.id, node.kind, node.name, {**prev.props, **node.props}, node.provenance)
         self.plan.nodes[node.id] = (node, src)
 
@@ -235,16 +239,12 @@ class _Loader:
         t = self.township(src)
         dates = self.dates(src)
         name = self.required(src, "村")
-        try:
-            poor = parse_bool(src.record.values.get("是否贫困村"))
-        except ValueError as err:
-            self.fail(src, "是否贫困村", str(err), src.record.values.get("是否贫困村"))
-            return
-        if t is None or dates is None or not name:
+        ok, poor = self.parsed(src, "是否贫困村", parse_bool)
+        if t is None or dates is None or not name or not ok:
             return
         tid, _ = t
         vid = schema.node_id("village", tid.split(":", 1)[1], key(name))
-        self.node(src, Node(vid, "village", name, {"poor": poor, **src.record.extras}, src.provenance), ["poor"])
+        self.node(src, Node(vid, "village", name, {"poor": poor, **src.record.extras}, src.provenance), {"poor": "是否贫困村"})
         self.known["village"].add(vid)
         self.perm("LOCATED_IN", vid, tid, "", src.provenance)
         leader = text(src.record.values.get("包村领导"))
@@ -316,7 +316,7 @@ class _Loader:
         v = self.village(src, t[0], "帮扶村")
         uid = schema.node_id("unit", key(name))
         props = {"level": text(src.record.values.get("层级")) or "县直", **src.record.extras}
-        self.node(src, Node(uid, "unit", name, props, src.provenance), ["level"])
+        self.node(src, Node(uid, "unit", name, props, src.provenance), {"level": "层级"})
         self.known["unit"].add(uid)
         if v is not None:
             self.snap(src, "帮扶单位", t[0], "ASSISTS", uid, v[0], "帮扶单位", dates)
@@ -361,10 +361,8 @@ class _Loader:
         dates = self.dates(src)
         id_number = ""
         if "身份证号" in src.record.values:
-            try:
-                id_number = parse_id_number(src.record.values["身份证号"])
-            except ValueError as err:
-                self.fail(src, "身份证号", str(err), _masked_raw(src.record.values["身份证号"]))
+            id_number = self.parsed(src, "身份证号", parse_id_number,
+                                    shown=_masked_raw(src.record.values["身份证号"]))[1] or ""
         if not hh or t is None or dates is None:
             return
         v = self.village(src, t[0])
@@ -373,7 +371,8 @@ class _Loader:
         hid = schema.node_id("household", key(hh))
         props = {"head": head, "village": v[0], **({"id_number": id_number} if id_number else {}),
                  **src.record.extras}
-        self.node(src, Node(hid, "household", hh, props, src.provenance), ["head", "village", "id_number"])
+        self.node(src, Node(hid, "household", hh, props, src.provenance),
+                  {"head": "户主姓名", "village": "村", "id_number": "身份证号"})
         self.snap(src, "结对帮扶", t[0], "LOCATED_IN", hid, v[0], "", dates)
         if cadre and u is not None:
             self.snap(src, "结对帮扶", t[0], "ASSISTS", self.person(src, "unit", u[0], cadre), hid, "帮扶责任人", dates)
@@ -382,29 +381,21 @@ class _Loader:
         hh = self.required(src, "户编号")
         plan = self.required(src, "计划编号")
         status = self.required(src, "状态")
-        try:
-            made = parse_date(src.record.values.get("制定日期"))
-        except ValueError as err:
-            self.fail(src, "制定日期", str(err), src.record.values.get("制定日期"))
-            return
-        if not hh or not plan or not status:
+        ok, made = self.parsed(src, "制定日期", parse_date)
+        if not hh or not plan or not status or not ok:
             return
         hid = schema.node_id("household", key(hh))
         if not self.ref(src, "户编号", "household", hid, hh, "请先导入结对帮扶表，或核对户编号"):
             return
         pid = schema.node_id("plan", key(plan))
         props = {"household": hid, "status": status, **({"made": made} if made else {}), **src.record.extras}
-        self.node(src, Node(pid, "plan", plan, props, src.provenance), ["household", "status"])
+        self.node(src, Node(pid, "plan", plan, props, src.provenance), {"household": "户编号", "status": "状态"})
         self.perm("HAS_PLAN", hid, pid, "", src.provenance)
 
     def do_督查发现(self, src: _Src) -> None:
         vals = src.record.values
-        try:
-            day = parse_date(vals.get("发现日期"))
-        except ValueError as err:
-            self.fail(src, "发现日期", str(err), vals.get("发现日期"))
-            return
-        if day is None:
+        ok, day = self.parsed(src, "发现日期", parse_date)
+        if ok and day is None:
             self.fail(src, "发现日期", "“发现日期”不能为空")
         ftype = key(self.required(src, "问题类型"))
         otype = key(self.required(src, "对象类型"))
@@ -469,6 +460,16 @@ class _Loader:
                     handler(_Src(table, record))
                 if progress:
                     progress(f"{table.sheet.file} {table.sheet.name} {kind_name}", len(table.records))
+
+
+def _shown(value: object) -> str:
+    """A stored value as the roster wrote it: 是/否, a name rather than a node id, masked IDs."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    value = str(value)
+    if value.isdigit() and len(value) == 18 or value[:17].isdigit() and value.endswith("X"):
+        return _masked_raw(value)
+    return value.split(":", 1)[1] if ":" in value and value.split(":", 1)[0] in schema.NODE_KINDS else value
 
 
 def _masked_raw(value: object) -> str:

@@ -164,7 +164,15 @@ def test_conflicting_duplicate_key(project, tmp_path, runner):
     bad = rows + [["甲镇", "东村", "否", "钱镇长", "2018-06-01", ""]]
     t = write_csv(tmp_path / "t.csv", *TOWNSHIPS)
     out = _refused(runner, project, t, write_csv(tmp_path / "v.csv", header, bad))
-    assert ":第6行:poor" in out and "矛盾" in out and "第2行" in out
+    assert ":第6行:是否贫困村: 值“否”：与第2行的“是”矛盾" in out
+
+
+def test_every_problem_of_a_row_is_reported(project, tmp_path, runner):
+    t = write_csv(tmp_path / "t.csv", *TOWNSHIPS)
+    bad = write_csv(tmp_path / "v.csv", VILLAGES[0], [["甲镇", "", "也许", "钱镇长", "2018/2/30", ""]])
+    out = _refused(runner, project, t, bad)
+    assert ":第2行:是否贫困村: 值“也许”" in out and ":第2行:村:" in out and ":第2行:起始日期: 值“2018/2/30”" in out
+    assert "共 3 个问题" in out
 
 
 def test_two_captains_on_one_day(county, tmp_path, runner):
