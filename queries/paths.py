@@ -23,12 +23,10 @@ def kind_of(node_id: str) -> str:
 
 @dataclass(frozen=True)
 class Reached:
-    """A node reached by a path, the edge of the last step (None for the start), and whether
-    a structural edge had to be taken outside its validity (no edge was valid that day)."""
+    """A node reached by a path, and the edge of the last step (None for the start)."""
 
     node: str
     edge: Edge | None = None
-    undated: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,26 +65,20 @@ class Resolver:
             return []
         kinds = [rel.edge] if isinstance(rel.edge, str) else list(rel.edge)
         role = param or rel.role or None
-        if rel.direction == "out":
-            edges = self.store.edges(src=node_id, kinds=kinds, role=role, at=at)
-            other = [(e.dst, e) for e in edges]
-        else:
-            edges = self.store.edges(dst=node_id, kinds=kinds, role=role, at=at)
-            other = [(e.src, e) for e in edges]
-        other = [(n, e) for n, e in other if kind_of(n) == rel.target]
-        if other:
-            return [Reached(n, e) for n, e in other]
-        if rel.target == schema.PARENT.get(kind_of(node_id)):
+        out = rel.direction == "out"
+
+        def reached(day: str | None) -> list[Reached]:
+            edges = self.store.edges(src=node_id, kinds=kinds, role=role, at=day) if out else \
+                self.store.edges(dst=node_id, kinds=kinds, role=role, at=day)
+            return [Reached(n, e) for n, e in (((e.dst if out else e.src), e) for e in edges)
+                    if kind_of(n) == rel.target]
+
+        found = reached(at)
+        if not found and rel.target == schema.PARENT.get(kind_of(node_id)):
             # Structure (a household's village …) that the rosters dated around this day:
             # take the latest tie rather than losing the object.
-            edges = (self.store.edges(src=node_id, kinds=kinds, role=role) if rel.direction == "out"
-                     else self.store.edges(dst=node_id, kinds=kinds, role=role))
-            other = [((e.dst if rel.direction == "out" else e.src), e) for e in edges]
-            other = [(n, e) for n, e in other if kind_of(n) == rel.target]
-            if other:
-                n, e = other[-1]
-                return [Reached(n, e, undated=True)]
-        return []
+            found = reached(None)[-1:]
+        return found
 
     def lift(self, node_id: str, kind: str, at: str) -> str | None:
         """The ``kind`` node above ``node_id`` (itself when of that kind), on the day."""
