@@ -96,7 +96,6 @@ def cli(ctx: click.Context, project: str | None, store_uri: str | None, database
 
 
 def _window(date_from: str | None, date_to: str | None, period: str | None) -> tuple[str, str]:
-    from ..loaders.values import parse_date
     from ..queries.periods import parse_period
 
     if period and (date_from or date_to):
@@ -105,10 +104,7 @@ def _window(date_from: str | None, date_to: str | None, period: str | None) -> t
         return parse_period(period)
     if not (date_from and date_to):
         raise ZerenError("give --period (e.g. 2019Q2) or both --from and --to")
-    try:
-        lo, hi = parse_date(date_from), parse_date(date_to)
-    except ValueError as err:
-        raise ZerenError(f"date: {err}") from None
+    lo, hi = _day(date_from, "--from"), _day(date_to, "--to")
     if lo is None or hi is None or hi < lo:
         raise ZerenError(f"--to {date_to} is before --from {date_from}")
     return lo, hi
@@ -132,13 +128,14 @@ personal_option = click.option("--show-personal-data", is_flag=True,
 
 
 
-def _day(text: str | None) -> str | None:
+def _day(text: str | None, option: str = "--at") -> str | None:
+    """A date option as an ISO date (None if not given); a bad one is one clear error."""
     from ..loaders.values import parse_date
 
     try:
         return parse_date(text) if text else None
     except ValueError as err:
-        raise ZerenError(f"date {text}: {err}") from None
+        raise ZerenError(f"{option} {text}: {err}") from None
 
 
 # The command families register themselves on `cli` when imported.

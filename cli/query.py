@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..graph.errors import ZerenError
-from .main import FORMATS, Context, _emit, _window, cli, pass_ctx, personal_option
+from .main import FORMATS, Context, _day, _emit, _window, cli, pass_ctx, personal_option
 
 
 @cli.command()
@@ -51,17 +50,13 @@ def _trace_command(subject: str, doc: str):
     @personal_option
     @pass_ctx
     def command(obj: Context, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
-        from ..loaders.values import parse_date
         from ..queries.trace import trace as run_trace
         from .format import trace_table
 
         lo = hi = None
         if period or date_from or date_to:
             lo, hi = _window(date_from, date_to, period)
-        try:
-            day = parse_date(at) if at else None
-        except ValueError as err:
-            raise ZerenError(f"--at {at}: {err}") from None
+        day = _day(at)
         with obj.open() as store:
             result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
                                show_personal_data=show_personal_data)

@@ -88,3 +88,12 @@ def test_init_with_rulebook_file(runner, tmp_path):
 def test_demo_refuses_impossible_sizes(runner, tmp_path):
     result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--villages", "10"])
     assert result.exit_code == 1 and "villages ≥ townships" in result.output and "Traceback" not in result.output
+
+
+def test_bad_date_options_name_the_option(runner, tmp_path):
+    db = str(tmp_path / "x.db")
+    runner.invoke(cli, ["--project", db, "init"])
+    result = runner.invoke(cli, ["--project", db, "check", "--from", "2019-02-30", "--to", "2019-03-01"])
+    assert result.exit_code == 1 and "--from 2019-02-30" in result.output and "不存在的日期" in result.output
+    result = runner.invoke(cli, ["--project", db, "trace", "finding", "1", "--at", "2019/13/1"])
+    assert result.exit_code == 1 and "--at 2019/13/1" in result.output
