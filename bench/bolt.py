@@ -11,30 +11,22 @@ size, and pushing a large one through FalkorDB's ~3 KB messages takes minutes.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "tools"))
+sys.path.insert(0, str(HERE))
 
 from falkordb_server import falkordb, isolated  # noqa: E402
+from run import median_seconds  # noqa: E402
 from zeren.graph.bolt import BoltStore, close_drivers, push  # noqa: E402
 from zeren.graph.store import Store  # noqa: E402
 from zeren.loaders.demo import generate  # noqa: E402
 from zeren.loaders.rosters import load_files  # noqa: E402
 from zeren.loaders.rulebook import load_rulebook  # noqa: E402
 from zeren.queries.trace import trace  # noqa: E402
-
-
-def timed(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -58,8 +50,8 @@ def main() -> None:
         t_push = time.perf_counter() - t
         remote = BoltStore.connect(uri)
         plan = county.failed_plan
-        local_s = timed(lambda: trace(store, "plan", plan), opts.runs)
-        remote_s = timed(lambda: trace(remote, "plan", plan), opts.runs)
+        local_s = median_seconds(lambda: trace(store, "plan", plan), opts.runs)
+        remote_s = median_seconds(lambda: trace(remote, "plan", plan), opts.runs)
         assert trace(remote, "plan", plan).as_dict() == trace(store, "plan", plan).as_dict()
         close_drivers()
     print(f"County: {opts.households:,} households, {opts.villages} villages; pushed {written['nodes']:,} nodes "

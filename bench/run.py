@@ -69,13 +69,18 @@ def parse(files: list[str]) -> int:
     return rows
 
 
-def cli_seconds(args: list[str], runs: int) -> float:
+def median_seconds(fn, runs: int) -> float:
+    """The median wall time of ``runs`` calls of ``fn``."""
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def cli_seconds(args: list[str], runs: int) -> float:
+    return median_seconds(lambda: subprocess.run(args, check=True, stdout=subprocess.DEVNULL), runs)
 
 
 def main() -> None:
