@@ -120,7 +120,7 @@ class BoltStore(StoreBase):
         self._session.close()
 
     def _run(self, query: str, **params: Any) -> list[Any]:
-        return list(self._session.run(query, params))
+        return _records(self._session, query, params, self.path)
 
     # -- the Store interface -------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -233,17 +233,41 @@ def _finding(r: Any) -> Finding:
 
 
 # -- push ---------------------------------------------------------------------------------
-def _ddl(session_run) -> None:
-    """Indexes on the ids, before loading: Neo4j 5 syntax first, then FalkorDB's."""
+def _records(session: Any, query: str, params: dict[str, Any], where: str) -> list[Any]:
+    """Run one auto-commit query; a driver error becomes one clear StoreError, not a traceback."""
+    from neo4j.exceptions import DriverError, Neo4jError
+
+    try:
+        return list(session.run(query, params))
+    except (Neo4jError, DriverError) as err:
+        raise _ServerError(f"{where}: the Bolt server failed a query ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0] if str(err) else ''}); retry, or push again with --replace",
+                           err) from None
+
+
+class _ServerError(StoreError):
+    def __init__(self, message: str, cause: Exception):
+        super().__init__(message)
+        self.cause = cause
+
+
+def _ddl(run) -> None:
+    """Indexes on the ids, before loading: Neo4j 5 syntax first, then FalkorDB's (no names, no
+    IF NOT EXISTS, and an index that exists already is an error there)."""
+    from neo4j.exceptions import Neo4jError  # the server answered with an error (not: connection lost)
+
     for name, lbl, prop in (("zeren_node_id", "Node", "id"), ("zeren_finding_n", "Finding", "n"),
                             ("zeren_meta_key", "Meta", "key")):
         try:
-            session_run(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{lbl}) ON (n.{prop})")
-        except Exception:  # FalkorDB: no names, no IF NOT EXISTS; an existing index is an error
+            run(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{lbl}) ON (n.{prop})")
+        except _ServerError as err:
+            if not isinstance(err.cause, Neo4jError):
+                raise
             try:
-                session_run(f"CREATE INDEX FOR (n:{lbl}) ON (n.{prop})")
-            except Exception:
-                pass
+                run(f"CREATE INDEX FOR (n:{lbl}) ON (n.{prop})")
+            except _ServerError as again:
+                if not isinstance(again.cause, Neo4jError):
+                    raise
 
 
 def _batches(rows: list[dict[str, Any]], batch_size: int, max_bytes: int | None) -> Iterator[list[dict[str, Any]]]:
@@ -278,14 +302,14 @@ def _push(store: Store, session: Any, uri: str, database: str, replace: bool, ba
     def run(query: str, **params: Any) -> list[Any]:
         # Auto-commit: each UNWIND batch is atomic on its own (FalkorDB does not keep what an
         # explicit transaction wrote). A push that fails half-way is repeated with --replace.
-        return list(session.run(query, params))
+        return _records(session, query, params, uri)
 
     existing = run("MATCH (n) RETURN count(n) AS c")[0]["c"]
     if existing and not replace:
         raise StoreError(f"{uri} ({database}) already holds {existing:,} nodes; use --replace to overwrite")
     while existing:
         existing = run("MATCH (n) WITH n LIMIT 2000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]
-    _ddl(lambda q: run(q))
+    _ddl(run)
     written = {"nodes": 0, "edges": 0, "findings": 0}
     meta = [{"key": k, "part": 0, "value": v} for k, v in store.conn.execute(
         "SELECT key, value FROM meta WHERE key != 'rulebook'")]

@@ -61,3 +61,17 @@ def test_open_missing_or_foreign_file(tmp_path):
     junk.write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(StoreError, match="not a zeren project"):
         Store.open(junk)
+
+
+def test_bolt_query_failures_become_one_clear_error():
+    from neo4j.exceptions import ServiceUnavailable
+
+    from zeren.graph.bolt import _records
+
+    class Session:
+        def run(self, query, params):
+            raise ServiceUnavailable("connection lost\nmore detail")
+
+    with pytest.raises(StoreError, match=r"bolt://h:7687: the Bolt server failed a query \(ServiceUnavailable: "
+                                         r"connection lost\); retry"):
+        _records(Session(), "RETURN 1", {}, "bolt://h:7687")
