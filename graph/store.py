@@ -287,6 +287,16 @@ class Store(StoreBase):
             sql += " WHERE " + " AND ".join(conds)
         return [_edge(r) for r in self.conn.execute(sql + " ORDER BY valid_from, id", args)]
 
+    def edge_ends(self, kind: str, role: str, at: str, src_kind: str | None = None) -> list[tuple[str, str]]:
+        """(src, dst) of every ``kind``/``role`` edge valid on ``at`` (from ``src_kind`` nodes only):
+        one scan for bulk work such as :class:`zeren.queries.batch.ChainIndex`."""
+        sql = f"SELECT src, dst FROM edge WHERE kind=? AND role=? AND {_VALID_AT}"
+        args: list[str] = [kind, role, at, at]
+        if src_kind:
+            sql += " AND src >= ? AND src < ?"
+            args += [f"{src_kind}:", f"{src_kind};"]
+        return self.conn.execute(sql, args).fetchall()
+
     def edge_keys(self, origin: str = "") -> set[tuple[str, str, str, str]]:
         """(kind, src, dst, role) of every edge of one origin ('' = permanent structure)."""
         return set(self.conn.execute("SELECT kind, src, dst, role FROM edge WHERE origin=?", (origin,)).fetchall())

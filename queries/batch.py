@@ -35,13 +35,8 @@ class ChainIndex:
                  for s in store.rulebook.trace_chain]
         per_household = [(label, p) for label, p in steps if p.start == "household"]
         per_village = [(label, p) for label, p in steps if p.start != "household"]
-        conn = store.conn
-        valid = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
-        self.village_of: dict[str, str] = dict(conn.execute(
-            f"SELECT src, dst FROM edge WHERE kind='LOCATED_IN' AND origin!='' AND src LIKE 'household:%' AND {valid}",
-            (at, at)))
-        self.cadre_of: dict[str, str] = dict(conn.execute(
-            f"SELECT dst, src FROM edge WHERE kind='ASSISTS' AND role='帮扶责任人' AND {valid}", (at, at)))
+        self.village_of: dict[str, str] = dict(store.edge_ends("LOCATED_IN", "", at, src_kind="household"))
+        self.cadre_of: dict[str, str] = {hh: cadre for cadre, hh in store.edge_ends("ASSISTS", "帮扶责任人", at)}
         # A household's own part depends only on its cadre: each path household.cadre.REST is
         # resolved once per cadre as person.REST; paths household.village.REST join the village part.
         by_cadre = [(label, RolePath(p.text, "person", p.steps[1:])) for label, p in per_household
