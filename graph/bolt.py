@@ -22,7 +22,8 @@ from typing import Any
 
 from . import schema
 from .errors import NotFound, StoreError
-from .store import Edge, Finding, Node, Provenance, Store, StoreBase
+from .model import Edge, Finding, Node, Provenance
+from .store import Store, StoreBase
 
 __all__ = ["BoltStore", "push", "credentials", "label", "close_drivers"]
 

@@ -16,15 +16,15 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .errors import NotFound, StoreError
+from .model import Edge, Export, Finding, Node, Provenance
 from .rules import Rulebook, parse_rulebook
 
-__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
+__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]  # types: .model
 
 SCHEMA_VERSION = "2"
 
@@ -60,58 +60,6 @@ _DDL += "".join(f"CREATE INDEX {name} ON {on};\n" for table in _INDEXES.values()
 
 _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
 _OVERLAPS = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
-
-
-@dataclass(slots=True)
-class Provenance:
-    source: str | None = None
-    sheet: str | None = None
-    row: int | None = None
-    batch: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.source, "sheet": self.sheet, "row": self.row, "batch": self.batch}
-
-
-@dataclass(slots=True)
-class Node:
-    id: str
-    kind: str
-    name: str
-    props: dict[str, Any] = field(default_factory=dict)
-    provenance: Provenance = field(default_factory=Provenance)
-
-
-@dataclass(slots=True)
-class Edge:
-    kind: str
-    src: str
-    dst: str
-    role: str = ""
-    valid_from: str | None = None
-    valid_to: str | None = None
-    props: dict[str, Any] = field(default_factory=dict)
-    provenance: Provenance = field(default_factory=Provenance)
-    id: int | None = None
-    origin: str = ""
-    scope: str = ""
-
-    def valid_at(self, day: str) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
-
-
-@dataclass(slots=True)
-class Finding:
-    n: int
-    date: str
-    type: str
-    object_type: str
-    object_id: str
-    object_text: str
-    inspector: str = ""
-    note: str = ""
-    props: dict[str, Any] = field(default_factory=dict)
-    provenance: Provenance = field(default_factory=Provenance)
 
 
 def _props(text: str) -> dict[str, Any]:
@@ -364,6 +312,18 @@ class Store(StoreBase):
             {"id": r[0], "loaded_at": r[1], "files": json.loads(r[2]), "summary": json.loads(r[3])}
             for r in self.conn.execute("SELECT id, loaded_at, files, summary FROM batch ORDER BY id")
         ]
+
+    def export(self) -> Export:
+        """Everything the project holds, streamed (for ``zeren push``)."""
+        conn = self.conn
+        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+        return Export(
+            meta=dict(conn.execute("SELECT key, value FROM meta").fetchall()),
+            node_count=count("node"), edge_count=count("edge"), finding_count=count("finding"),
+            nodes=(_node(r) for r in conn.execute(f"SELECT {_NODE_COLS} FROM node")),
+            edges=(_edge(r) for r in conn.execute(f"SELECT {_EDGE_COLS} FROM edge")),
+            findings=(_finding(r) for r in conn.execute(f"SELECT {_FINDING_COLS} FROM finding")),
+        )
 
     # -- writing -----------------------------------------------------------------------
     @contextmanager

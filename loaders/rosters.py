@@ -35,6 +35,9 @@ class LoadResult:
     diff: dict[str, KindDiff]
     batch: int | None = None
     dry_run: bool = False
+    #: roster kind → the node ids whose snapshot the load touches (townships, units, the county);
+    #: for findings, the ids of the objects they name. Who may load a file is decided on these.
+    scopes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -477,6 +480,15 @@ def _masked_raw(value: object) -> str:
     return raw[:6] + "*" * max(0, len(raw) - 10) + raw[-4:] if len(raw) > 10 else raw
 
 
+def _scopes(loader: _Loader) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = {}
+    for origin, scope in loader.plan.snap:
+        out.setdefault(origin, set()).add(scope)
+    for finding, _digest, src in loader.plan.findings:
+        out.setdefault(src.table.kind.name, set()).add(finding.object_id)
+    return {kind: sorted(ids) for kind, ids in out.items()}
+
+
 def load_files(
     store: Store,
     paths: Sequence[str],
@@ -528,6 +540,7 @@ def load_files(
         tables=[(t.sheet.file, t.sheet.name, t.kind.name, len(t.records), t.sheet.encoding) for t in tables],
         diff=diff,
         dry_run=dry_run,
+        scopes=_scopes(loader),
     )
     if dry_run or not result.changed:
         return result
