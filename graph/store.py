@@ -139,6 +139,8 @@ class Store(StoreBase):
         tmp.unlink(missing_ok=True)
         try:
             conn = sqlite3.connect(tmp)
+            # WAL: readers keep reading while a load writes (the web workbench serves during loads).
+            conn.execute("PRAGMA journal_mode=WAL")
             with conn:
                 conn.executescript(_DDL)
                 conn.executemany(
