@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
 APT_PACKAGES := graphviz fonts-wqy-microhei
+# Neo4j 5 Community for the Bolt tests and bench-bolt: its Maven artifacts, resolved by mvn
+# into ~/.m2, their classpath cached here (tools/neo4j_server.py reads it). Needs java and mvn.
+NEO4J_CP := $(VENV)/neo4j-classpath.txt
 
-.PHONY: demo test system-deps bench bench-bolt bench-province clean
+.PHONY: demo test system-deps neo4j bench bench-bolt bench-province clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -31,6 +34,14 @@ system-deps:
 	  fi; \
 	fi
 
+neo4j: $(NEO4J_CP)
+
+$(NEO4J_CP): tools/neo4j/pom.xml $(STAMP)
+	@command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || \
+	  { echo "Neo4j needs java (17) and mvn: apt-get install openjdk-17-jre-headless maven"; exit 1; }
+	mvn -q -B -f tools/neo4j/pom.xml dependency:build-classpath -Dmdep.outputFile=$(abspath $@).tmp
+	@mv $@.tmp $@
+
 demo: $(STAMP) system-deps
 	$(VENV)/bin/zeren demo $(DEMO_DIR)
 
@@ -49,7 +60,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(PY) bench/run.py
 
-bench-bolt: $(STAMP)
+bench-bolt: $(STAMP) $(NEO4J_CP)
 	unshare -n sh -c 'ip link set lo up && exec $(PY) bench/bolt.py'
 
 bench-province: $(STAMP)

@@ -42,7 +42,7 @@ class ZerenGroup(click.Group):
 
 
 class Context:
-    def __init__(self, project: str, store_uri: str | None = None, database: str = "zeren"):
+    def __init__(self, project: str, store_uri: str | None = None, database: str | None = None):
         self.project = project
         self.store_uri = store_uri
         self.database = database
@@ -52,7 +52,10 @@ class Context:
         if self.store_uri:
             from ..graph.bolt import BoltStore
 
-            return BoltStore.connect(self.store_uri, self.database)
+            store = BoltStore.connect(self.store_uri, self.database)
+            for warning in store.warnings:  # e.g. a push that did not finish: say so, read the last whole one
+                click.echo(f"警告 Warning: {warning}", err=True)
+            return store
         from ..graph.store import Store
 
         return Store.open(self.project)
@@ -78,11 +81,12 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.option("--store", "store_uri", default=None, metavar="URI",
               help="Run read commands (check, trace, render, stats) against a Bolt server instead "
                    "(bolt://, neo4j://, bolt+s:// …); credentials from ZEREN_BOLT_USER/ZEREN_BOLT_PASSWORD.")
-@click.option("--database", default=lambda: os.environ.get("ZEREN_BOLT_DATABASE", "zeren"), show_default="zeren",
-              help="Database (graph) name on the Bolt server.")
+@click.option("--database", default=lambda: os.environ.get("ZEREN_BOLT_DATABASE") or None,
+              show_default="the server's home database, or $ZEREN_BOLT_DATABASE",
+              help="Database name on the Bolt server (Neo4j Community has one: neo4j).")
 @click.version_option(package_name="zeren")
 @click.pass_context
-def cli(ctx: click.Context, project: str | None, store_uri: str | None, database: str) -> None:
+def cli(ctx: click.Context, project: str | None, store_uri: str | None, database: str | None) -> None:
     """zeren (责任): responsibility lists and their rosters as a knowledge graph.
 
     Load the rosters that staff a responsibility list (责任清单), then ask who was

