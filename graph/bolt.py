@@ -17,6 +17,7 @@ Credentials come from ``ZEREN_BOLT_USER`` / ``ZEREN_BOLT_PASSWORD`` or the confi
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -161,6 +162,7 @@ class BoltStore(StoreBase):
         self._adj: dict[tuple[str, str, tuple[str, ...], str | None], list[Edge]] = {}
         self._findings: dict[int, Finding] = {}
         self._rule_paths: list[RolePath] | None = None
+        self._located: dict[tuple[str, str, str], dict[str, list[str]] | None] = {}
 
     @classmethod
     def connect(cls, uri: str, database: str | None = None) -> "BoltStore":
@@ -246,14 +248,26 @@ class BoltStore(StoreBase):
         return [(r["src"], r["dst"]) for r in rows]
 
     def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
-        """Set-based: the distinct ``kind`` nodes located in (or assisting) these villages in the window."""
+        """Set-based: the distinct ``kind`` nodes located in (or assisting) these villages in the window.
+
+        The first call asks for these villages; a second one for the same window (a check
+        measures every township) fetches who was in every village once, and counts in memory."""
         rel, role = ("LOCATED_IN", "") if kind == "household" else ("ASSISTS", "驻村帮扶")
-        rows = self._run(
-            f"UNWIND $villages AS v MATCH (:Node {{push: $push, id: v}})<-[e:{rel}]-(x:{cypher.label(kind)}) "
-            "WHERE e.role = $role AND (e.valid_from IS NULL OR e.valid_from <= $hi) "
-            "AND (e.valid_to IS NULL OR e.valid_to >= $lo) RETURN count(DISTINCT x) AS c",
-            villages=list(dict.fromkeys(village_ids)), role=role, lo=date_from, hi=date_to)
-        return int(rows[0]["c"]) if rows else 0
+        key = (kind, date_from, date_to)
+        window = ("WHERE e.role = $role AND (e.valid_from IS NULL OR e.valid_from <= $hi) "
+                  "AND (e.valid_to IS NULL OR e.valid_to >= $lo)")
+        if key not in self._located:
+            self._located[key] = None
+            rows = self._run(f"UNWIND $villages AS v MATCH (:Node {{push: $push, id: v}})<-[e:{rel}]-"
+                             f"(x:{cypher.label(kind)}) {window} RETURN count(DISTINCT x) AS c",
+                             villages=list(dict.fromkeys(village_ids)), role=role, lo=date_from, hi=date_to)
+            return int(rows[0]["c"]) if rows else 0
+        if self._located[key] is None:
+            rows = self._run(f"MATCH (v:Village {{push: $push}})<-[e:{rel}]-(x:{cypher.label(kind)}) {window} "
+                             "RETURN v.id AS v, collect(x.id) AS xs", role=role, lo=date_from, hi=date_to)
+            self._located[key] = {r["v"]: r["xs"] for r in rows}
+        located = self._located[key]
+        return len(set().union(*(located.get(v, ()) for v in village_ids)))
 
     def findings(self, date_from: str | None = None, date_to: str | None = None,
                  object_id: str | None = None) -> list[Finding]:
@@ -313,6 +327,7 @@ class BoltStore(StoreBase):
             walks = frontier.setdefault(start, set())
             walks.update(w for w in (_walk(start, p) for p in paths) if w)
             lift = _lift_walk(_kind(start))
+            walks.update(lift[:i + 1] + (_CHILDREN,) for i, hop in enumerate(lift) if hop.target in self._scopes())
             if lift:
                 walks.add(lift)
         starts = [s for s in frontier if s not in self._nodes]
@@ -333,28 +348,27 @@ class BoltStore(StoreBase):
                             nxt.setdefault(other, set()).add(rest)
             frontier = nxt
 
+    def _scopes(self) -> set[str]:
+        """The kinds threshold rules measure over: a check counts what lies in each of them."""
+        return {rule.scope for rule in self.rulebook.rules if rule.threshold is not None}
+
     def _fetch(self, keys: set[tuple[str, str, tuple[str, ...], str | None]]) -> None:
         """One round trip: every edge (any date) for each (node, direction, kinds, role) key,
-        and the nodes at both ends."""
+        and the nodes at both ends: one typed branch per (direction, kinds), in a canonical
+        order, so that the few texts a rulebook's walks produce are each planned once."""
         if not keys:
             return
+        index = dict(enumerate(keys))
         groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
-        for i, (node, direction, kinds, role) in enumerate(sorted(keys, key=repr)):
-            groups.setdefault((direction, kinds), []).append({"k": i, "id": node, "role": role})
-        index = {i: key for i, key in enumerate(sorted(keys, key=repr))}
-        parts, params = [], {}
-        for g, ((direction, kinds), reqs) in enumerate(groups.items()):
-            types = "|".join(cypher.rel(k) for k in kinds)
-            arrow = f"-[e:{types}]->(y)" if direction == "out" else f"<-[e:{types}]-(y)"
-            parts.append(f"UNWIND $g{g} AS q MATCH (x:Node {{push: $push, id: q.id}}) OPTIONAL MATCH (x){arrow} "
-                         f"WHERE q.role IS NULL OR e.role = q.role RETURN q.k AS k, {cypher.node_map('x')} AS x, "
-                         f"collect({cypher.edge_map('e')}) AS es, collect({cypher.node_map('y')}) AS ys")
-            params[f"g{g}"] = reqs
+        for i, (node, direction, kinds, role) in index.items():
+            groups.setdefault((direction, kinds), []).append(
+                {"k": i, "id": node, "role": role, "x": self._nodes.get(node) is None})
+        order = sorted(groups)
         for key in keys:
             self._adj[key] = []
-        for r in self._run(" UNION ALL ".join(parts), **params):
+        for r in self._run(_fetch_query(tuple(order)), **{f"g{i}": groups[g] for i, g in enumerate(order)}):
             node, direction, _, _ = key = index[r["k"]]
-            if node not in self._nodes or self._nodes[node] is None:
+            if r["x"] is not None:
                 self._nodes[node] = _node(r["x"])
             edges = []
             for e, y in zip(r["es"], r["ys"]):
@@ -381,6 +395,18 @@ class BoltStore(StoreBase):
         for f in found:
             self._findings[f.n] = f
         return sorted(found, key=lambda f: (f.date, f.n))
+
+
+@functools.lru_cache(maxsize=64)
+def _fetch_query(groups: tuple[tuple[str, tuple[str, ...]], ...] | list) -> str:
+    parts = []
+    for i, (direction, kinds) in enumerate(groups):
+        types = "|".join(cypher.rel(k) for k in kinds)
+        arrow = f"-[e:{types}]->(y)" if direction == "out" else f"<-[e:{types}]-(y)"
+        parts.append(f"UNWIND $g{i} AS q MATCH (x:Node {{push: $push, id: q.id}}) OPTIONAL MATCH (x){arrow} "
+                     f"WHERE q.role IS NULL OR e.role = q.role RETURN q.k AS k, CASE WHEN q.x THEN {cypher.node_map('x')} END AS x, "
+                     f"collect({cypher.edge_map('e')}) AS es, collect({cypher.node_map('y')}) AS ys")
+    return " UNION ALL ".join(parts)
 
 
 _VALID_AT = "(e.valid_from IS NULL OR e.valid_from <= $at) AND (e.valid_to IS NULL OR e.valid_to >= $at)"
@@ -411,6 +437,7 @@ def _lift_walk(kind: str) -> tuple[Hop, ...]:
 
 
 _HOLDS = Hop("in", ("HOLDS",), None, "person")
+_CHILDREN = Hop("in", ("LOCATED_IN",), None, "")  # what lies in a place (a township's villages)
 
 
 def _walk(start: str, path: RolePath) -> tuple[Hop, ...]:
