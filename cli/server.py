@@ -49,7 +49,9 @@ def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int)
         return
     if result.mode == "incremental":
         s = result.sent
-        click.echo(f"Pushed load batches {result.since + 1}–{result.batch} of {obj.project} to {where}: "
+        batches = f"batch {result.batch}" if result.since + 1 == result.batch else \
+            f"batches {result.since + 1}–{result.batch}"
+        click.echo(f"Pushed load {batches} of {obj.project} to {where}: "
                    f"{s['nodes']:,} nodes, {s['edges']:,} edges, {s['closures']:,} closures, "
                    f"{s['findings']:,} findings; the server holds {totals} (verified).")
         return

@@ -39,7 +39,7 @@ _CONFIG = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "ze
 
 #: Sent as a parameter and expected back unchanged: a server that pastes parameter values into
 #: the query text (FalkorDB 4.16) mangles it or fails, and is refused.
-CANARY = "zeren'canary\"}) //\\'"
+CANARY = "zeren' q='canary"  # FalkorDB 4.16 answers "zeren" (it reads the rest as query text)
 
 
 def credentials() -> tuple[str, str]:
@@ -90,7 +90,7 @@ def close_drivers() -> None:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err)
+    text = getattr(err, "message", None) or str(err)
     return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
 
 
@@ -102,11 +102,21 @@ def run(session: Any, query: str, where: str, **params: Any) -> tuple[list[Any],
         result = session.run(query, params)
         records = list(result)
         return records, result.consume()
-    except (ServiceUnavailable, AuthError, OSError) as err:
+    except (AuthError, OSError) as err:
         raise StoreError(f"{where}: cannot connect to the Bolt server ({_first_line(err)}); "
                          "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD") from None
+    except ServiceUnavailable as err:
+        if str(err).startswith(("Couldn't connect", "Unable to retrieve routing")):
+            raise StoreError(f"{where}: cannot connect to the Bolt server ({_first_line(err)}); "
+                             "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD") from None
+        raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
     except (Neo4jError, DriverError) as err:
-        raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)})") from None
+        raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
+
+
+def _records(session: Any, query: str, params: dict[str, Any], where: str) -> list[Any]:
+    """The records of one auto-commit query (see :func:`run`)."""
+    return run(session, query, where, **params)[0]
 
 
 def refuse_unbound(canary: Any, where: str) -> None:
