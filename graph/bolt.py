@@ -306,7 +306,9 @@ class BoltStore(StoreBase):
             f"RETURN {cypher.finding_map('f')} AS f",
             lo=date_from, hi=date_to, types=list(types), township=township_id, villages=list(village_ids))
         found = self._keep(rows)
-        self.prefetch([(o, self.rule_paths()) for o in dict.fromkeys(f.object_id for f in found)], None)
+        paths = list({li.role.text: li.role for rule in self.rulebook.rules if set(rule.when) & set(types)
+                      for li in rule.liable}.values())  # the threshold rules that asked
+        self.prefetch([(o, paths) for o in dict.fromkeys(f.object_id for f in found)], None)
         return found
 
     def finding(self, n: int) -> Finding:
@@ -326,11 +328,12 @@ class BoltStore(StoreBase):
         return self._rule_paths
 
     def prefetch(self, starts_and_paths: Iterable[tuple[str, Sequence[RolePath]]], at: str | None = None) -> None:
-        """Fetch, level by level, every edge the resolver will ask for when it walks these role
-        paths from these starts (and lifts them to any wider scope), whatever the date.
+        """Fetch every edge the resolver will ask for when it walks these role paths from these
+        starts (and lifts them to any wider scope), whatever the date: ``at`` is not needed,
+        since whole neighbourhoods (every date) are fetched and ``edges()`` filters in memory.
 
-        One round trip per level of the longest walk; ``at`` is not needed, since whole
-        neighbourhoods (every date) are fetched and ``edges()`` filters by date in memory.
+        A few starts (a trace) are walked in one query; many (a check's findings) level by
+        level, one query per level, where typed expansions are cheaper than one generic walk.
         """
         frontier: dict[str, set[tuple[Hop, ...]]] = {}
         for start, paths in starts_and_paths:
@@ -340,6 +343,51 @@ class BoltStore(StoreBase):
             walks.update(lift[:i + 1] + (_CHILDREN,) for i, hop in enumerate(lift) if hop.target in self._scopes())
             if lift:
                 walks.add(lift)
+        frontier = {start: walks for start, walks in frontier.items() if walks}
+        if len(frontier) <= _ONE_QUERY_STARTS:
+            self._walk_once(frontier)
+        else:
+            self._walk_levels(frontier)
+
+    def _walk_once(self, frontier: dict[str, set[tuple[Hop, ...]]]) -> None:
+        """The walks as a small automaton (a state per remaining sequence of hops) that the server
+        runs level by level inside one query."""
+        states: dict[tuple[Hop, ...], int] = {}
+        hops: list[dict[str, Any]] = []
+
+        def state(walk: tuple[Hop, ...]) -> int:
+            if walk not in states:
+                nxt = state(walk[1:]) if len(walk) > 1 else -1
+                hop = walk[0]
+                states[walk] = len(hops)
+                hops.append({"out": hop.direction == "out", "kinds": list(hop.kinds), "role": hop.role,
+                             "target": hop.target, "next": nxt, "depth": len(walk)})
+            return states[walk]
+
+        starts = [{"id": start, "s": sorted({state(w) for w in walks})} for start, walks in frontier.items()]
+        if not starts:
+            return
+        rows = self._run(_walk_query(max(h["depth"] for h in hops)), starts=starts, hops=hops)
+        found: dict[tuple[str, str, tuple[str, ...], str | None], dict[int, Edge]] = {}
+        for x in rows[0]["xs"] if rows else ():
+            self._nodes[x["id"]] = _node(x)
+        for r in rows[0]["found"] if rows else ():
+            h = hops[r["s"]]
+            node = r["x"]
+            edges = found.setdefault((node, "out" if h["out"] else "in", tuple(h["kinds"]), h["role"]), {})
+            if r["e"] is None:
+                continue
+            y = r["y"]
+            if y["id"] not in self._nodes:
+                self._nodes[y["id"]] = _node(y)
+            src, dst = (node, y["id"]) if h["out"] else (y["id"], node)
+            edges[r["e"]["id"]] = _edge(r["e"], src, dst)
+        for key, edges in found.items():
+            if key not in self._adj:
+                self._adj[key] = sorted(edges.values(), key=_edge_order)
+
+    def _walk_levels(self, frontier: dict[str, set[tuple[Hop, ...]]]) -> None:
+        """The walks one level per round trip, with typed expansions (:meth:`_fetch`)."""
         starts = [s for s in frontier if s not in self._nodes]
         if starts:
             self.nodes_by_id(starts)
@@ -407,6 +455,27 @@ class BoltStore(StoreBase):
         return sorted(found, key=lambda f: (f.date, f.n))
 
 
+@functools.lru_cache(maxsize=16)
+def _walk_query(depth: int) -> str:
+    """Run the walk automaton ``$hops`` from ``$starts`` for ``depth`` levels, in one query:
+    each level expands every (node, state) of its frontier, reports what it found, and hands
+    the nodes of the right kind to the next state. The text depends on the depth alone."""
+    def level(i: int) -> str:
+        return (f"CALL (f{i}) {{ UNWIND f{i} AS item WITH item.n AS x, item.s AS s, $hops[item.s] AS h "
+                "OPTIONAL MATCH (x)-[e]-(y) WHERE type(e) IN h.kinds AND (h.role IS NULL OR e.role = h.role) "
+                "AND (CASE WHEN h.out THEN startNode(e) = x ELSE endNode(e) = x END) "
+                f"RETURN collect({{x: x.id, s: s, e: {cypher.edge_map('e')}, y: {cypher.node_map('y')}}}) "
+                f"AS r{i + 1}, collect(DISTINCT CASE WHEN y.kind = h.target AND h.next >= 0 "
+                f"THEN {{n: y, s: h.next}} END) AS f{i + 1} }} ")
+
+    parts = ["UNWIND $starts AS st MATCH (x:Node {push: $push, id: st.id}) UNWIND st.s AS s "
+             "WITH collect(DISTINCT {n: x, s: s}) AS f0, collect(DISTINCT x) AS starts "]
+    parts += [level(i) for i in range(depth)]
+    found = " + ".join(f"r{j}" for j in range(1, depth + 1))
+    parts.append(f"RETURN [x IN starts | {cypher.node_map('x')}] AS xs, {found} AS found")
+    return "".join(parts)
+
+
 @functools.lru_cache(maxsize=64)
 def _fetch_query(groups: tuple[tuple[str, tuple[str, ...]], ...] | list) -> str:
     parts = []
@@ -446,6 +515,7 @@ def _lift_walk(kind: str) -> tuple[Hop, ...]:
     return tuple(hops)
 
 
+_ONE_QUERY_STARTS = 32  # up to this many starts, a prefetch is one query (see BoltStore.prefetch)
 _HOLDS = Hop("in", ("HOLDS",), None, "person")
 _CHILDREN = Hop("in", ("LOCATED_IN",), None, "")  # what lies in a place (a township's villages)
 
