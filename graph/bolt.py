@@ -6,10 +6,10 @@ project there. The Cypher is generated in :mod:`zeren.graph.cypher`; every value
 parameter, and a server that does not bind parameters (FalkorDB 4.16 pastes them into the
 query text) is refused before anything is read or written.
 
-A command reads one push (the one ``ZerenHead`` names), whatever is pushed meanwhile. Role
-paths are walked on the server level by level for every start at once (:meth:`BoltStore.prefetch`):
-each level is one round trip whatever the number of paths and starts, and what it returns
-serves the resolver's ``edges()`` and ``node()`` calls from memory.
+A command reads one push (the one ``ZerenHead`` named when it connected). Role
+paths are walked on the server (:meth:`BoltStore.prefetch`): a trace's in one query, a check's
+one level per query for all its findings at once; what comes back serves the resolver's
+``edges()`` and ``node()`` calls from memory, filtered by date exactly as the file store does.
 
 Credentials come from ``ZEREN_BOLT_USER`` / ``ZEREN_BOLT_PASSWORD`` or the config file
 ``~/.config/zeren/bolt.toml`` (``user = …``, ``password = …``), never from the command line.
