@@ -109,10 +109,14 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
     if show_untriggered:
         seen, rows = set(), []
         for li in liabilities:
-            if li.triggered or (li.rule, li.scope) in seen:
+            key = (li.rule, li.scope, li.explanation if not li.applicable else "")
+            if li.triggered or key in seen:
                 continue
-            seen.add((li.rule, li.scope))
-            rows.append([li.clause, li.rule, li.scope or "全部", li.explanation + ("  ← 临界 near miss" if li.near_miss else "")])
+            seen.add(key)
+            what = li.scope or ("" if not li.applicable else "全部")
+            if not li.applicable:
+                what = li.post
+            rows.append([li.clause, li.rule, what, li.explanation + ("  ← 临界 near miss" if li.near_miss else "")])
         lines.append("")
         lines.append(f"未触发 not triggered: {len(rows)}")
         if rows:
@@ -120,10 +124,42 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
     return "\n".join(lines)
 
 
+def gaps_table(result) -> str:
+    """Standing responsibilities, the parties nobody can be named for, and the warnings."""
+    lines = []
+    if getattr(result, "unresolved", None):
+        lines += ["", f"无法认定 unresolved: {len(result.unresolved)}（规则适用，但该日找不到责任人）"]
+        lines.append(table(["规则", "责任", "职务", "机构", "范围", "日期", "原因", "处理"],
+                           [[u.rule, u.kind, u.post, u.body, u.scope or "", u.date or "", u.reason, u.hint]
+                            for u in result.unresolved], max_width=60))
+    if getattr(result, "warnings", None):
+        lines += ["", f"警告 warnings: {len(result.warnings)}"]
+        lines += [f"  {w.message}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def standing_table(entries) -> str:
+    """One line per person and post, with every scope where it applies."""
+    grouped: dict[tuple, list] = {}
+    for li in entries:
+        grouped.setdefault((li.clause, li.kind, li.post, _person(li), li.body), []).append(li)
+    rows = []
+    for (clause, kind, post, person, body), group in grouped.items():
+        scopes = "、".join(dict.fromkeys(li.scope for li in group if li.scope))
+        found = sorted({n for li in group for n in li.findings})
+        why = f"督查发现 {'、'.join(f'#{n}' for n in found[:6])}{'…' if len(found) > 6 else ''}" if found \
+            else "不需督查发现触发"
+        rows.append([clause, kind, post, person, body, scopes, why])
+    return table(["条款", "责任", "职务", "责任人", "机构", "范围", "因"], rows, max_width=50)
+
+
 def check_table(result) -> str:
     head = (f"督查期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}，"
             f"督查发现 {len(result.findings)} 条")
-    return head + "\n\n" + liabilities_table(result.liabilities)
+    out = head + "\n\n" + liabilities_table(result.liabilities)
+    if result.standing:
+        out += "\n\n常设责任 standing（联系、包抓范围内触发了责任）:\n" + standing_table(result.standing)
+    return out + gaps_table(result)
 
 
 def trace_table(result) -> str:
@@ -145,10 +181,8 @@ def trace_table(result) -> str:
     if result.standing:
         lines.append("")
         lines.append("常设责任 standing:")
-        lines.append(table(["条款", "责任", "职务", "责任人", "说明"],
-                           [[li.clause, li.kind, li.post, _person(li), li.summary] for li in result.standing],
-                           max_width=70))
-    return "\n".join(lines)
+        lines.append(standing_table(result.standing))
+    return "\n".join(lines) + gaps_table(result)
 
 
 def _where(src) -> str:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import schema
 from .errors import Problem, RulebookError
 
 __all__ = [
+    "Step",
+    "Condition",
+    "Contradiction",
     "Threshold",
     "Liable",
     "Rule",
@@ -30,20 +33,37 @@ __all__ = [
 MEASURES = {"households": "household", "teams": "team"}
 
 
+Filter = tuple[str, str]  # (the property's roster column, the value it must have)
+
+
+class Step(NamedTuple):
+    """One step of a role path: a relation, its parameter (``post(党委书记)``) and filters."""
+
+    name: str
+    param: str = ""
+    filters: tuple[Filter, ...] = ()
+
+
 @dataclass(frozen=True)
 class RolePath:
-    """A parsed role path such as ``township.post(党委书记)``: a start kind and steps."""
+    """A parsed role path such as ``village[是否贫困村=是].helping_units[层级=县直]``: a start
+    kind (with filters on the start object), then steps, each with filters on what it reaches."""
 
     text: str
     start: str
-    steps: tuple[tuple[str, str], ...]  # (relation name, parameter)
+    steps: tuple[Step, ...]
+    start_filters: tuple[Filter, ...] = ()
 
     @property
     def end_kind(self) -> str:
         kind = self.start
-        for name, _ in self.steps:
-            kind = schema.RELATIONS[(kind, name)].target
+        for step in self.steps:
+            kind = schema.RELATIONS[(kind, step.name)].target
         return kind
+
+    def tail(self, start: str, skip: int = 1) -> "RolePath":
+        """The same path read from a node reached after ``skip`` steps (of kind ``start``)."""
+        return RolePath(self.text, start, self.steps[skip:], self.steps[skip - 1].filters if skip else ())
 
 
 @dataclass(frozen=True)
@@ -57,9 +77,27 @@ class Threshold:
 
 @dataclass(frozen=True)
 class Liable:
+    """A party a rule names: a role path, its liability kind, a label, and the object types it
+    is named for (() = every object type the rule binds)."""
+
     role: RolePath
     kind: str
     label: str = ""
+    objects: tuple[str, ...] = ()
+    note: str = ""  # the basis, where it is a reading rather than the clause's own words
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A rule binds an object only if ``path`` reaches something from it on the day;
+    otherwise the finding is reported as not applicable, for ``otherwise``."""
+
+    path: RolePath
+    otherwise: str
+
+
+#: The kinds of rule, each with its evaluator (zeren.queries.evaluators).
+RULE_KINDS = ("finding", "threshold", "standing", "escalation")
 
 
 @dataclass(frozen=True)
@@ -76,6 +114,31 @@ class Rule:
     threshold: Threshold | None = None
     standing: bool = False
     escalate: str = ""  # for 结语-like rules: the level of persons it follows up
+    objects: tuple[str, ...] = ()  # object types (户, 村 …) the rule binds
+    condition: Condition | None = None
+
+    @property
+    def kind(self) -> str:
+        """finding (any finding of its types), threshold, standing or escalation."""
+        if self.standing:
+            return "standing"
+        if self.escalate:
+            return "escalation"
+        return "threshold" if self.threshold is not None else "finding"
+
+    def liable_for(self, object_type: str) -> tuple[Liable, ...]:
+        """The parties named when a finding is on an object of ``object_type``."""
+        return tuple(li for li in self.liable if not li.objects or object_type in li.objects)
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A finding of one of ``when`` whose object reaches something by ``path`` contradicts the
+    rosters (a plan recorded 已制定 that a finding says was never made)."""
+
+    when: tuple[str, ...]
+    path: RolePath
+    message: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +168,7 @@ class Rulebook:
     clauses: list[Clause]
     trace_chain: list[dict[str, str]]
     labels: dict[str, str] = field(default_factory=dict)
+    contradictions: list[Contradiction] = field(default_factory=list)
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def label(self, kind: str) -> str:
@@ -114,6 +178,9 @@ class Rulebook:
     @property
     def rules(self) -> list[Rule]:
         return [r for c in self.clauses for r in c.rules]
+
+    def body(self, name: str) -> dict[str, Any] | None:
+        return next((b for b in self.bodies if b.get("name") == name), None)
 
     def clause(self, clause_id: str) -> Clause:
         for c in self.clauses:
@@ -126,17 +193,21 @@ class Rulebook:
         return self.raw
 
 
-_STEP = re.compile(r"^([a-z_]+)(?:\(([^()]+)\))?$")
+_STEP = re.compile(r"^([a-z_]+)(?:\(([^()\[\]]+)\))?((?:\[[^\[\]=]+=[^\[\]]*\])*)$")
+_FILTER = re.compile(r"\[([^\[\]=]+)=([^\[\]]*)\]")
 _TOP_KEYS = {
     "name", "title", "document", "issuer", "date", "county", "county_posts", "bodies",
-    "lead_units", "finding_types", "clauses", "trace_chain", "labels",
+    "lead_units", "finding_types", "clauses", "trace_chain", "labels", "contradictions",
 }
 _CLAUSE_KEYS = {"id", "section", "title", "text", "roles", "duties", "definitions", "rules"}
 _RULE_KEYS = {
-    "id", "when", "scope", "counts", "threshold", "liable", "consequence", "by", "summary",
-    "standing", "escalate",
+    "id", "kind", "when", "objects", "condition", "scope", "counts", "threshold", "liable", "consequence", "by",
+    "summary", "standing", "escalate",
 }
-_LIABLE_KEYS = {"role", "kind", "label"}
+_LIABLE_KEYS = {"role", "kind", "label", "objects", "note"}
+_CONDITION_KEYS = {"path", "otherwise"}
+_CONTRADICTION_KEYS = {"when", "path", "message"}
+_BODY_KEYS = {"name", "duty", "members", "unspecified"}
 _THRESHOLD_KEYS = {"at_least", "of"}
 _DUTY_KEYS = {"what", "role", "frequency", "at_least", "unit"}
 _DEFINITION_KEYS = {"role", "as"}
@@ -144,14 +215,30 @@ _CHAIN_KEYS = {"role", "label"}
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 
 
+def _filters(kind: str, text: str) -> tuple[Filter, ...]:
+    """``[是否贫困村=是][…]`` on a node of ``kind`` → ((column, value), …); checked against the schema."""
+    out = []
+    known = schema.FILTER_PROPS.get(kind, {})
+    for key, value in _FILTER.findall(text or ""):
+        key, value = key.strip(), value.strip()
+        if key not in known:
+            raise ValueError(f"{kind} 不能按“{key}”筛选（可用：{', '.join(known) or '无'}）")
+        if known[key][1] is bool and value not in ("是", "否"):
+            raise ValueError(f"“{key}”的值应为“是”或“否”")
+        out.append((key, value))
+    return tuple(out)
+
+
 def parse_role_path(text: str, county_posts: dict[str, Any] | None = None) -> RolePath:
     """Parse and check a role path; raise ``ValueError`` saying which step fails."""
     parts = [p.strip() for p in str(text).split(".")]
-    start = parts[0]
-    if start not in schema.NODE_KINDS:
-        raise ValueError(f"起点“{start}”不是已知的对象类型（{', '.join(schema.PARENT) + ', county, unit'}）")
+    m = re.match(r"^([a-z_]+)((?:\[[^\[\]=]+=[^\[\]]*\])*)$", parts[0])
+    start = m.group(1) if m else parts[0]
+    if not m or start not in schema.NODE_KINDS:
+        raise ValueError(f"起点“{parts[0]}”不是已知的对象类型（{', '.join(schema.PARENT) + ', county, unit'}）")
+    start_filters = _filters(start, m.group(2))
     kind = start
-    steps: list[tuple[str, str]] = []
+    steps: list[Step] = []
     for part in parts[1:]:
         m = _STEP.match(part)
         if not m:
@@ -169,9 +256,9 @@ def parse_role_path(text: str, county_posts: dict[str, Any] | None = None) -> Ro
             titles = set(schema.POSTS[kind]) | (set(county_posts or {}) if kind == "county" else set())
             if param not in titles:
                 raise ValueError(f"{kind} 没有职务“{param}”（可用：{', '.join(sorted(titles))}）")
-        steps.append((name, param))
+        steps.append(Step(name, param, _filters(rel.target, m.group(3))))
         kind = rel.target
-    return RolePath(text=str(text), start=start, steps=tuple(steps))
+    return RolePath(text=str(text), start=start, steps=tuple(steps), start_filters=start_filters)
 
 
 class _Collector:
@@ -225,6 +312,23 @@ def _role(c: _Collector, where: str, key: str, text: Any, county_posts: dict[str
         return None
 
 
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def _reachable(c: _Collector, where: str, key: str, objects: list[str], path: RolePath | None, text: str) -> None:
+    """Every object type must lift to the path's start kind, or the rule names nobody for it."""
+    if path is None:
+        return
+    for obj in objects:
+        kind = schema.OBJECT_TYPES.get(obj)
+        if kind and schema.lift_path(kind, path.start) is None:
+            c.add(where, key, f"对象类型“{obj}”无法沿结构到达 {path.start}，此路径对它找不到任何人；"
+                              f"请在该责任方写 objects 限定适用的对象类型，或从规则的 objects 中去掉“{obj}”", text)
+
+
 def _rule(c: _Collector, clause_id: str, data: Any, book: dict[str, Any], seen: set[str]) -> Rule | None:
     rid = str(data.get("id", "")) if isinstance(data, dict) else ""
     where = f"{clause_id} 规则 {rid}".strip()
@@ -234,9 +338,7 @@ def _rule(c: _Collector, clause_id: str, data: Any, book: dict[str, Any], seen: 
         c.add(where, "id", "规则编号重复", rid)
     seen.add(rid)
     finding_types = book.get("finding_types") or {}
-    when = data.get("when") or []
-    if isinstance(when, str):
-        when = [when]
+    when = _list(data.get("when"))
     for w in when:
         if w not in finding_types:
             c.add(where, "when", f"未在 finding_types 中定义的问题类型（可用：{', '.join(finding_types)}）", w)
@@ -255,23 +357,53 @@ def _rule(c: _Collector, clause_id: str, data: Any, book: dict[str, Any], seen: 
         c.add(where, "counts", "阈值规则需要说明计数对象（counts）")
     if counts and scope in schema.NODE_KINDS and schema.lift_path(counts, scope) is None:
         c.add(where, "counts", f"{counts} 无法归入范围 {scope}", counts)
+    # The object types the rule binds: given, or every object its finding types allow.
+    allowed = [o for w in when for o in (finding_types.get(w) or {}).get("objects", []) if isinstance(o, str)]
+    objects = _list(data.get("objects")) or list(dict.fromkeys(allowed))
+    for obj in objects:
+        if obj not in schema.OBJECT_TYPES:
+            c.add(where, "objects", f"未知的对象类型（可用：{'、'.join(schema.OBJECT_TYPES)}）", obj)
+        elif when and obj not in allowed:
+            c.add(where, "objects", f"问题类型 {'、'.join(when)} 都不以“{obj}”为对象", obj)
+    county_posts = book.get("county_posts") or {}
+    checked = objects if when else []
+    if checked and scope in schema.NODE_KINDS:
+        for obj in checked:
+            kind = schema.OBJECT_TYPES.get(obj)
+            if kind and schema.lift_path(kind, scope) is None:
+                c.add(where, "scope", f"对象类型“{obj}”无法归入范围 {scope}", obj)
+            if kind and counts and schema.lift_path(kind, counts) is None:
+                c.add(where, "counts", f"对象类型“{obj}”无法归入计数对象 {counts}", obj)
+    condition = None
+    if data.get("condition") is not None:
+        cw = f"{where} condition"
+        if c.keys(data["condition"], _CONDITION_KEYS, cw, {"path", "otherwise"}):
+            path = _role(c, cw, "path", data["condition"]["path"], county_posts)
+            _reachable(c, cw, "path", checked, path, str(data["condition"]["path"]))
+            if path is not None:
+                condition = Condition(path, str(data["condition"]["otherwise"]))
     liable: list[Liable] = []
     items = data.get("liable")
     if not isinstance(items, list) or not items:
         c.add(where, "liable", "应为非空列表")
         items = []
-    county_posts = book.get("county_posts") or {}
     for i, item in enumerate(items):
         lw = f"{where} 责任方{i + 1}"
         if not c.keys(item, _LIABLE_KEYS, lw, {"role", "kind"}):
             continue
         role = _role(c, lw, "role", item["role"], county_posts)
+        only = _list(item.get("objects"))
+        for obj in only:
+            if obj not in objects:
+                c.add(lw, "objects", f"规则不以“{obj}”为对象（规则的对象类型：{'、'.join(objects)}）", obj)
+        _reachable(c, lw, "role", [o for o in checked if not only or o in only], role, str(item["role"]))
         if role is not None:
-            liable.append(Liable(role=role, kind=str(item["kind"]), label=str(item.get("label", ""))))
-    return Rule(
+            liable.append(Liable(role=role, kind=str(item["kind"]), label=str(item.get("label", "")),
+                                 objects=tuple(only), note=str(item.get("note", "") or "")))
+    rule = Rule(
         id=rid,
         clause=clause_id,
-        when=tuple(str(w) for w in when),
+        when=tuple(when),
         scope=scope,
         liable=tuple(liable),
         consequence=str(data.get("consequence", "") or ""),
@@ -281,7 +413,13 @@ def _rule(c: _Collector, clause_id: str, data: Any, book: dict[str, Any], seen: 
         threshold=threshold,
         standing=standing,
         escalate=escalate,
+        objects=tuple(objects),
+        condition=condition,
     )
+    if data.get("kind") is not None and data["kind"] != rule.kind:
+        c.add(where, "kind", f"规则种类应为 {rule.kind}（由 when/threshold/standing/escalate 决定；可用："
+                             f"{', '.join(RULE_KINDS)}）", data["kind"])
+    return rule
 
 
 def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
@@ -300,6 +438,10 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
         if not objects or bad:
             c.add("finding_types", str(name), f"objects 应为对象类型的列表（{', '.join(schema.OBJECT_TYPES)}）", bad or objects)
         finding_types[str(name)] = [str(o) for o in objects]
+    for i, body in enumerate(data.get("bodies") or []):
+        if c.keys(body, _BODY_KEYS, f"bodies {i + 1}", {"name"}):
+            if not isinstance(body.get("members", []), list):
+                c.add(f"bodies {i + 1}", "members", "应为单位名称的列表", body.get("members"))
     clauses: list[Clause] = []
     seen_clauses: set[str] = set()
     seen_rules: set[str] = set()
@@ -341,6 +483,20 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
     for kind in labels:
         if kind not in schema.NODE_KINDS:
             c.add("labels", str(kind), f"未知的对象类型（可用：{', '.join(schema.NODE_KINDS)}）")
+    contradictions: list[Contradiction] = []
+    for i, item in enumerate(data.get("contradictions") or []):
+        cw = f"contradictions {i + 1}"
+        if not c.keys(item, _CONTRADICTION_KEYS, cw, {"when", "path", "message"}):
+            continue
+        when = _list(item["when"])
+        for w in when:
+            if w not in finding_types:
+                c.add(cw, "when", "未在 finding_types 中定义的问题类型", w)
+        path = _role(c, cw, "path", item["path"], county_posts)
+        objects = [o for w in when for o in finding_types.get(w, [])]
+        _reachable(c, cw, "path", objects, path, str(item["path"]))
+        if path is not None:
+            contradictions.append(Contradiction(tuple(when), path, str(item["message"])))
     if c.problems:
         raise RulebookError(c.problems)
     return Rulebook(
@@ -357,5 +513,6 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
         clauses=clauses,
         trace_chain=[dict(s) for s in chain],
         labels={str(k): str(v) for k, v in labels.items()},
+        contradictions=contradictions,
         raw=data,
     )

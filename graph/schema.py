@@ -24,6 +24,7 @@ __all__ = [
     "Relation",
     "RELATIONS",
     "PARENT",
+    "FILTER_PROPS",
     "name_key",
     "node_id",
     "post_id",
@@ -134,12 +135,24 @@ RELATIONS: dict[tuple[str, str], Relation] = {
         Relation("township", "lead_unit", "unit", "SUPERVISES", "in", "组长单位", label="县直组长单位"),
         Relation("person", "unit", "unit", "MEMBER_OF", "out", label="所在单位"),
         Relation("county", "body", "body", "SUPERVISES", "in", param=True, many=True, label="县直机构"),
+        Relation("unit", "villages", "village", "ASSISTS", "out", "帮扶单位", many=True, label="帮扶村"),
+        Relation("person", "posts", "post", "HOLDS", "out", many=True, label="所任职务"),
+        Relation("post", "team", "team", ("LEADS", "ASSISTS", "SUPERVISES"), "out", label="驻村帮扶工作队"),
     ]
     + [
         Relation(kind, "post", "post", ("LEADS", "ASSISTS", "SUPERVISES"), "in", param=True, label="职务")
         for kind in POSTS
     ]
 }
+
+#: Node properties a role path may filter on (``village[是否贫困村=是]``): the roster column a
+#: user knows → (the stored property, its type). Booleans are written 是/否.
+FILTER_PROPS: dict[str, dict[str, tuple[str, type]]] = {
+    "village": {"是否贫困村": ("poor", bool)},
+    "unit": {"层级": ("level", str)},
+    "plan": {"状态": ("status", str)},
+}
+
 
 #: The structural parent of each kind: how an object is lifted to a wider scope.
 PARENT: dict[str, str] = {

@@ -105,10 +105,10 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     ws.append(["通渭县各乡镇党政负责人名单"])
     ws.merge_cells("A1:G1")
     ws.append(["序号", "乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"])
-    secretaries = {}
+    secretaries, town_heads, directors = {}, {}, {}
     for i, t in enumerate(towns, 1):
-        secretaries[t] = person()
-        ws.append([i, t, secretaries[t], person(), person(), date(year - 1, 6, 1), None])
+        secretaries[t], town_heads[t], directors[t] = person(), person(), person()
+        ws.append([i, t, secretaries[t], town_heads[t], directors[t], date(year - 1, 6, 1), None])
     ws2 = wb.create_sheet("村")
     ws2.append(["通渭县行政村及包村领导名单"])
     ws2.merge_cells("A1:G1")
@@ -201,10 +201,13 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     out.households = households
     out.files.append(write_csv("结对帮扶.csv", ["户编号", "户主姓名", "身份证号", "乡镇", "村", "帮扶责任人", "帮扶责任人单位",
                                               "起始日期", "终止日期"], pair_rows))
-    out.files.append(write_csv("一户一策.csv", ["户编号", "计划编号", "制定日期", "状态"], plan_rows))
 
-    # A round of inspections in Q2: plan failures (one township well over 3%), absent teams,
-    # a stagnating village, lax management, an unfit cadre, an annual task missed.
+    # A round of inspections in Q2 covering every finding type of the list: plan failures (one
+    # township well over 3%), absent teams, a stagnating village (and one helped only by a
+    # provincial unit, which 三.5 does not bind), lax management (in a township whose 党建办主任
+    # post stands vacant), an unfit cadre, an annual task missed, negative incidents on a
+    # township, a unit and a cadre, unsolved problems, a weak 两委 (and one in a village that is
+    # not poor), county-level lapses, and one 未制定 finding that the plan roster contradicts.
     f_rows = []
     hot = towns[1]
     by_t: dict[str, list[str]] = {}
@@ -224,18 +227,57 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         f_rows.append([when(), "县委督查室", "一户一策未制定", "户", hot_rows[0], "督查抽查"])
     out.failed_household = hot_rows[0]
     out.failed_plan = f"P{out.failed_household}"
+    # The plan roster agrees with the inspections: a plan found 未制定 is recorded 未制定, but one.
+    unmade = {r[4] for r in f_rows if r[2] == "一户一策未制定"}
+    contradicted = next((h for h, _t, _v in hh_ids if h not in {r[4] for r in f_rows}), None)
+    if contradicted:
+        f_rows.append([when(), "县政府督查室", "一户一策未制定", "户", contradicted, "入户核查未见计划"])
+    for row in plan_rows:
+        if row[0] in unmade:
+            row[2], row[3] = "", "未制定"
+    out.files.append(write_csv("一户一策.csv", ["户编号", "计划编号", "制定日期", "状态"], plan_rows))
+
     teams = list(helper)
     hot_teams = [k for k in teams if k[0] == hot]
     for t, v in hot_teams[:2] + rnd.sample(teams, 4):
         f_rows.append([when(), "县驻村帮扶工作队管理领导小组办公室", "驻村走读", "工作队", f"{t}/{v}", "未吃住在村"])
     t, v = teams[5]
     f_rows.append([when(), "县政府督查室", "帮扶村发展停滞", "村", f"{t}/{v}", "产业发展长期停滞"])
+    higher = {u for u, _level in _HIGHER_UNITS}
+    provincial = next(((t, v) for (t, v), u in helper.items() if u in higher), None)
+    if provincial:
+        f_rows.append([when(), "县政府督查室", "帮扶村发展停滞", "村", "/".join(provincial), "基础设施建设停滞"])
+    lax = towns[3]
     f_rows.append([when(), "县委督查室", "日常管理不严", "村", f"{hot}/{hot_teams[0][1]}", "干部两头跑"])
+    f_rows.append([f"{year}-05-20", "县委督查室", "日常管理不严", "乡镇", lax, "工作队考勤流于形式"])
     f_rows.append([when(), "县委督查室", "年度任务未完成", "单位", helper[teams[7]], "年度脱贫任务未完成"])
-    f_rows.append([when(), "县委组织部", "驻村干部不胜任", "干部", f"{helper[teams[3]]}/{team_rows[0][2]}"
-                   if team_rows[0][4] == helper[teams[3]] else f"{team_rows[0][4]}/{team_rows[0][2]}", "长期不驻村"])
+    f_rows.append([when(), "县委组织部", "驻村干部不胜任", "干部", f"{team_rows[0][4]}/{team_rows[0][2]}", "长期不驻村"])
+    f_rows.append([when(), "市督查组", "重大负面影响", "乡镇", towns[4], "涉贫舆情"])
+    f_rows.append([when(), "市督查组", "重大负面影响", "单位", helper[teams[9]], "帮扶资金挪用被通报"])
+    f_rows.append([when(), "市督查组", "重大负面影响", "干部", f"{team_rows[4][4]}/{team_rows[4][2]}", "酒驾被查处"])
+    f_rows.append([when(), "县委督查室", "工作队反映问题未解决", "工作队", "/".join(teams[11]), "饮水工程问题反映三次未解决"])
+    f_rows.append([when(), "县委督查室", "工作队反映问题未解决", "乡镇", towns[5], "工作队经费长期未报销"])
+    poor_v = next((t, v) for t, vs in vill.items() for v, p in vs if p)
+    plain_v = next(((t, v) for t, vs in vill.items() for v, p in vs if not p), None)
+    f_rows.append([when(), "县委督查室", "两委作用发挥不好", "村", "/".join(poor_v), "村党支部软弱涣散"])
+    if plain_v:
+        f_rows.append([when(), "县委督查室", "两委作用发挥不好", "村", "/".join(plain_v), "村委会换届后不履职"])
+    f_rows.append([when(), "省督查组", "整改不到位", "乡镇", towns[6], "省督查反馈问题逾期未整改"])
+    f_rows.append([when(), "县委督查室", "乡镇帮扶推动不力", "乡镇", towns[7], "帮扶工作推进缓慢"])
+    f_rows.append([when(), "市督查组", "部署落实不到位", "县", "通渭县", "产业扶贫部署在两个乡镇未落实"])
+    f_rows.append([when(), "市督查组", "培训不足", "县", "通渭县", "驻村干部轮训仅3天"])
+    f_rows.append([when(), "市督查组", "督查失察", "县", "通渭县", "重大失误未被县级督查发现"])
     f_rows.sort()
     out.files.append(write_csv("督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"], f_rows))
+
+    # The 党建办主任 of one township left on 2019-03-31; the successor starts in July.
+    later_towns = write_csv(f"乡镇-{lax}-{year}年3月调整.csv",
+                            ["乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"],
+                            [[lax, secretaries[lax], town_heads[lax], directors[lax], date(year - 1, 6, 1),
+                              f"{year}-03-31"],
+                             [lax, secretaries[lax], town_heads[lax], "", f"{year}-04-01", f"{year}-06-30"],
+                             [lax, secretaries[lax], town_heads[lax], person(), f"{year}-07-01", ""]])
+    out.later_files.append(later_towns)
 
     # A rotation on 2019-05-01 in the hot township: two captains replaced (a later roster).
     later = [r for r in team_rows if r[0] == hot]

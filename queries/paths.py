@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph import schema
-from ..graph.rules import RolePath
-from ..graph.store import Edge, Node
+from ..graph.model import Edge, Node
+from ..graph.rules import Filter, RolePath
 
-__all__ = ["Reached", "Party", "Resolver", "kind_of"]
+__all__ = ["Reached", "Party", "Resolver", "kind_of", "role_label"]
 
 
 def kind_of(node_id: str) -> str:
@@ -40,6 +40,12 @@ class Party:
     body: str  # the unit or organ
     holding: Edge | None = None  # the HOLDS edge (provenance of the assignment)
     link: Edge | None = None  # the edge that links the party to the object
+    unspecified: str = ""  # a body the list names only vaguely (县直相关部门): why nobody is named
+
+    @property
+    def vacant(self) -> bool:
+        """A post nobody held on the day."""
+        return self.node.startswith("post:") and self.person is None
 
 
 class Resolver:
@@ -59,7 +65,13 @@ class Resolver:
         node = self.node(node_id)
         return node.name if node else node_id.split(":", 1)[-1]
 
-    def step(self, node_id: str, name: str, param: str, at: str) -> list[Reached]:
+    def step(self, node_id: str, name: str, param: str, at: str, filters: tuple[Filter, ...] = (),
+             strict: bool = False) -> list[Reached]:
+        """The nodes one relation reaches from ``node_id`` on the day (that pass ``filters``).
+
+        A structural parent (a household's village …) that the rosters dated around this day is
+        taken from the latest tie rather than losing the object, unless ``strict``.
+        """
         rel = schema.relation(kind_of(node_id), name)
         if rel is None:
             return []
@@ -74,11 +86,32 @@ class Resolver:
                     if kind_of(n) == rel.target]
 
         found = reached(at)
-        if not found and rel.target == schema.PARENT.get(kind_of(node_id)):
-            # Structure (a household's village …) that the rosters dated around this day:
-            # take the latest tie rather than losing the object.
+        if not found and not strict and rel.target == schema.PARENT.get(kind_of(node_id)):
             found = reached(None)[-1:]
-        return found
+        return [r for r in found if self.passes(r.node, filters)] if filters else found
+
+    def passes(self, node_id: str, filters: tuple[Filter, ...]) -> bool:
+        """Whether a node's properties satisfy ``[column=value]`` filters (是/否 for yes/no)."""
+        if not filters:
+            return True
+        node = self.node(node_id)
+        known = schema.FILTER_PROPS.get(kind_of(node_id), {})
+        for column, value in filters:
+            prop, typ = known[column]
+            have = node.props.get(prop) if node else None
+            if typ is bool:
+                if bool(have) != (value == "是"):
+                    return False
+            elif schema.name_key(str(have if have is not None else "")) != schema.name_key(value):
+                return False
+        return True
+
+    def on_register(self, node_id: str, at: str) -> bool:
+        """Whether an object exists and is tied to its structural parent on the day (strictly)."""
+        if self.node(node_id) is None:
+            return False
+        parent = schema.PARENT.get(kind_of(node_id))
+        return parent is None or bool(self.step(node_id, parent, "", at, strict=True))
 
     def lift(self, node_id: str, kind: str, at: str) -> str | None:
         """The ``kind`` node above ``node_id`` (itself when of that kind), on the day."""
@@ -100,19 +133,44 @@ class Resolver:
 
     def resolve(self, path: RolePath, start: str, at: str) -> list[Reached]:
         """The nodes ``path`` reaches from ``start`` (lifted to the path's start kind)."""
+        return self.walk(path, start, at)[0]
+
+    def walk(self, path: RolePath, start: str, at: str) -> tuple[list[Reached], str]:
+        """(what ``path`` reaches from ``start``, and where it stopped when it reaches nothing)."""
         origin = self.lift_reached(start, path.start, at)
         if origin is None:
-            return []
+            return [], f"{self.name(start)} 无{self.rulebook.label(path.start)}"
+        if not self.passes(origin.node, path.start_filters):
+            return [], f"{self.name(origin.node)} 不符合条件（{_filters_text(path.start_filters)}）"
         current = [origin]
-        for name, param in path.steps:
+        for step in path.steps:
             nxt: list[Reached] = []
             for r in current:
-                nxt.extend(self.step(r.node, name, param, at))
+                nxt.extend(self.step(r.node, step.name, step.param, at, step.filters))
+            if not nxt and step.name == "post":  # posts exist once someone held them
+                return [], f"{'、'.join(self.name(r.node) for r in current)} 的{step.param}：名单中从未有人任此职"
+            if not nxt:
+                rel = schema.relation(kind_of(current[0].node), step.name)
+                what = step.param if step.name in ("post", "body") else (rel.label if rel else step.name)
+                cond = f"（{_filters_text(step.filters)}）" if step.filters else ""
+                return [], f"{'、'.join(self.name(r.node) for r in current)} 在 {at} 无{what}{cond}"
             current = nxt
-        return current
+        return current, ""
 
     def holders(self, post_id: str, at: str) -> list[Edge]:
         return self.store.edges(dst=post_id, kinds=["HOLDS"], at=at)
+
+    def vacancy(self, post_id: str, at: str) -> tuple[str | None, str | None]:
+        """(vacant since, the last holder before) for a post nobody holds on ``at``."""
+        before = [e for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
+                  if e.valid_to is not None and e.valid_to < at]
+        if not before:
+            return None, None
+        last = max(before, key=lambda e: e.valid_to or "")
+        from datetime import date, timedelta
+
+        since = (date.fromisoformat(last.valid_to) + timedelta(days=1)).isoformat()
+        return since, self.name(last.src)
 
     def parties(self, path: RolePath, start: str, at: str) -> list[Party]:
         """Who ``path`` names from ``start`` on the day: posts with their holders, or bodies."""
@@ -138,6 +196,12 @@ class Resolver:
             return [Party(node_id, "", self.name(node_id), node_id, unit, None, reached.edge)]
         if kind == "township":
             return [Party(node_id, "", None, None, f"{self.name(node_id)}党委政府", None, reached.edge)]
+        if kind == "body":
+            spec = self.rulebook.body(self.name(node_id)) or {}
+            if spec.get("members"):  # the rulebook says who the vague body is
+                return [Party(node_id, "", None, None, str(m), None, reached.edge) for m in spec["members"]]
+            return [Party(node_id, "", None, None, self.name(node_id), None, reached.edge,
+                          unspecified=str(spec.get("unspecified") or ""))]
         return [Party(node_id, "", None, None, self.name(node_id), None, reached.edge)]
 
     def _body_of_post(self, owner: str, title: str) -> str:
@@ -149,3 +213,23 @@ class Resolver:
         if kind == "township":
             return self.name(owner) + ("党委" if title in ("党委书记", "党建办主任") else "")
         return self.name(owner)
+
+
+def _filters_text(filters: tuple[Filter, ...]) -> str:
+    return "，".join(f"{k}：{v}" for k, v in filters)
+
+
+def role_label(path: RolePath, rulebook: Any) -> str:
+    """A reader's name for what a role path names: the post title, the relation's label, the kind."""
+    if not path.steps:
+        label = rulebook.label(path.start)
+        filters = path.start_filters
+    else:
+        kind = path.start
+        for step in path.steps[:-1]:
+            kind = schema.RELATIONS[(kind, step.name)].target
+        last = path.steps[-1]
+        rel = schema.RELATIONS[(kind, last.name)]
+        label = last.param if last.name == "post" else (f"{rel.label}（{last.param}）" if last.param else rel.label)
+        filters = last.filters
+    return label + (f"（{_filters_text(filters)}）" if filters else "")

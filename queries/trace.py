@@ -14,11 +14,11 @@ from typing import Any
 
 from ..graph import schema
 from ..graph.errors import NotFound
+from ..graph.model import Finding
 from ..graph.privacy import mask_props
 from ..graph.rules import parse_role_path
-from ..graph.store import Finding
-from .check import CheckResult, Liability, evaluate
-from .paths import Resolver, kind_of
+from .check import Liability, Unresolved, Warning
+from .paths import Reached, Resolver, kind_of
 from .periods import quarter_of
 
 __all__ = ["ChainLink", "TraceResult", "trace"]
@@ -60,6 +60,8 @@ class TraceResult:
     liabilities: list[Liability]
     standing: list[Liability]
     findings: list[Finding] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,8 @@ class TraceResult:
             "chain": [c.as_dict() for c in self.chain],
             "liabilities": [li.as_dict() for li in self.liabilities],
             "standing": [li.as_dict() for li in self.standing],
+            "unresolved": [u.as_dict() for u in self.unresolved],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -103,17 +107,27 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
         findings = store.findings(object_id=household)
     day = at or (max(f.date for f in findings) if findings else date.today().isoformat())
     lo, hi = (date_from, date_to) if date_from and date_to else quarter_of(day)
-    in_window = {f.n for f in findings if lo <= f.date <= hi}
-    result: CheckResult = evaluate(store, lo, hi, focus=in_window) if in_window else None
-    liabilities = result.liabilities if result else []
+    from .evaluators import Evaluation, subject_standing
+
+    inside = [f for f in findings if lo <= f.date <= hi]
+    ev = Evaluation(store, lo, hi, inside, whole_scopes=True)
+    types = {f.type for f in inside}
+    ev.run([rule for rule in ev.rb.rules if set(rule.when) & types or (inside and rule.kind == "escalation")])
+    for rule in ev.rb.rules:
+        if rule.kind == "standing":
+            subject_standing(ev, rule, start, day)
+    assessed = ev.result()
     start_node = r.node(start)
     obj = {"id": start, "kind": kind_of(start), "name": r.name(start),
            "props": mask_props(start_node.props if start_node else {}, show_personal_data)}
+    chain = _chain(r, start, day)
+    _add_liable_parties(r, chain, assessed.liabilities + assessed.standing, {f.n: f for f in inside}, start, day)
     return TraceResult(
         subject=subject, subject_id=str(subject_id), at=day, date_from=lo, date_to=hi,
-        rulebook=store.rulebook.name, object=obj, chain=_chain(r, start, day),
-        liabilities=liabilities, standing=_standing(r, store, start, day),
-        findings=sorted(findings, key=lambda f: (f.date, f.n)),
+        rulebook=store.rulebook.name, object=obj, chain=chain,
+        liabilities=assessed.liabilities, standing=assessed.standing,
+        findings=sorted(findings, key=lambda f: (f.date, f.n)), unresolved=assessed.unresolved,
+        warnings=assessed.warnings,
     )
 
 
@@ -157,18 +171,70 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
     return links
 
 
-def _standing(r: Resolver, store: Any, start: str, day: str) -> list[Liability]:
-    """Standing responsibilities (二.1 …) of the actors above this object, on the day."""
-    out: list[Liability] = []
-    for rule in store.rulebook.rules:
-        if not rule.standing:
+def _add_liable_parties(r: Resolver, chain: list[ChainLink], entries: list[Liability], findings: dict[int, Finding],
+                        start: str, day: str) -> None:
+    """Every party a liability names joins the chain, with the links that reach it from the
+    finding's object (a village's helping unit and its leaders; another team's captain)."""
+    present = {c.node for c in chain}
+    for li in entries:
+        if not li.triggered or not li.party or li.party in present:
             continue
-        for liable in rule.liable:
-            for party in r.parties(liable.role, start, day):
-                out.append(Liability(
-                    clause=rule.clause, rule=rule.id, triggered=True, kind=liable.kind, post=party.post,
-                    person=party.person, body=party.body, scope=r.name(r.lift(start, rule.scope, day) or ""),
-                    role=liable.role.text, label=liable.label, date=day, summary=rule.summary,
-                    explanation="常设责任（不需督查发现触发）", person_id=party.person_id, party=party.node,
-                    source=party.holding.provenance.as_dict() if party.holding else None))
-    return out
+        origins = [(findings[n].object_id, findings[n].date) for n in li.findings if n in findings] or [(start, day)]
+        for obj, when in origins:
+            path = parse_role_path(li.role, r.rulebook.county_posts)
+            links = _walk_links(r, path, obj, li.date or when)
+            if not links or links[-1].node != li.party:
+                continue
+            for reached in links:
+                if reached.node in present or reached.edge is None:
+                    continue
+                present.add(reached.node)
+                chain.append(_link(r, li.role, li.label or li.post, reached, li.date or when))
+            break
+
+
+def _walk_links(r: Resolver, path: Any, start: str, day: str) -> list[Reached]:
+    """The nodes (with their edges) along ``path`` from ``start`` that end at one party: the first
+    branch that reaches a node; used to connect a liable party to the chain."""
+    steps = schema.lift_path(kind_of(start), path.start)
+    if steps is None:
+        return []
+    trail: list[Reached] = []
+    current = Reached(start)
+    for parent in steps:
+        up = r.step(current.node, parent, "", day)
+        if not up:
+            return []
+        current = up[0]
+        trail.append(current)
+
+    def dfs(node: str, i: int) -> list[Reached] | None:
+        if i == len(path.steps):
+            return []
+        step = path.steps[i]
+        for nxt in r.step(node, step.name, step.param, day, step.filters):
+            rest = dfs(nxt.node, i + 1)
+            if rest is not None:
+                return [nxt, *rest]
+        return None
+
+    rest = dfs(current.node, 0)
+    return trail + rest if rest is not None else []
+
+
+def _link(r: Resolver, role: str, label: str, reached: Reached, day: str) -> ChainLink:
+    parties = r.party(reached, day)
+    party = parties[0] if parties else None
+    edge = reached.edge
+    node = r.node(reached.node)
+    post = party.post if party else ""
+    return ChainLink(
+        role=role, label=label if kind_of(reached.node) in ("post", "unit", "body") else r.rulebook.label(
+            kind_of(reached.node)),
+        name=post or r.name(reached.node), post=post, person=party.person if party else None,
+        edge=edge.kind if edge else "", edge_label=schema.EDGE_KINDS.get(edge.kind, "") if edge else "",
+        target=r.name(edge.dst) if edge else "", origin=r.name(edge.src) if edge else "",
+        edge_src=edge.src if edge else "", edge_dst=edge.dst if edge else "", body=party.body if party else "",
+        kind=kind_of(reached.node), node=reached.node,
+        source=edge.provenance.as_dict() if edge else (node.provenance.as_dict() if node else None),
+        holding_source=party.holding.provenance.as_dict() if party and party.holding else None)

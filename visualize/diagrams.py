@@ -114,7 +114,7 @@ def trace_graph(result: Any) -> graphviz.Digraph:
     edges: list[tuple[str, str, str]] = []
     for c in result.chain:
         if c.kind in ("post", "person"):
-            labels[c.node] = [c.label or c.name, c.person or "（该日无人在职）"]
+            labels.setdefault(c.node, [c.label or c.name, c.person or "（该日无人在职）"])  # the first role names it
         elif c.node in labels:  # one node in two roles (a unit that helps and leads): both names
             if c.label and c.label not in labels[c.node][0]:
                 labels[c.node][0] += f" / {c.label}"
@@ -263,8 +263,8 @@ def _role_key(text: str, rb: Rulebook) -> str:
     path = parse_role_path(text, rb.county_posts)
     if path.steps and path.steps[-1][0] == "post":
         owner = path.start
-        for name, _ in path.steps[:-1]:
-            owner = schema.RELATIONS[(owner, name)].target
+        for step in path.steps[:-1]:
+            owner = schema.RELATIONS[(owner, step.name)].target
         return f"{'helping_unit' if owner == 'unit' else owner}/{path.steps[-1][1]}"
     if path.steps and path.steps[-1][0] == "body":
         return f"body/{path.steps[-1][1]}"
