@@ -49,7 +49,8 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     store = Store.create(project, load_rulebook())
     try:
         result = load_files(store, [str(p) for p in county.files])
-        rotation = load_files(store, [str(p) for p in county.later_files])
+        # The rotation is next quarter's whole roster of one township: it closes what it no longer lists.
+        rotation = load_files(store, [str(p) for p in county.later_files], mode="snapshot")
         click.echo(f"Loaded them into {project} in {time.perf_counter() - t0:.1f} s "
                    f"(batch {result.batch}; a later team rotation as batch {rotation.batch}).")
         lo, hi = parse_period(period)
@@ -77,7 +78,22 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
 
 
 def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:
-    """The trace and one township's org chart (DOT always; SVG/PNG where dot is installed)."""
-    from ..visualize.diagrams import demo_diagrams
+    """The trace and its township's org chart (DOT always; SVG/PNG where dot is installed)."""
+    from ..graph.store import Store
+    from ..queries.org import org_chart
+    from ..visualize.diagrams import DotNotFound, org_graph, render, trace_graph
 
-    return demo_diagrams(out, project, plan, traced)
+    made = []
+    with Store.open(project) as store:
+        rulebook = store.rulebook
+        level = rulebook.pack.org.levels[0] if rulebook.pack.org.levels else None
+        place = next((c.name for c in traced.chain if c.kind == level), None)
+        org = org_chart(store, traced.at, township=place) if place else None
+    for suffix in ("svg", "png", "dot"):
+        try:
+            made.append((f"trace .{suffix}", str(render(trace_graph(traced, rulebook), out / f"trace-{plan}.{suffix}"))))
+            if org is not None:
+                made.append((f"org .{suffix}", str(render(org_graph(org, rulebook), out / f"org-{place}.{suffix}"))))
+        except DotNotFound:
+            continue
+    return made

@@ -162,9 +162,16 @@ def template(directory: str) -> None:
 
         zeren template 模板/
     """
+    from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
     from ..loaders.template import write_templates
 
-    for path in write_templates(directory):
+    obj: Context = click.get_current_context().obj
+    if os.path.exists(obj.project):
+        with obj.open() as store:
+            pack = store.rulebook.pack
+    else:
+        pack = load_rulebook(DEFAULT_RULEBOOK).pack
+    for path in write_templates(directory, pack):
         click.echo(str(path))
 
 

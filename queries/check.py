@@ -168,7 +168,7 @@ def _in_township(ev: Any, result: CheckResult, name: str) -> CheckResult:
 
     tid = schema.node_id("township", schema.name_key(name))
     if ev.r.node(tid) is None:
-        raise NotFound(f"乡镇“{name}”不在项目中")
+        raise NotFound(f"{ev.rb.label('township')}“{name}”不在项目中")
     inside = {f.n for f in result.findings if ev.r.lift(f.object_id, "township", f.date) == tid}
 
     def keep(entries: list[Any]) -> list[Any]:

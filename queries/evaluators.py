@@ -23,10 +23,6 @@ from .paths import Party, Resolver, kind_of, role_label
 
 __all__ = ["Evaluation", "EVALUATORS", "subject_standing"]
 
-_MEASURE_LABEL = {"households": "户贫困户", "teams": "支驻村帮扶工作队"}
-_COUNT_LABEL = {"household": "户", "team": "支工作队"}
-
-
 def _pct(num: int, den: int) -> str:
     return f"{float(Fraction(num * 100, den)):.1f}%" if den else "—"
 
@@ -49,7 +45,7 @@ class Evaluation:
         self.warnings: list[Warning] = []
         self._missing: dict[int, str | None] = {}  # finding → why its object is not in the project
         self._measures: dict[tuple[str, str], int] = {}
-        self._villages: dict[str, list[str]] = {}
+        self._villages: dict[tuple[str, str], list[str]] = {}
         self._checked_findings: set[int] = set()
 
     # -- running ---------------------------------------------------------------------------
@@ -213,27 +209,42 @@ class Evaluation:
         return [f for f in self.store.findings(self.date_from, self.date_to) if f.type in types]
 
     def measure(self, scope_id: str, of: str) -> int:
-        from ..graph.rules import MEASURES
-
         key = (scope_id, of)
         if key not in self._measures:
             kind = kind_of(scope_id)
-            if kind == "village":
-                villages = [scope_id]
-            elif kind == "township":
-                villages = self._villages_of(scope_id)
-            else:  # county
-                villages = [v for t in self._children(scope_id, "township") for v in self._villages_of(t)]
-            self._measures[key] = self.store.count_located(MEASURES[of], villages, self.date_from, self.date_to)
+            villages = self._places_below(scope_id, self.rb.model.kinds[self.rb.model.measures[of].kind].parent)
+            self._measures[key] = self.store.count_located(self.rb.model.measures[of].kind, villages, self.date_from,
+                                                           self.date_to)
         return self._measures[key]
 
     def _children(self, node_id: str, kind: str) -> list[str]:
-        return sorted({e.src for e in self.store.edges(dst=node_id, kinds=["LOCATED_IN"]) if kind_of(e.src) == kind})
+        k = self.rb.model.kinds[kind]
+        if k.parent_reverse:
+            ends = {e.dst for e in self.store.edges(src=node_id, kinds=[k.parent_edge], role=k.parent_role)}
+        else:
+            ends = {e.src for e in self.store.edges(dst=node_id, kinds=[k.parent_edge], role=k.parent_role)}
+        return sorted(x for x in ends if kind_of(x) == kind)
+
+    def _places_below(self, scope_id: str, kind: str | None) -> list[str]:
+        """The nodes of ``kind`` at or below a scope, down the structure (a township's villages)."""
+        if kind is None:
+            return []
+        key = (scope_id, kind)
+        if key not in self._villages:
+            path = self.rb.model.lift_path(kind, kind_of(scope_id))
+            if path is None:
+                self._villages[key] = []
+            else:
+                level = [scope_id]
+                for down in [*reversed(path[:-1]), kind] if path else []:
+                    level = [c for node in level for c in self._children(node, down)]
+                self._villages[key] = level
+        return self._villages[key]
 
     def _villages_of(self, township: str) -> list[str]:
-        if township not in self._villages:
-            self._villages[township] = self._children(township, "village")
-        return self._villages[township]
+        """The places just below a scope that things are tied to (a township's villages)."""
+        kinds = self.rb.model.children(kind_of(township))
+        return [v for k in kinds for v in self._places_below(township, k)]
 
 
 # -- the evaluators ------------------------------------------------------------------------------
@@ -308,10 +319,11 @@ def threshold_rule(ev: Evaluation, rule: Rule) -> None:
             day = firsts[need - 1][1].date
         else:
             need, day = 0, firsts[-1][1].date
-        arith = (f"{ev.r.name(scope)}：{num} / {den} {_MEASURE_LABEL[rule.threshold.of]} = {_pct(num, den)} "
+        measure = ev.rb.model.measures[rule.threshold.of]
+        arith = (f"{ev.r.name(scope)}：{num} / {den} {measure.label} = {_pct(num, den)} "
                  f"{'≥' if triggered else '<'} {rule.threshold.text}（“以上”含本数）")
         if triggered:
-            arith += f"；{day} 第{need}{_COUNT_LABEL.get(rule.counts, '个')}达到阈值，按当日在职人员认定"
+            arith += f"；{day} 第{need}{measure.unit if measure.kind == rule.counts else '个'}达到阈值，按当日在职人员认定"
         elif near:
             arith += "；再有1个即达到阈值（临界）"
         figures = dict(numerator=num, denominator=den, threshold=rule.threshold.text,
@@ -319,7 +331,7 @@ def threshold_rule(ev: Evaluation, rule: Rule) -> None:
         all_n = [f.n for _, f in firsts]
         merged: dict[tuple, Liability] = {}
         for liable in rule.liable:
-            if schema.lift_path(liable.role.start, rule.scope):  # a role below the scope (team.post(队长)):
+            if ev.rb.model.lift_path(liable.role.start, rule.scope):  # a role below the scope (team.post(队长)):
                 found = [li for obj, f in firsts for li in ev.name(  # each failing object, on its own day
                     rule, liable, obj, f.date, [f.n], scope_id=scope, triggered=triggered, explanation=arith,
                     **figures)]
@@ -338,7 +350,7 @@ def standing_rule(ev: Evaluation, rule: Rule) -> None:
         if f.n not in triggered:
             continue
         for liable in rule.liable:
-            if schema.lift_path(kind_of(f.object_id), liable.role.start) is None:
+            if ev.rb.model.lift_path(kind_of(f.object_id), liable.role.start) is None:
                 continue  # a township finding names no village's 包抓县级领导
             scope = ev.r.lift(f.object_id, rule.scope, f.date)
             for li in ev.name(rule, liable, f.object_id, f.date, [f.n], scope_id=scope, standing=True,
@@ -349,7 +361,7 @@ def standing_rule(ev: Evaluation, rule: Rule) -> None:
 def subject_standing(ev: Evaluation, rule: Rule, start: str, day: str) -> None:
     """A trace's standing responsibilities: the actors above its object, on the day."""
     for liable in rule.liable:
-        if schema.lift_path(kind_of(start), liable.role.start) is None:
+        if ev.rb.model.lift_path(kind_of(start), liable.role.start) is None:
             continue
         scope = ev.r.lift(start, rule.scope, day)
         for li in ev.name(rule, liable, start, day, [], scope_id=scope, standing=True,
@@ -366,7 +378,7 @@ def escalation_rule(ev: Evaluation, rule: Rule) -> None:
     for li in ev.liabilities:
         if li.triggered and li.person_id and li.person_id.startswith(prefix):
             by_person.setdefault(li.person_id, []).append(li)
-    county = schema.node_id("county", ev.rb.county)
+    county = schema.node_id(ev.rb.model.root, schema.name_key(ev.rb.county))
     for person_id, entries in by_person.items():
         first = entries[0]
         basis = "、".join(dict.fromkeys(f"{li.clause}（{li.kind}）" for li in entries))
