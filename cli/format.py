@@ -18,8 +18,8 @@ def rulebook_table(book: Rulebook) -> str:
         for d in clause.definitions:
             lines.append(f"        定义  {d['role']} = {d['as']}")
         for duty in clause.duties:
-            freq = f"{duty.get('frequency', '')}不少于{duty.get('at_least', '')}{duty.get('unit', '')}"
-            lines.append(f"        职责  {duty['what']}（{freq}）")
+            freq = f"{duty.frequency}不少于{duty.at_least:g}{duty.unit}"
+            lines.append(f"        职责  {duty.what}（{freq}；履职事项：{duty.evidence}）")
         for rule in clause.rules:
             trigger = "、".join(rule.when) or ("常设" if rule.standing else "上述情形")
             threshold = f"；{rule.scope} 内 ≥ {rule.threshold.text}" if rule.threshold else ""
