@@ -197,6 +197,65 @@ CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", 
                "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
 
 
+def csv_text(headers: list[str], rows) -> str:
+    """CSV for spreadsheets: a BOM so Excel reads UTF-8, and cells Excel would run as formulas quoted."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([_safe(c) for c in row])
+    return buf.getvalue()
+
+
+_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
+
+
+def duties_table(result, per_duty: int = 12) -> str:
+    """Per duty: what is short (missed, and open windows with the days left), then the met ones
+    as a count; a duty with many holders is cut to ``per_duty`` lines (json/csv list them all)."""
+    summary = result.as_dict()["summary"]
+    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}），规则手册 {result.rulebook}；"
+             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"]
+    by_duty: dict[str, list] = {}
+    for e in result.duties:
+        by_duty.setdefault(e.duty, []).append(e)
+    for duty, entries in by_duty.items():
+        first = entries[0]
+        met = sum(1 for e in entries if e.status == "met")
+        lines.append("")
+        lines.append(f"{first.clause} {first.what}（履职事项：{first.item}；{len(entries)} 项，达标 {met}）")
+        short = [e for e in entries if e.status != "met"]
+        rows = []
+        for e in short[:per_duty]:
+            state = _STATUS[e.status] + (f"（剩 {e.days_left} 天）" if e.days_left is not None else "")
+            who = (e.person or "（无人在职）") if e.holder_id.startswith(("post:", "person:")) else "—"
+            rows.append([e.window, e.post, who, e.scope,
+                         f"{e.done:g}/{e.required:g}{e.unit}", state, "、".join(e.missing[:6])])
+        if rows:
+            lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "状态", "缺"], rows, max_width=40))
+        if len(short) > per_duty:
+            lines.append(f"  另有 {len(short) - per_duty} 项未达标或进行中（--format csv 或 json 列出全部）")
+    if result.flagged:
+        lines += ["", f"不计入的记录 flagged：{len(result.flagged)}（履职时不在任上）"]
+        lines += [f"  {f['source']}：{f['subject']} {f['date']} {f['item']}——{f['reason']}（{f['post']}）"
+                  for f in result.flagged[:20]]
+    return "\n".join(lines)
+
+
+DUTY_CSV = ["条款", "职责", "履职事项", "职务", "人员", "机构", "范围", "窗口", "起", "止", "应", "实", "单位", "状态", "缺",
+            "依据"]
+
+
+def duties_csv(result) -> str:
+    return csv_text(DUTY_CSV, ([e.clause, e.duty, e.item, e.post, e.person, e.body, e.scope, e.window, e.start, e.end,
+                                f"{e.required:g}", f"{e.done:g}", e.unit, _STATUS[e.status], "、".join(e.missing),
+                                " ".join(e.evidence)] for e in result.duties))
+
+
 def liabilities_csv(liabilities) -> str:
     """CSV for spreadsheets (with a BOM); cells that Excel would run as formulas are quoted with '."""
     import csv

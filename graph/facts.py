@@ -274,9 +274,13 @@ class FactLoad:
         self.count += len(rows)
 
     # -- the steps -------------------------------------------------------------------------------
-    def finish(self) -> Outcome:
+    def finish(self, scopes: dict[str, str] | None = None) -> Outcome:
+        """Compare and write. ``scopes``: each scope the load's roster lists, with the roster's date
+        there (its latest 起始日期): what the scope held that this table's rows no longer list is
+        closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
-        if not self.count:
+        self.scopes = {k: v for k, v in (scopes or {}).items() if v}
+        if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
             self.conn.execute(f"DROP TABLE {self.temp}")
             return out
         c = self.conn
@@ -311,7 +315,7 @@ class FactLoad:
             out.changed += len(changes)
         new_ids = [tid for (tid,) in c.execute(f"SELECT id FROM {self.temp}") if tid not in matched]
         out.added = len(new_ids)
-        if not fresh:
+        if not fresh or self.scopes:
             self._close(out, seen)
         keys_before = set() if fresh else {k for (k,) in c.execute(
             f"SELECT DISTINCT s.key FROM {main} s WHERE s.key IN (SELECT key FROM {self.temp})")}
@@ -374,13 +378,20 @@ class FactLoad:
         if not self.t.dated:  # undated facts: a changed key's older row stops being the latest
             return
         starts = dict(c.execute(f"SELECT coalesce(scope, ''), max(valid_from) FROM {self.temp} GROUP BY scope"))
+        starts.update(self.scopes)
         listed = {(k, s or ""): vf for k, s, vf in c.execute(
             f"SELECT key, scope, min(valid_from) FROM {self.temp} GROUP BY key, scope")}
-        stored = c.execute(
-            f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
-            f"WHERE s.scope IN (SELECT DISTINCT scope FROM {self.temp})" if self.t.group.scope else
-            f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
-            f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
+        if self.t.group.scope:
+            c.execute(f"CREATE TEMP TABLE {_q('s_' + self.t.name)}(scope TEXT PRIMARY KEY)")
+            c.executemany(f"INSERT OR IGNORE INTO temp.{_q('s_' + self.t.name)} VALUES (?)", [(x,) for x in starts])
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.scope IN (SELECT scope FROM temp.{_q('s_' + self.t.name)})").fetchall()
+            c.execute(f"DROP TABLE temp.{_q('s_' + self.t.name)}")
+        else:
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
         closes: list[tuple[str, int, str | None, int]] = []
         open_keys: dict[str, set[str]] = {}
         dropped: dict[str, set[str]] = {}

@@ -122,6 +122,8 @@ class _Loader:
         self._stored_posts: set[str] | None = None
         self.findings: list[tuple[Finding, str, _Src]] = []
         self.duty_records: list[tuple[DutyRecord, str]] = []
+        self.scope_dates: dict[str, dict[str, str]] = {}  # roster → scope → the roster's date there
+        self.group_scopes: dict[str, set[str]] = {}  # fact table → the scopes its roster's rows list
         self.scopes: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}  # node id → display name, for messages
         secret = store.meta("secret") or ""
@@ -413,6 +415,11 @@ class _Loader:
         scope = (self.root if g.scope == "root" else ids.get(g.scope)) if g.scope else None
         if g.scope and scope is None:
             return
+        if scope is not None and vf:  # the roster lists this scope: its date there is its latest start
+            dates = self.scope_dates.setdefault(roster.name, {})
+            if dates.get(scope, "") < vf:
+                dates[scope] = vf
+            self.group_scopes.setdefault(t.name, set()).add(scope)
         name = None
         props: list[Any] = []
         extras = None
@@ -668,8 +675,14 @@ class _Loader:
         for t in self.tables.values():
             self.flush(t)
         outcomes: dict[str, Outcome] = {}
-        for name, load in self.loads.items():
-            outcomes[name] = load.finish()
+        for t in self.tables.values():
+            scopes = {sc: (self.as_of or self.scope_dates.get(t.roster.name, {}).get(sc, ""))
+                      for sc in self.group_scopes.get(t.name, ())}
+            if t.name not in self.loads and scopes:  # the roster lists the scope but nothing of this table
+                self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
+                                              forced=self.forced)
+            if t.name in self.loads:
+                outcomes[t.name] = self.loads[t.name].finish(scopes)
         diff = result.diff
         for t in self.tables.values():
             o = outcomes.get(t.name)

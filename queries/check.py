@@ -60,6 +60,7 @@ class Liability:
     applicable: bool = True  # False: the findings reached this rule but it does not bind their objects
     standing: bool = False  # a standing responsibility (二.1), not triggered by a finding of its own
     note: str = ""  # the basis where the rulebook's reading goes beyond the clause's words
+    duties: list[dict[str, Any]] = field(default_factory=list)  # the holder's duty record over the window
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -145,6 +146,7 @@ def check(store: Any, date_from: str, date_to: str, *, township: str | None = No
     ev = Evaluation(store, date_from, date_to, findings)
     ev.run(ev.rb.rules)
     result = ev.result()
+    attach_duties(store, result)
     return _in_township(ev, result, township) if township is not None else result
 
 
@@ -161,6 +163,31 @@ def liabilities_for(store: Any, findings: list[Finding], date_from: str, date_to
     types = {f.type for f in inside}
     ev.run([r for r in ev.rb.rules if set(r.when) & types or r.kind == "escalation"])
     return ev.result()
+
+
+def attach_duties(store: Any, result: Any, at: str | None = None) -> None:
+    """Missed duties are evidence: each triggered liability under a clause with duties carries
+    the duty record, over the same window, of the holder it names (or of the place it is
+    measured over: the township whose 党委政府 must hold the 例会) — when a duty log is kept."""
+    rb = store.rulebook
+    clauses = {d.clause for d in rb.duties}
+    wanted = [li for li in result.liabilities if li.triggered and li.clause in clauses and li.party]
+    if not wanted or not store.duty_records(result.date_from, result.date_to):
+        return
+    from .duties import duties
+
+    root = schema.node_id(rb.model.root, schema.name_key(rb.county))
+    starts = {li.scope_id for li in wanted if li.scope_id} | {root}
+    judged = duties(store, result.date_from, result.date_to, at=at,
+                    only=sorted({li.clause for li in wanted}), scope_ids=starts)
+    for li in wanted:
+        for e in judged.duties:
+            if e.clause != li.clause:
+                continue
+            if li.party in e.holder_id.split("、") or (li.scope_id and e.scope_id == li.scope_id):
+                li.duties.append({"duty": e.duty, "what": e.what, "window": e.window, "person": e.person,
+                                  "required": e.required, "done": e.done, "unit": e.unit, "status": e.status,
+                                  "evidence": e.evidence})
 
 
 def _in_township(ev: Any, result: CheckResult, name: str) -> CheckResult:
