@@ -83,7 +83,26 @@ def _clip(s: str, width: int) -> str:
 
 
 def _person(li) -> str:
-    return li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+    """The person named, with how long they had been in post when it mattered, and who held the
+    post when the finding was made if that was someone else."""
+    name = li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+    days = getattr(li, "days_in_post", None)
+    if li.person and days is not None and days < 180:  # a recent arrival is worth a reader's notice
+        name += f"（到任{days}天）"
+    if getattr(li, "holder_at_finding", None):
+        name += f"；发现时：{li.holder_at_finding}"
+    return name
+
+
+def _basis(li) -> str:
+    text = li.explanation
+    if getattr(li, "duties", None):
+        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        text += "〔履职：" + "、".join(f"{d['window']} {d['done']:g}/{d['required']:g}{d['unit']}{status[d['status']]}"
+                                    for d in li.duties[:6]) + "〕"
+    if getattr(li, "conflict", ""):
+        text += f"〔回避：{li.conflict}〕"
+    return text
 
 
 def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int = 8) -> str:
@@ -97,7 +116,7 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
             shown[li.rule] = shown.get(li.rule, 0) + 1
             if shown[li.rule] <= per_rule:
                 rows.append([li.clause, li.kind, li.post, _person(li), li.body, _clip(li.scope or "", 24),
-                             li.date or "", li.explanation])
+                             li.date or "", _basis(li)])
             elif shown[li.rule] == per_rule + 1:
                 more = sum(1 for x in trig if x.rule == li.rule) - per_rule
                 rows.append([li.clause, li.kind, "…", "", "", "", "", f"另有 {more} 条（--format csv 或 json 列出全部）"])
@@ -243,6 +262,39 @@ def duties_table(result, per_duty: int = 12) -> str:
         lines += ["", f"不计入的记录 flagged：{len(result.flagged)}（履职时不在任上）"]
         lines += [f"  {f['source']}：{f['subject']} {f['date']} {f['item']}——{f['reason']}（{f['post']}）"
                   for f in result.flagged[:20]]
+    return "\n".join(lines)
+
+
+def dossier_table(d) -> str:
+    lines = [f"人员 person：{d.name}（{'、'.join(d.orgs)}）" + (f"；编号 {'、'.join(d.ids)}" if len(d.ids) > 1 else "")]
+    lines += ["", f"任职 posts：{len(d.posts)}"]
+    if d.posts:
+        lines.append(table(["职务", "机构", "所属", "起", "止", "来源"],
+                           [[p.post, p.body, p.owner, p.start or "", p.end or "至今", p.source] for p in d.posts]))
+    lines += ["", f"责任 liabilities：{len(d.liabilities)}"]
+    if d.liabilities:
+        rows = []
+        for li in d.liabilities:
+            tenure = li.get("tenure") or {}
+            rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
+                         li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
+                         li.get("holder_at_finding") or "", li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+    if d.duties:
+        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        short = [x for x in d.duties if x["status"] != "met"]
+        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
+        if short:
+            lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "状态"],
+                               [[x["clause"], x["what"], x["window"], x["scope"],
+                                 f"{x['done']:g}/{x['required']:g}{x['unit']}", status[x["status"]]] for x in short[:40]],
+                               max_width=40))
+    if d.records:
+        lines += ["", f"履职记录 records：{len(d.records)}"]
+    for g in d.gaps:
+        lines.append(f"空缺 gap：{g}")
+    for dup in d.duplicates:
+        lines.append(f"可能重复 possible duplicate：{dup['id']}（{dup['org']}：{'、'.join(dup['posts'])}）；{dup['hint']}")
     return "\n".join(lines)
 
 

@@ -64,6 +64,8 @@ CREATE TABLE duty_record(n INTEGER PRIMARY KEY, date TEXT NOT NULL, subject_id T
                          props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
 CREATE INDEX duty_record_item ON duty_record(item, date);
 CREATE INDEX duty_record_subject ON duty_record(subject_id, date);
+CREATE TABLE person_link(a TEXT NOT NULL, b TEXT NOT NULL, batch INTEGER, note TEXT NOT NULL DEFAULT '',
+                         PRIMARY KEY(a, b));
 """
 
 _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
@@ -471,6 +473,7 @@ class Writer:
         findings = self.conn.execute("DELETE FROM finding WHERE batch = ?", (batch,)).rowcount
         duties = self.conn.execute("DELETE FROM duty_record WHERE batch = ?", (batch,)).rowcount
         persons = self.conn.execute("DELETE FROM person WHERE batch = ?", (batch,)).rowcount
+        self.conn.execute("DELETE FROM person_link WHERE batch = ?", (batch,))
         posts = self.conn.execute("DELETE FROM post WHERE batch = ?", (batch,)).rowcount
         undo = self.new_batch([], "revert")
         summary = {"reverts": batch, "rows": counts, "findings": findings, "duty_records": duties,
@@ -479,6 +482,28 @@ class Writer:
                           (json.dumps(summary, ensure_ascii=False), batch, undo))
         self.conn.execute("UPDATE batch SET reverted_by = ? WHERE id = ?", (undo, batch))
         return {"batch": undo, **summary}
+
+    def link_persons(self, a: str, b: str, note: str = "") -> int:
+        """Record that two person ids are one person (both directions), as a batch of its own."""
+        for pid in (a, b):
+            if not self.conn.execute("SELECT 1 FROM person WHERE id = ?", (pid,)).fetchone():
+                raise NotFound(f"人员 {pid} 不在项目中")
+        if a == b:
+            raise StoreError("两个编号相同，无需合并")
+        batch = self.new_batch([], "merge")
+        self.conn.executemany("INSERT OR REPLACE INTO person_link(a, b, batch, note) VALUES (?, ?, ?, ?)",
+                              [(a, b, batch, note), (b, a, batch, note)])
+        self.finish_batch(batch, {"merge": [a, b], "note": note})
+        return batch
+
+    def unlink_persons(self, a: str, b: str) -> int:
+        gone = self.conn.execute("DELETE FROM person_link WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)",
+                                 (a, b, b, a)).rowcount
+        if not gone:
+            raise NotFound(f"{a} 与 {b} 没有合并记录")
+        batch = self.new_batch([], "unmerge")
+        self.finish_batch(batch, {"unmerge": [a, b]})
+        return batch
 
     def insert_duty_records(self, records: Sequence[tuple[DutyRecord, str]], batch: int) -> None:
         self.conn.executemany(

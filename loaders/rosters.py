@@ -810,10 +810,10 @@ class _Loader:
                         where = f"第{old[6]}行的" if old[7] == self.batch else \
                             f"项目中已有的（{_base(old[4])}第{old[6]}行）"
                         self.problems.append(Problem(
-                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{_person_name(old[0])}”"
+                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{self._name(old[0])}”"
                                           f"（{old[2] or '…'} 至 {old[3] or '今'}）重叠；请核对起止日期",
                             sheet=new[5] or "", row=new[6], column=self._hold_column(post),
-                            value=_person_name(new[0])))
+                            value=self._name(new[0])))
 
     def _hold_column(self, post: str) -> str:
         title = post.rsplit("/", 1)[1]
