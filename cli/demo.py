@@ -9,32 +9,37 @@ from .main import cli
 
 @cli.command()
 @click.argument("directory", default="zeren-demo", type=click.Path(file_okay=False))
+@click.option("--rulebook", "rulebook_name", default="tongwei-2018", show_default=True,
+              help="Whose demo: tongwei-2018 (poverty alleviation) or river-chief (river chiefs).")
 @click.option("--households", default=35000, show_default=True, help="Registered poor households to generate.")
 @click.option("--villages", default=332, show_default=True, help="Administrative villages.")
 @click.option("--seed", default=2018, show_default=True, help="Random seed (same seed, same county).")
 @click.option("--period", default="2019Q2", show_default=True, help="Inspection quarter to check.")
-def demo(directory: str, households: int, villages: int, seed: int, period: str) -> None:
-    """Build the Tongwei demo project and show a check, a trace and the diagrams.
+def demo(directory: str, rulebook_name: str, households: int, villages: int, seed: int, period: str) -> None:
+    """Build a demo project and show a check, a trace, the duty record and the diagrams.
 
-    Generates a Tongwei-shaped county (the 18 real townships and the 18 lead units of
-    三.1; synthetic people and households) as roster files, loads them through the real
-    loaders into DIRECTORY/zeren.db, adds a quarter of inspection findings and a later
-    team rotation, then runs `zeren check` and traces one failed plan.
+    For tongwei-2018: a Tongwei-shaped county (the 18 real townships and the 18 lead units
+    of 三.1; synthetic people and households) as roster files, loaded through the real
+    loaders into DIRECTORY/zeren.db, with a quarter of inspection findings, a duty log and
+    later rotations; then `zeren check`, the trace of one failed plan and `zeren duties`.
+    For river-chief: rivers, segments and village stretches with their chiefs, findings and
+    a patrol log.
 
     Example:
 
         zeren demo zeren-demo --households 35000
+
+        zeren demo river-demo --rulebook river-chief
     """
     import shutil
     import time
+    from datetime import date, timedelta
     from pathlib import Path
 
     from ..graph.store import Store
-    from ..loaders.demo import generate
+    from ..loaders.demo import generator
     from ..loaders.rosters import load_files
     from ..loaders.rulebook import load_rulebook
-    from datetime import date, timedelta
-
     from ..queries.check import check as run_check
     from ..queries.duties import duties as run_duties
     from ..queries.periods import parse_period
@@ -46,21 +51,25 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     if project.exists():
         project.unlink()
     t0 = time.perf_counter()
-    county = generate(out / "rosters", households=households, villages=villages, seed=seed)
+    make = generator(rulebook_name)
+    county = make(out / "rosters", households=households, villages=villages, seed=seed)
+    rulebook = load_rulebook(county.rulebook)
     click.echo(f"Generated {len(county.files) + len(county.later_files)} roster files in {out / 'rosters'} "
-               f"({county.households:,} households, {county.villages} villages, {county.teams} teams).")
-    store = Store.create(project, load_rulebook())
+               f"for {rulebook.name} ({rulebook.title}).")
+    store = Store.create(project, rulebook)
     try:
         result = load_files(store, [str(p) for p in county.files])
-        # The rotation is next quarter's whole roster of one township: it closes what it no longer lists.
-        rotation = load_files(store, [str(p) for p in county.later_files], mode="snapshot")
+        # The later files are whole rosters of what changed: they close what they no longer list.
+        later = load_files(store, [str(p) for p in county.later_files], mode="snapshot")
         click.echo(f"Loaded them into {project} in {time.perf_counter() - t0:.1f} s "
-                   f"(batch {result.batch}; a later team rotation as batch {rotation.batch}).")
+                   f"(batch {result.batch}; the later rosters and logs as batch {later.batch}).")
         lo, hi = parse_period(period)
         checked = run_check(store, lo, hi)
-        traced = run_trace(store, "plan", county.failed_plan)
+        subject, ident = county.trace
+        traced = run_trace(store, subject, ident)
         after = (date.fromisoformat(hi) + timedelta(days=1)).isoformat()
-        place = next((c.name for c in traced.chain if c.kind == "township"), None)
+        level = rulebook.pack.org.levels[0] if rulebook.pack.org.levels else None
+        place = next((c.name for c in traced.chain if c.kind == level), None) if level == "township" else None
         performed = run_duties(store, lo, hi, at=after, township=place)
     finally:
         store.close()
@@ -70,13 +79,13 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     click.echo(f"$ zeren --project {project} check --period {period}")
     click.echo(mask_text(check_table(checked)))
     click.echo("")
-    click.echo(f"$ zeren --project {project} trace plan {county.failed_plan}")
+    click.echo(f"$ zeren --project {project} trace {subject} {ident}")
     click.echo(mask_text(trace_table(traced)))
     click.echo("")
-    click.echo(f"$ zeren --project {project} duties --period {period} --at {after} --township {place}")
+    click.echo(f"$ zeren --project {project} duties --period {period} --at {after}" + (f" --township {place}" if place else ""))
     click.echo(mask_text(duties_table(performed)))
     click.echo("")
-    diagrams = _demo_diagrams(out, project, county.failed_plan, traced)
+    diagrams = _demo_diagrams(out, project, ident.replace("/", "-"), traced)
     click.echo("Files:")
     click.echo(f"  project      {project}")
     click.echo(f"  rosters      {out / 'rosters'}")

@@ -30,7 +30,7 @@ def output_option(f):
                    "org levels (e.g. township, village). Default: county, or the lowest level when a scope "
                    "is named.")
 @click.option("--households", "list_households", is_flag=True,
-              help="At village depth, draw each household with its 帮扶责任人 instead of a count.")
+              help="At the lowest depth, draw each member (e.g. each household) with what the pack shows beside it, instead of a count.")
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
 @output_option
 @pass_ctx
@@ -96,47 +96,28 @@ def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
     click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
 
 
-@render.group("trace")
-def render_trace() -> None:
-    """Draw the chain of a trace with its liabilities marked."""
-
-
-def _render_trace_command(subject: str, doc: str):
-    @click.argument("ident", metavar="ID")
-    @click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
-    @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
-    @output_option
-    @pass_ctx
-    def command(obj: Context, ident, at, period, output, embed_glyphs) -> None:
-        from ..queries.trace import trace as run_trace
-        from ..visualize.diagrams import render as draw
-        from ..visualize.diagrams import trace_graph
-
-        lo, hi = _window(None, None, period) if period else (None, None)
-        with obj.open() as store:
-            result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
-            rulebook = store.rulebook
-        click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))
-
-    command.__doc__ = doc
-    return render_trace.command(subject)(command)
-
-
-_render_trace_command("plan", """Draw the trace of a 一户一策 plan.
+@render.command("trace")
+@click.argument("subject", metavar="KIND")
+@click.argument("ident", metavar="ID")
+@click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
+@click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
+@output_option
+@pass_ctx
+def render_trace(obj: Context, subject, ident, at, period, output, embed_glyphs) -> None:
+    """Draw the chain of a trace with its liabilities marked (KIND as for `zeren trace`).
 
     Example:
 
         zeren render trace plan P621101027119 -o trace.svg
-    """)
-_render_trace_command("household", """Draw the trace of a household.
-
-    Example:
-
-        zeren render trace household 621101027119 -o trace.png
-    """)
-_render_trace_command("finding", """Draw the trace of a finding.
-
-    Example:
 
         zeren render trace finding 12 -o finding-12.pdf
-    """)
+    """
+    from ..queries.trace import trace as run_trace
+    from ..visualize.diagrams import render as draw
+    from ..visualize.diagrams import trace_graph
+
+    lo, hi = _window(None, None, period) if period else (None, None)
+    with obj.open() as store:
+        result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
+        rulebook = store.rulebook
+    click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))

@@ -20,7 +20,7 @@ from .main import FORMATS, Context, _day, _window, cli, pass_ctx
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt) -> None:
-    """Judge every frequency duty of the rulebook (每月调研, 每季度督查暗访 …) from the duty log.
+    """Judge every frequency duty of the rulebook (monthly, quarterly, yearly …) from the duty log.
 
     Each duty × holder × calendar window that overlaps the period is met, missed, or open
     (the window is not over on --at: what is still short, and the days left). Only records

@@ -173,7 +173,7 @@ def standing_table(entries) -> str:
 
 
 def check_table(result) -> str:
-    head = (f"督查期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}，"
+    head = (f"检查期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}，"
             f"督查发现 {len(result.findings)} 条")
     out = head + "\n\n" + liabilities_table(result.liabilities)
     if result.standing:
@@ -255,7 +255,7 @@ def duties_table(result, per_duty: int = 12) -> str:
             rows.append([e.window, e.post, who, e.scope,
                          f"{e.done:g}/{e.required:g}{e.unit}", state, "、".join(e.missing[:6])])
         if rows:
-            lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "状态", "缺"], rows, max_width=40))
+            lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "结果", "缺"], rows, max_width=40))
         if len(short) > per_duty:
             lines.append(f"  另有 {len(short) - per_duty} 项未达标或进行中（--format csv 或 json 列出全部）")
     if result.flagged:
@@ -285,7 +285,7 @@ def dossier_table(d) -> str:
         short = [x for x in d.duties if x["status"] != "met"]
         lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
         if short:
-            lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "状态"],
+            lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "结果"],
                                [[x["clause"], x["what"], x["window"], x["scope"],
                                  f"{x['done']:g}/{x['required']:g}{x['unit']}", status[x["status"]]] for x in short[:40]],
                                max_width=40))
@@ -298,7 +298,7 @@ def dossier_table(d) -> str:
     return "\n".join(lines)
 
 
-DUTY_CSV = ["条款", "职责", "履职事项", "职务", "人员", "机构", "范围", "窗口", "起", "止", "应", "实", "单位", "状态", "缺",
+DUTY_CSV = ["条款", "职责", "履职事项", "职务", "人员", "机构", "范围", "窗口", "起", "止", "应", "实", "单位", "结果", "缺",
             "依据"]
 
 

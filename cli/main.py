@@ -90,7 +90,7 @@ def cli(ctx: click.Context, project: str | None, store_uri: str | None, database
 
     Example:
 
-        zeren init && zeren load 乡镇.xlsx 结对帮扶.csv && zeren check --period 2019Q2
+        zeren init && zeren load rosters.xlsx findings.csv && zeren check --period 2019Q2
     """
     ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db", store_uri, database)
 

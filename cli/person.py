@@ -30,7 +30,7 @@ def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:
 
         zeren person 何雪国
 
-        zeren person 王强 --unit 县交通局 --format json
+        zeren person 王强 --unit 县财政局 --format json
 
         zeren person merge person:县财政局/王强 person:平襄镇/王强 --note 同一人调任
     """

@@ -70,6 +70,33 @@ def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
         click.echo(rulebook_table(book))
 
 
+@rulebook.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def rulebook_list(fmt: str) -> None:
+    """List the built-in rulebooks: their document, clauses, rules and rosters.
+
+    Example:
+
+        zeren rulebook list
+    """
+    from ..loaders.rulebook import builtin_names, load_rulebook
+    from .format import table
+
+    rows = []
+    for name in builtin_names():
+        book = load_rulebook(name)
+        rows.append({"name": book.name, "title": book.title, "document": book.document,
+                     "clauses": len(book.clauses), "rules": len(book.rules),
+                     "rosters": [r.name for r in book.pack.rosters]})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(table(["名称", "标题", "条款", "规则", "名单"],
+                     [[r["name"], r["title"], str(r["clauses"]), str(r["rules"]), "、".join(r["rosters"])]
+                      for r in rows], max_width=100))
+    click.echo("\nzeren init --rulebook NAME 用其建项目；zeren rulebook show NAME 查看全文。")
+
+
 @rulebook.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def rulebook_validate(file: str) -> None:
@@ -129,7 +156,7 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
 
     Example:
 
-        zeren load 乡镇.xlsx 村.csv 工作队.xlsx 结对帮扶.csv --dry-run
+        zeren load rosters.xlsx teams.csv pairings.csv --dry-run
     """
     from ..loaders.rosters import load_files
     from .format import load_report
@@ -249,7 +276,7 @@ def gaps(obj: Context, at, township, fmt) -> None:
     """List what the rosters leave uncovered on a day.
 
     Vacant one-holder posts, poor villages without a team or helping unit, households
-    without a 帮扶责任人, townships without a lead unit: each is a hole a trace would hit.
+    without their pairing cadre — whatever the pack lists: each is a hole a trace would hit.
 
     Example:
 

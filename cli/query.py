@@ -46,52 +46,40 @@ def check(obj: Context, date_from, date_to, period, township, round_name, at, fm
     _emit(result, fmt, check_table, show_personal_data)
 
 
-@cli.group()
-def trace() -> None:
-    """Trace a failed plan, a household or a finding up to the county."""
+@cli.command()
+@click.argument("subject", metavar="KIND")
+@click.argument("ident", metavar="ID")
+@click.option("--at", metavar="DATE", help="Name who held each post on this day (default: the finding's date).")
+@click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
+@click.option("--to", "date_to", metavar="DATE")
+@click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@personal_option
+@pass_ctx
+def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
+    """Trace an object, or a finding, up the chain to the county.
 
-
-def _trace_command(subject: str, doc: str):
-    @click.argument("ident", metavar="ID")
-    @click.option("--at", metavar="DATE", help="Name who held each post on this day (default: the finding's date).")
-    @click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
-    @click.option("--to", "date_to", metavar="DATE")
-    @click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
-    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-    @personal_option
-    @pass_ctx
-    def command(obj: Context, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
-        from ..queries.trace import trace as run_trace
-        from .format import trace_table
-
-        lo = hi = None
-        if period or date_from or date_to:
-            lo, hi = _window(date_from, date_to, period)
-        day = _day(at)
-        with obj.open() as store:
-            result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
-                               show_personal_data=show_personal_data)
-        _emit(result, fmt, trace_table, show_personal_data)
-
-    command.__doc__ = doc
-    return trace.command(subject)(command)
-
-
-_trace_command("plan", """Trace a 一户一策 plan by its 计划编号.
+    KIND is `finding` (ID: its number, as `zeren check` lists them) or a kind of object of the
+    project's pack (ID: the id its roster gives it), e.g. `plan` and `household` for the
+    Tongwei list, `stretch` or `segment` for the river chiefs'. The chain names whoever held
+    each post on the day that matters; the liabilities are those the object's findings trigger.
 
     Example:
 
         zeren trace plan P621101027119 --format json
-    """)
-_trace_command("household", """Trace a household by its 户编号.
-
-    Example:
 
         zeren trace household 621101027119 --at 2019-06-01
-    """)
-_trace_command("finding", """Trace a finding by its number (as `zeren check` lists them).
-
-    Example:
 
         zeren trace finding 12
-    """)
+    """
+    from ..queries.trace import trace as run_trace
+    from .format import trace_table
+
+    lo = hi = None
+    if period or date_from or date_to:
+        lo, hi = _window(date_from, date_to, period)
+    day = _day(at)
+    with obj.open() as store:
+        result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
+                           show_personal_data=show_personal_data)
+    _emit(result, fmt, trace_table, show_personal_data)

@@ -112,7 +112,7 @@ def ddl(pack: Pack, root_id: str) -> str:
                  "latest INTEGER NOT NULL DEFAULT 1", "closed_by INTEGER", "widened_by INTEGER", "prev_from TEXT",
                  "prev_to TEXT"]
         out.append(f"CREATE TABLE {_q(t.name)}({', '.join(cols)});")
-    out.extend(f"CREATE INDEX {_q(name)} ON {on};" for name, on in indexes(pack))
+    out.extend(f"CREATE INDEX IF NOT EXISTS {_q(name)} ON {on};" for name, on in indexes(pack))
     out.append(_node_view(pack, tables))
     out.append(_edge_view(pack, tables, root_id))
     return "\n".join(out)
@@ -123,9 +123,10 @@ def indexes(pack: Pack) -> list[tuple[str, str]]:
     out = []
     for t in fact_tables(pack):
         out.append((f"{t.name}_key", f"{_q(t.name)}(key, scope)"))
+        # every slot: the node and edge views look rows up by the node ids they hold (a node by
+        # its own slot, an edge by either end), so each needs its index, the key's slot too
         for s in t.slots:
-            if (s,) != t.group.key:
-                out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
+            out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
         for i in range(len(t.holds)):
             out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
     return out

@@ -2,7 +2,8 @@
 
 A pack is the part of a rulebook file that says what exists and how rosters describe it:
 
-- ``model``: the kinds of object (乡镇, 村, 户 … or 河流, 河段 …) with their labels, their
+- ``model``: the kinds of object (townships, villages, households … or rivers, segments …)
+  with their labels, their
   structural parent and how they are tied to it, their properties (and the roster column
   that sets each); the named relations role paths walk; the posts each kind has; the object
   types findings may name; the measures thresholds count.
@@ -69,7 +70,7 @@ class Kind:
     parent_dated: bool = False  # the tie to the parent is dated by the roster (a household moves)
     id_within_parent: bool = False  # the id includes the parent's (村 names repeat across 乡镇)
     one_per_parent: bool = False  # one per parent, identified by it (a village's team)
-    name_template: str = ""  # for one_per_parent kinds: "{parent}驻村帮扶工作队"
+    name_template: str = ""  # for one_per_parent kinds: "{parent}…" (a village's team)
     props: dict[str, Prop] = field(default_factory=dict)
     party: str = ""  # how the place itself is named as a liable party: "{name}党委政府"
 
@@ -84,7 +85,7 @@ class PostSpec:
     title: str
     edge: str = "LEADS"
     single: bool = True
-    body: str = ""  # how the post's organ is named: "{name}党委", "{root}县级领导"; '' = the owner's name
+    body: str = ""  # how the post's organ is named: "{name}…", "{root}…"; '' = the owner's name
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Relation:
 
 @dataclass(frozen=True)
 class ObjectType:
-    word: str  # 户, 工作队 …: what a findings roster writes in 对象类型
+    word: str  # what a findings roster writes in its 对象类型 column
     kind: str
     hint: str = ""  # how to write the 对象
 
@@ -118,7 +119,7 @@ class ObjectType:
 class Measure:
     name: str
     kind: str
-    label: str  # "户贫困户": what the denominator counts
+    label: str  # what the denominator counts
     unit: str  # "户": one of them
 
 
@@ -213,7 +214,7 @@ class Slot:
     within: str = ""  # the slot whose node this one's id lies within (村 within 乡镇)
     hint: str = ""  # what to do when a reference does not resolve
     optional: bool = False  # an empty cell leaves the slot empty (its statements are skipped)
-    many: bool = False  # the cell lists several (包抓村 “甲村、乙村”)
+    many: bool = False  # the cell lists several (“甲村、乙村”)
     vocabulary: str = ""  # the rulebook list the value must be in (lead_units)
     org: str = ""  # for persons: the slot of the organisation they belong to ('root' = the county)
     props: dict[str, str] = field(default_factory=dict)  # for persons: prop → column
@@ -261,7 +262,7 @@ class Group:
     ``scope``: the slot whose snapshot these facts are ('root' = the whole county; '' = not a
     snapshot: rows are never closed). ``node``: the slot whose definition (name, properties,
     tie to its parent) this group carries. ``each``: a slot or the hold whose values expand
-    one roster row into several facts (包抓村; 队长兼第一书记).
+    one roster row into several facts (a list of villages; two posts held at once).
     """
 
     name: str
@@ -298,7 +299,7 @@ class Roster:
 class Gap:
     label: str
     kind: str = ""  # the kind of node checked
-    where: str = ""  # a role path it must satisfy to be checked (village[是否贫困村=是])
+    where: str = ""  # a role path it must satisfy to be checked
     missing: str = ""  # a role path that must reach something
     vacant_posts: bool = False  # every one-holder post of an active owner must be held
 

@@ -200,7 +200,19 @@ class Store(StoreBase):
             raise StoreError(f"{path}: not a zeren project file ({err})") from err
         if version is None or version[0] != SCHEMA_VERSION:
             raise StoreError(f"{path}: project schema {version and version[0]!r}, this zeren reads {SCHEMA_VERSION!r}")
-        return cls(conn, str(path), readonly)
+        store = cls(conn, str(path), readonly)
+        if not readonly:
+            store._ensure_indexes()
+        return store
+
+    def _ensure_indexes(self) -> None:
+        """Create the indexes a project made by an earlier zeren of the same schema lacks."""
+        from .facts import _q, indexes
+
+        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        for name, on in indexes(self.rulebook.pack):
+            if name not in have:
+                self.conn.execute(f"CREATE INDEX {_q(name)} ON {on}")
 
     def close(self) -> None:
         self.conn.close()

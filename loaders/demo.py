@@ -16,7 +16,7 @@ from pathlib import Path
 from ..graph.errors import ZerenError
 from .values import check_digit
 
-__all__ = ["TOWNSHIPS", "DemoCounty", "generate"]
+__all__ = ["TOWNSHIPS", "DemoCounty", "generate", "generator"]
 
 TOWNSHIPS = ["平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "义岗川镇", "陇阳镇", "陇山镇", "陇川镇",
              "碧玉镇", "襄南镇", "华家岭镇", "北城铺镇", "什川镇", "寺子川乡", "第三铺乡", "李家店乡", "新景乡"]
@@ -45,6 +45,8 @@ class DemoCounty:
     households: int = 0
     villages: int = 0
     teams: int = 0
+    trace: tuple[str, str] = ("", "")  # the subject the demo traces: (kind, id)
+    rulebook: str = "tongwei-2018"
 
 
 def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
@@ -227,6 +229,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         f_rows.append([when(), "县委督查室", "一户一策未制定", "户", hot_rows[0], "督查抽查"])
     out.failed_household = hot_rows[0]
     out.failed_plan = f"P{out.failed_household}"
+    out.trace = ("plan", out.failed_plan)
     # The plan roster agrees with the inspections: a plan found 未制定 is recorded 未制定, but one.
     unmade = {r[4] for r in f_rows if r[2] == "一户一策未制定"}
     contradicted = next((h for h, _t, _v in hh_ids if h not in {r[4] for r in f_rows}), None)
@@ -375,3 +378,14 @@ def _duty_log(out: DemoCounty, write_csv, rnd: random.Random, *, year: int, town
             rows.append([day(rnd.randint(1, 6)), f"{unit}/{cadre}", "帮办实事", hid, "", ""])
     rows.sort(key=lambda r: str(r[0]))
     return write_csv("履职记录.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"], rows)
+
+
+def generator(rulebook: str):
+    """The demo generator of a built-in rulebook (each makes data shaped like its own list)."""
+    if rulebook == "river-chief":
+        from .demo_river import generate as river
+
+        return river
+    if rulebook == "tongwei-2018":
+        return generate
+    raise ZerenError(f"没有规则手册“{rulebook}”的演示数据（有：tongwei-2018、river-chief）")

@@ -8,8 +8,8 @@ one per kind of rule, live in :mod:`zeren.queries.evaluators`.
 Every answer is one of four things, never a blank line:
 
 - a **liability** naming a person (the holder of a post on the day that matters) or a body;
-- **not applicable**: the finding reached a rule that does not bind its object (a 重大负面影响
-  on a unit under the township clause, a 两委 finding on a village that is not poor), with
+- **not applicable**: the finding reached a rule that does not bind its object (a negative
+  incident on a unit under a clause that binds townships, a 两委 finding on a village that is not poor), with
   the reason — listed with the rules not triggered;
 - **unresolved**: the rule applies, but nobody can be named (a vacant post, a village without
   a team, a body the list names only vaguely), with why and what to load;
@@ -170,7 +170,7 @@ def check(store: Any, date_from: str | None, date_to: str | None, *, township: s
 
 def _conflicts(store: Any, result: CheckResult) -> None:
     """A body liable in a case that also inspected it — the inspecting body itself, or one of the
-    units a rulebook body (常年督查组) is made of — is flagged: it judged its own case."""
+    units a rulebook body (a standing inspection group) is made of — is flagged: it judged its own case."""
     by_n = {f.n: f for f in result.findings}
     members = {schema.name_key(b["name"]): {schema.name_key(m) for m in b.get("members") or []}
                for b in store.rulebook.bodies}

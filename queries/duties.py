@@ -172,7 +172,7 @@ class _Judge:
 
     def resolve(self, path: Any, start: str, day: str) -> list[Any]:
         """``Resolver.resolve``, in bulk for a one-step path of the pack's relations (a household's
-        帮扶责任人 for 35,000 households is one query, not 35,000)."""
+        pairing cadre for 35,000 households is one query, not 35,000)."""
         if len(path.steps) != 1 or path.start_filters or path.steps[0].filters or path.steps[0].name in ("post", "body"):
             return self.r.resolve(path, start, day)
         key = (path.text, day)
@@ -296,9 +296,11 @@ class _Judge:
         missing: list[str] = []
         if cover is not None:
             seen = set()
+            kinds = {kind_of(t) for t in cover}
             for rec in counted:
-                for target in cover:
-                    if rec.object_id and self.r.lift(rec.object_id, kind_of(target), rec.date) == target:
+                for k in kinds if rec.object_id else ():
+                    target = self.r.lift(rec.object_id, k, rec.date)
+                    if target in cover:
                         seen.add(target)
             required = float(len(cover))
             done = float(len(seen))
@@ -365,10 +367,16 @@ class _Judge:
             return ""
         if not rec.object_id:
             return "未写对象，无法判断是否在规定的地方"
-        for target in allowed:
-            if self.r.lift(rec.object_id, kind_of(target), rec.date) == target:
+        # lift the record's object once per kind the allowed places have (not once per place)
+        for k in {kind_of(t) for t in allowed}:
+            if self.r.lift(rec.object_id, k, rec.date) in allowed:
                 return ""
-        names = "、".join(self.r.name(t) for t in sorted(allowed)) or "无"
+        if not self.explain:
+            return "不在规定范围"  # the reason is only shown by --explain; naming the places costs
+        first = sorted(allowed)[:5]
+        names = "、".join(self.r.name(t) for t in first) or "无"
+        if len(allowed) > len(first):
+            names += f" 等 {len(allowed)} 处"
         return f"对象“{rec.object_text}”不在规定范围（{names}）内"
 
     def label(self, nodes: list[str], start: str, duty: Duty) -> tuple[str, str]:

@@ -80,7 +80,7 @@ class Evaluation:
         if self.r.node(f.object_id) is None:
             why = f"{label}“{f.object_text}”在项目中不存在"
             self._missing[f.n] = why
-            self.warnings.append(Warning(f"督查发现 #{f.n}（{f.type}）：{why}，未计入任何规则；请核对督查记录，"
+            self.warnings.append(Warning(f"督查发现 #{f.n}（{f.type}）：{why}，未计入任何规则；请核对该条督查发现，"
                                          f"或先导入相应名单", f.n, f.provenance.as_dict()))
             return
         self._missing[f.n] = None
@@ -295,10 +295,16 @@ def finding_rule(ev: Evaluation, rule: Rule) -> None:
         scope = ev.r.lift(f.object_id, rule.scope, f.date)
         day = occurred(f)
         when = f"{f.date}" if day == f.date else f"发现 {f.date}，问题发生 {day}"
+        named = {ev.label(li) for li in rule.liable_for(f.object_type)}
         for liable in rule.liable:
             if liable not in rule.liable_for(f.object_type):
-                ev._not_applicable(rule, liable, f, f"督查发现的对象是{f.object_type}；“{ev.label(liable)}”的责任只在"
-                                                    f"对象为{'、'.join(liable.objects)}时认定")
+                label = ev.label(liable)
+                if label not in named:  # a party the rule names for other objects only (not under another role)
+                    objects = "、".join(dict.fromkeys(o for li in rule.liable if ev.label(li) == label
+                                                      for o in li.objects))
+                    ev._not_applicable(rule, liable, f, f"督查发现的对象是{f.object_type}；“{label}”的责任只在"
+                                                        f"对象为{objects}时认定")
+                    named.add(label)
                 continue
             for li in ev.name(rule, liable, f.object_id, day, [f.n], scope_id=scope, found=f.date,
                               explanation=f"督查发现 #{f.n}（{when}，{f.type}：{f.object_text}）"):
@@ -355,7 +361,7 @@ def threshold_rule(ev: Evaluation, rule: Rule) -> None:
         all_n = [f.n for _, f in firsts]
         merged: dict[tuple, Liability] = {}
         for liable in rule.liable:
-            if ev.rb.model.lift_path(liable.role.start, rule.scope):  # a role below the scope (team.post(队长)):
+            if ev.rb.model.lift_path(liable.role.start, rule.scope):  # a role below the scope (a team post):
                 found = [li for obj, f in firsts for li in ev.name(  # each failing object, on its own day
                     rule, liable, obj, occurred(f), [f.n], scope_id=scope, triggered=triggered, explanation=arith,
                     found=f.date, **figures)]
@@ -375,7 +381,7 @@ def standing_rule(ev: Evaluation, rule: Rule) -> None:
             continue
         for liable in rule.liable:
             if ev.rb.model.lift_path(kind_of(f.object_id), liable.role.start) is None:
-                continue  # a township finding names no village's 包抓县级领导
+                continue  # a township finding names no post of a village
             scope = ev.r.lift(f.object_id, rule.scope, f.date)
             for li in ev.name(rule, liable, f.object_id, f.date, [f.n], scope_id=scope, standing=True,
                               explanation=f"常设责任（{rule.summary or rule.clause}）：督查发现 #{f.n} 在其联系范围内触发了责任"):
@@ -410,7 +416,7 @@ def escalation_rule(ev: Evaluation, rule: Rule) -> None:
             clause=rule.clause, rule=rule.id, triggered=True, kind=liable.kind, post=first.post,
             person=first.person, body=first.body, scope=ev.r.name(county), scope_id=county, role=first.role,
             label=liable.label, date=max(li.date or "" for li in entries) or None, consequence=rule.consequence,
-            by=rule.by, summary=rule.summary, explanation=f"县级领导在 {basis} 中承担责任",
+            by=rule.by, summary=rule.summary, explanation=f"{liable.label or ev.rb.label(ev.rb.model.root)}：在 {basis} 中承担责任",
             findings=sorted({n for li in entries for n in li.findings}), person_id=person_id, party=first.party,
             source=first.source))
 

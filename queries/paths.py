@@ -1,6 +1,6 @@
 """Role paths resolved at a date: from any object to the nodes and post holders a rule names.
 
-``Resolver(store).resolve(rulebook.role("household.village.team.post(队长)"), "household:H1",
+``Resolver(store).resolve(rulebook.role("household.village.team.post(TITLE)"), "household:H1",
 "2019-05-01")`` walks the pack's relations over edges valid on that day and returns who is
 reached, with the edges that link them (and so their provenance).
 """
@@ -39,7 +39,7 @@ class Party:
     body: str  # the unit or organ
     holding: Edge | None = None  # the HOLDS edge (provenance of the assignment)
     link: Edge | None = None  # the edge that links the party to the object
-    unspecified: str = ""  # a body the list names only vaguely (县直相关部门): why nobody is named
+    unspecified: str = ""  # a body the list names only vaguely: why nobody is named
 
     @property
     def vacant(self) -> bool:
@@ -247,6 +247,13 @@ def role_label(path: RolePath, rulebook: Any) -> str:
         kind = path.kinds[-2] if len(path.steps) > 1 else path.start
         last = path.steps[-1]
         rel = rulebook.model.relation(kind, last.name)
-        label = last.param if last.name == "post" else (f"{rel.label}（{last.param}）" if last.param else rel.label)
+        if last.name == "post":
+            label = last.param
+        elif last.name == "body":  # the bodies of that duty, by name
+            names = [b["name"] for b in rulebook.bodies if b.get("duty") == last.param]
+            label = "、".join(names) if 0 < len(names) <= 2 else (f"{names[0]}等{len(names)}个机构" if names
+                                                                   else f"{rel.label}（{last.param}）")
+        else:
+            label = f"{rel.label}（{last.param}）" if last.param else rel.label
         filters = last.filters
     return label + (f"（{_filters_text(filters)}）" if filters else "")

@@ -179,7 +179,7 @@ def _duties(store: Any, r: Resolver, ids: set[str], posts: list[PostHeld], at: s
     from .duties import duties
 
     starts = {p.post_id[5:].rsplit("/", 1)[0] for p in posts}
-    for pid in ids:  # what the person answers for directly (a 帮扶责任人's households)
+    for pid in ids:  # what the person answers for directly (a pairing cadre's households)
         starts |= {e.dst for e in store.edges(src=pid, kinds=["ASSISTS", "LEADS", "SUPERVISES"])}
     lo = min(x.date for x in records)
     hi = max(x.date for x in records)

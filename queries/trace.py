@@ -235,7 +235,7 @@ def _provenance(r: Resolver, node_id: str) -> dict[str, Any] | None:
 
 
 def _id_label(rulebook: Any, kind: str) -> str:
-    """What rosters call the id of a kind (计划编号, 户编号): the column of the slot that creates it."""
+    """What rosters call the id of a kind: the column of the slot that creates it."""
     for roster in rulebook.pack.rosters:
         for slot in roster.slots:
             if slot.mode == "create" and slot.kind == kind and slot.column:

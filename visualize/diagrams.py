@@ -69,7 +69,7 @@ def style(rulebook: Any, kind: str) -> dict[str, str]:
 
 
 def liability_colors(rulebook: Any) -> dict[str, str]:
-    """Each liability kind of the rulebook (主要责任 …) its colour, in the order they appear."""
+    """Each liability kind of the rulebook its colour, in the order they appear."""
     kinds = list(dict.fromkeys(li.kind for r in rulebook.rules for li in r.liable)) if rulebook else []
     return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds)}
 
