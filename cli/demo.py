@@ -67,10 +67,11 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     click.echo(mask_text(trace_table(traced)))
     click.echo("")
     diagrams = _demo_diagrams(out, project, county.failed_plan, traced)
+    documents = _demo_documents(out, project, county.failed_plan, period, lo, hi)
     click.echo("Files:")
     click.echo(f"  project      {project}")
     click.echo(f"  rosters      {out / 'rosters'}")
-    for label, path in diagrams:
+    for label, path in diagrams + documents:
         click.echo(f"  {label:<12} {path}")
     if not shutil.which("dot"):
         click.echo("  (Graphviz `dot` is not installed: DOT files written; apt-get install graphviz fonts-wqy-microhei)")
@@ -81,3 +82,25 @@ def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:
     from ..visualize.diagrams import demo_diagrams
 
     return demo_diagrams(out, project, plan, traced)
+
+
+def _demo_documents(out, project, plan, period, lo, hi) -> list[tuple[str, str]]:
+    """The trace report (Word and PDF) and the quarter's workbook, beside the diagrams."""
+    from ..documents.report import check_report, trace_report
+    from ..graph.errors import ZerenError
+    from ..graph.store import Store
+
+    made = []
+    with Store.open(project) as store:
+        jobs = [("report .docx", f"倒查报告-{plan}.docx", lambda: trace_report(store, "plan", plan, fmt="docx")),
+                ("report .pdf", f"倒查报告-{plan}.pdf", lambda: trace_report(store, "plan", plan, fmt="pdf")),
+                ("check .xlsx", f"责任清单核查-{period}.xlsx", lambda: check_report(store, lo, hi, fmt="xlsx"))]
+        for label, name, make in jobs:
+            try:
+                data = make()
+            except ZerenError as err:  # e.g. no CJK font for the PDF: say so, keep the rest
+                click.echo(f"  ({name}: {err})")
+                continue
+            (out / name).write_bytes(data)
+            made.append((label, str(out / name)))
+    return made
