@@ -15,6 +15,7 @@ import base64
 import html
 import shutil
 import subprocess
+from functools import lru_cache
 from importlib.resources import files
 from string import Template
 
@@ -94,11 +95,16 @@ def render_pdf(doc: Document) -> bytes:
 
 
 def _require_cjk_font() -> None:
+    if not _cjk_font_installed():
+        raise ZerenError(f"本机没有中文字体，PDF 中的汉字无法显示；请安装（{INSTALL}）(no CJK font installed)")
+
+
+@lru_cache(maxsize=1)
+def _cjk_font_installed() -> bool:
     if not shutil.which("fc-list"):
-        return  # fontconfig's tool is absent; Pango still finds what is installed
+        return True  # fontconfig's tool is absent; Pango still finds what is installed
     try:
         found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
-        return
-    if not found.strip():
-        raise ZerenError(f"本机没有中文字体，PDF 中的汉字无法显示；请安装（{INSTALL}）(no CJK font installed)")
+        return True
+    return bool(found.strip())

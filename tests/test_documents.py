@@ -331,3 +331,12 @@ def test_check_report_pdf(county, tmp_path):
         path.write_bytes(check_report(store, "2019-04-01", "2019-06-30", fmt="pdf"))
     compact = "".join(pdftotext(path).split())
     assert "落实情况的通报" in compact and "按乡镇统计" in compact and "乙乡" in compact
+
+
+def test_pdf_is_refused_without_a_cjk_font(county, monkeypatch):
+    from zeren.documents import pdf
+    from zeren.graph.errors import ZerenError
+
+    monkeypatch.setattr(pdf, "_cjk_font_installed", lambda: False)
+    with Store.open(county) as store, pytest.raises(ZerenError, match="本机没有中文字体.*fonts-noto-cjk"):
+        trace_report(store, "plan", "P003", fmt="pdf")
