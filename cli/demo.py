@@ -33,10 +33,13 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     from ..loaders.demo import generate
     from ..loaders.rosters import load_files
     from ..loaders.rulebook import load_rulebook
+    from datetime import date, timedelta
+
     from ..queries.check import check as run_check
+    from ..queries.duties import duties as run_duties
     from ..queries.periods import parse_period
     from ..queries.trace import trace as run_trace
-    from .format import check_table, trace_table
+    from .format import check_table, duties_table, trace_table
 
     out = Path(directory)
     project = out / "zeren.db"
@@ -49,12 +52,16 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     store = Store.create(project, load_rulebook())
     try:
         result = load_files(store, [str(p) for p in county.files])
-        rotation = load_files(store, [str(p) for p in county.later_files])
+        # The rotation is next quarter's whole roster of one township: it closes what it no longer lists.
+        rotation = load_files(store, [str(p) for p in county.later_files], mode="snapshot")
         click.echo(f"Loaded them into {project} in {time.perf_counter() - t0:.1f} s "
                    f"(batch {result.batch}; a later team rotation as batch {rotation.batch}).")
         lo, hi = parse_period(period)
         checked = run_check(store, lo, hi)
         traced = run_trace(store, "plan", county.failed_plan)
+        after = (date.fromisoformat(hi) + timedelta(days=1)).isoformat()
+        place = next((c.name for c in traced.chain if c.kind == "township"), None)
+        performed = run_duties(store, lo, hi, at=after, township=place)
     finally:
         store.close()
     from ..graph.privacy import mask_text
@@ -65,6 +72,9 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     click.echo("")
     click.echo(f"$ zeren --project {project} trace plan {county.failed_plan}")
     click.echo(mask_text(trace_table(traced)))
+    click.echo("")
+    click.echo(f"$ zeren --project {project} duties --period {period} --at {after} --township {place}")
+    click.echo(mask_text(duties_table(performed)))
     click.echo("")
     diagrams = _demo_diagrams(out, project, county.failed_plan, traced)
     documents = _demo_documents(out, project, county.failed_plan, period, lo, hi)
@@ -78,10 +88,25 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
 
 
 def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:
-    """The trace and one township's org chart (DOT always; SVG/PNG where dot is installed)."""
-    from ..visualize.diagrams import demo_diagrams
+    """The trace and its township's org chart (DOT always; SVG/PNG where dot is installed)."""
+    from ..graph.store import Store
+    from ..queries.org import org_chart
+    from ..visualize.diagrams import DotNotFound, org_graph, render, trace_graph
 
-    return demo_diagrams(out, project, plan, traced)
+    made = []
+    with Store.open(project) as store:
+        rulebook = store.rulebook
+        level = rulebook.pack.org.levels[0] if rulebook.pack.org.levels else None
+        place = next((c.name for c in traced.chain if c.kind == level), None)
+        org = org_chart(store, traced.at, township=place) if place else None
+    for suffix in ("svg", "png", "dot"):
+        try:
+            made.append((f"trace .{suffix}", str(render(trace_graph(traced, rulebook), out / f"trace-{plan}.{suffix}"))))
+            if org is not None:
+                made.append((f"org .{suffix}", str(render(org_graph(org, rulebook), out / f"org-{place}.{suffix}"))))
+        except DotNotFound:
+            continue
+    return made
 
 
 def _demo_documents(out, project, plan, period, lo, hi) -> list[tuple[str, str]]:

@@ -25,9 +25,10 @@ def output_option(f):
 @render.command("org")
 @click.option("--township", metavar="NAME", help="Only this township.")
 @click.option("--village", metavar="NAME", help="Only this village (乡镇/村 or a unique 村).")
-@click.option("--depth", type=click.Choice(["county", "township", "village"]), default=None,
-              help="county: townships as summaries; township: villages listed; village: teams and "
-                   "helping units too (default: county, or village when a scope is named).")
+@click.option("--depth", default=None, metavar="LEVEL",
+              help="The smallest box: the county (the first level as summaries), or one of the pack's "
+                   "org levels (e.g. township, village). Default: county, or the lowest level when a scope "
+                   "is named.")
 @click.option("--households", "list_households", is_flag=True,
               help="At village depth, draw each household with its 帮扶责任人 instead of a count.")
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
@@ -53,12 +54,14 @@ def render_org(obj: Context, township, village, depth, list_households, at, outp
     day = _day(at) or date.today().isoformat()
     with obj.open() as store:
         chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
-    blocks = len(chart.townships) if chart.detail == "county" else sum(
-        len(t.villages) + sum(len(v.members) for v in t.villages) for t in chart.townships)
+        rulebook = store.rulebook
+    blocks = len(chart.places) if chart.depth <= 1 else sum(
+        len(t.children) + sum(len(v.members) for v in t.children) for t in chart.places)
     if blocks > ORG_LIMIT:
-        raise ZerenError(f"{blocks} {'townships' if chart.detail == 'county' else 'villages'} are too many for one "
-                         f"legible chart (at most {ORG_LIMIT}); name a --township or a --village")
-    click.echo(str(draw(org_graph(chart), output, embed_glyphs=embed_glyphs)))
+        what = rulebook.label(chart.levels[0] if chart.depth <= 1 else chart.levels[-1]) if chart.levels else ""
+        raise ZerenError(f"{blocks} 个{what}放不进一张看得清的图（最多 {ORG_LIMIT} 个）；请用 --township 或 --village "
+                         f"缩小范围 ({blocks} blocks are too many for one legible chart)")
+    click.echo(str(draw(org_graph(chart, rulebook), output, embed_glyphs=embed_glyphs)))
 
 
 #: The most township (or village) blocks one org chart holds and stays legible on a page.
@@ -112,7 +115,8 @@ def _render_trace_command(subject: str, doc: str):
         lo, hi = _window(None, None, period) if period else (None, None)
         with obj.open() as store:
             result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
-        click.echo(str(draw(trace_graph(result), output, embed_glyphs=embed_glyphs)))
+            rulebook = store.rulebook
+        click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))
 
     command.__doc__ = doc
     return render_trace.command(subject)(command)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,13 @@ _CHUNK = 1500  # characters of the rulebook JSON per Meta node (FalkorDB's messa
 
 def label(kind: str) -> str:
     """The Cypher label of a node kind (``township`` → ``Township``), from the schema only."""
-    if kind not in schema.NODE_KINDS:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):  # kinds are identifiers (graph.pack checks them)
         raise ValueError(f"unknown node kind {kind!r}")
     return kind.capitalize()
 
 
 def _rel(kind: str) -> str:
-    if kind not in schema.EDGE_KINDS:
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", kind):
         raise ValueError(f"unknown edge kind {kind!r}")
     return kind
 
@@ -320,9 +321,11 @@ def _push(store: Store, session: Any, uri: str, database: str, replace: bool, ba
     for batch in _batches(meta, batch_size, max_bytes):
         run("UNWIND $rows AS r CREATE (:Meta {key: r.key, part: r.part, value: r.value})", rows=batch)
     by_kind: dict[str, list[dict[str, Any]]] = {}
-    for row in store.conn.execute("SELECT id, kind, name, props, source, sheet, row, batch FROM node"):
-        by_kind.setdefault(row[1], []).append(dict(zip(
-            ("id", "kind", "name", "props", "source", "sheet", "row", "batch"), row)))
+    for n in store.export().nodes:  # one node per id (a seeded unit a roster also defines is merged)
+        by_kind.setdefault(n.kind, []).append({
+            "id": n.id, "kind": n.kind, "name": n.name, "props": json.dumps(n.props, ensure_ascii=False),
+            "source": n.provenance.source, "sheet": n.provenance.sheet, "row": n.provenance.row,
+            "batch": n.provenance.batch})
     for kind, rows in by_kind.items():
         for batch in _batches(rows, batch_size, max_bytes):
             run(f"UNWIND $rows AS r CREATE (n:Node:{label(kind)}) SET n = r", rows=batch)

@@ -8,7 +8,7 @@ from typing import Any
 from ..graph.errors import Problem, RulebookError
 from ..graph.rules import Rulebook, parse_rulebook
 
-__all__ = ["BUILTIN", "DEFAULT_RULEBOOK", "builtin_names", "load_rulebook", "read_rulebook_data"]
+__all__ = ["BUILTIN", "DEFAULT_RULEBOOK", "builtin_names", "load_rulebook", "read_rulebook_data", "expand_uses"]
 
 BUILTIN = Path(__file__).parent / "rulebooks"
 DEFAULT_RULEBOOK = "tongwei-2018"
@@ -44,10 +44,35 @@ def read_rulebook_data(name_or_file: str) -> tuple[dict[str, Any], str]:
     return data, str(path)
 
 
+#: What a rulebook takes from the pack it ``uses`` when it does not say it itself.
+PACK_KEYS = ("model", "rosters", "gaps", "org")
+
+
 def load_rulebook(name_or_file: str = DEFAULT_RULEBOOK) -> Rulebook:
-    """Read and validate a rulebook; raise RulebookError naming file, clause and key."""
+    """Read and validate a rulebook; raise RulebookError naming file, clause and key.
+
+    A rulebook may write ``uses: NAME`` to take the model, rosters, gaps and org chart of
+    another (built-in) rulebook: a county's second list over the same rosters needs only its
+    clauses and rules.
+    """
     data, source = read_rulebook_data(name_or_file)
-    return parse_rulebook(_plain(data), source)
+    return parse_rulebook(expand_uses(_plain(data), source), source)
+
+
+def expand_uses(data, source: str, seen: tuple[str, ...] = ()):
+    """``data`` with the pack keys of the rulebook it ``uses`` filled in (recursively)."""
+    if not isinstance(data, dict) or not data.get("uses"):
+        return data
+    name = str(data["uses"])
+    if name in seen:
+        raise RulebookError([Problem(source, f"uses 循环引用：{' → '.join((*seen, name))}", column="uses")])
+    base, base_source = read_rulebook_data(name)
+    base = expand_uses(_plain(base), base_source, (*seen, name))
+    merged = {k: v for k, v in data.items() if k != "uses"}
+    for key in PACK_KEYS:
+        if key not in merged and isinstance(base, dict) and key in base:
+            merged[key] = base[key]
+    return merged
 
 
 def _plain(value: Any) -> Any:

@@ -1,8 +1,8 @@
 """Role paths resolved at a date: from any object to the nodes and post holders a rule names.
 
-``Resolver(store).resolve(parse_role_path("household.village.team.post(队长)"), "household:H1",
-"2019-05-01")`` walks the schema's relations over edges valid on that day and returns who
-is reached, with the edges that link them (and so their provenance).
+``Resolver(store).resolve(rulebook.role("household.village.team.post(队长)"), "household:H1",
+"2019-05-01")`` walks the pack's relations over edges valid on that day and returns who is
+reached, with the edges that link them (and so their provenance).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from ..graph.rules import Filter, RolePath
 __all__ = ["Reached", "Party", "Resolver", "kind_of", "role_label"]
 
 
-def kind_of(node_id: str) -> str:
-    return node_id.split(":", 1)[0]
+kind_of = schema.kind_of
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,7 @@ class Resolver:
     def __init__(self, store: Any):
         self.store = store
         self.rulebook = store.rulebook
+        self.model = self.rulebook.model
         self._nodes: dict[str, Node | None] = {}
 
     def node(self, node_id: str) -> Node | None:
@@ -72,7 +72,7 @@ class Resolver:
         A structural parent (a household's village …) that the rosters dated around this day is
         taken from the latest tie rather than losing the object, unless ``strict``.
         """
-        rel = schema.relation(kind_of(node_id), name)
+        rel = self.model.relation(kind_of(node_id), name)
         if rel is None:
             return []
         kinds = [rel.edge] if isinstance(rel.edge, str) else list(rel.edge)
@@ -86,7 +86,7 @@ class Resolver:
                     if kind_of(n) == rel.target]
 
         found = reached(at)
-        if not found and not strict and rel.target == schema.PARENT.get(kind_of(node_id)):
+        if not found and not strict and rel.target == self.model.parent(kind_of(node_id)):
             found = reached(None)[-1:]
         return [r for r in found if self.passes(r.node, filters)] if filters else found
 
@@ -95,11 +95,11 @@ class Resolver:
         if not filters:
             return True
         node = self.node(node_id)
-        known = schema.FILTER_PROPS.get(kind_of(node_id), {})
+        known = self.model.filters(kind_of(node_id))
         for column, value in filters:
-            prop, typ = known[column]
-            have = node.props.get(prop) if node else None
-            if typ is bool:
+            prop = known[column]
+            have = node.props.get(prop.name) if node else None
+            if prop.type == "bool":
                 if bool(have) != (value == "是"):
                     return False
             elif schema.name_key(str(have if have is not None else "")) != schema.name_key(value):
@@ -110,7 +110,7 @@ class Resolver:
         """Whether an object exists and is tied to its structural parent on the day (strictly)."""
         if self.node(node_id) is None:
             return False
-        parent = schema.PARENT.get(kind_of(node_id))
+        parent = self.model.parent(kind_of(node_id)) if kind_of(node_id) != "person" else None
         return parent is None or bool(self.step(node_id, parent, "", at, strict=True))
 
     def lift(self, node_id: str, kind: str, at: str) -> str | None:
@@ -120,7 +120,7 @@ class Resolver:
 
     def lift_reached(self, node_id: str, kind: str, at: str) -> Reached | None:
         """Like :meth:`lift`, with the edge of the last step up (None when no step)."""
-        steps = schema.lift_path(kind_of(node_id), kind)
+        steps = self.model.lift_path(kind_of(node_id), kind)
         if steps is None:
             return None
         current = Reached(node_id)
@@ -150,7 +150,7 @@ class Resolver:
             if not nxt and step.name == "post":  # posts exist once someone held them
                 return [], f"{'、'.join(self.name(r.node) for r in current)} 的{step.param}：名单中从未有人任此职"
             if not nxt:
-                rel = schema.relation(kind_of(current[0].node), step.name)
+                rel = self.model.relation(kind_of(current[0].node), step.name)
                 what = step.param if step.name in ("post", "body") else (rel.label if rel else step.name)
                 cond = f"（{_filters_text(step.filters)}）" if step.filters else ""
                 return [], f"{'、'.join(self.name(r.node) for r in current)} 在 {at} 无{what}{cond}"
@@ -159,6 +159,27 @@ class Resolver:
 
     def holders(self, post_id: str, at: str) -> list[Edge]:
         return self.store.edges(dst=post_id, kinds=["HOLDS"], at=at)
+
+    def tenure(self, person_id: str, post_id: str, day: str) -> tuple[str | None, str | None]:
+        """The span of a person's assignment to a post around ``day``: contiguous rows of the
+        rosters (a roster rewritten around it) are one assignment."""
+        spans = sorted((e.valid_from or "", e.valid_to) for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
+                       if e.src == person_id)
+        merged: list[list[str | None]] = []
+        from datetime import date, timedelta
+
+        for lo, hi in spans:
+            if merged:
+                last_hi = merged[-1][1]
+                if last_hi is None or (lo and (date.fromisoformat(last_hi) + timedelta(days=1)).isoformat() >= lo):
+                    if last_hi is not None and (hi is None or hi > last_hi):
+                        merged[-1][1] = hi
+                    continue
+            merged.append([lo, hi])
+        for lo, hi in merged:
+            if (not lo or lo <= day) and (hi is None or hi >= day):
+                return lo or None, hi
+        return (merged[-1][0] or None, merged[-1][1]) if merged else (None, None)
 
     def vacancy(self, post_id: str, at: str) -> tuple[str | None, str | None]:
         """(vacant since, the last holder before) for a post nobody holds on ``at``."""
@@ -192,10 +213,11 @@ class Resolver:
             return [Party(node_id, title, self.name(h.src), h.src, body, h, reached.edge) for h in holds]
         if kind == "person":
             person = self.node(node_id)
-            unit = person.props.get("org", "") if person else ""
-            return [Party(node_id, "", self.name(node_id), node_id, unit, None, reached.edge)]
-        if kind == "township":
-            return [Party(node_id, "", None, None, f"{self.name(node_id)}党委政府", None, reached.edge)]
+            org = person.props.get("org_id", "") if person else ""
+            return [Party(node_id, "", self.name(node_id), node_id, self.name(org) if org else "", None, reached.edge)]
+        spec = self.model.kinds.get(kind)
+        if spec is not None and spec.party:  # what the list calls the organs of a place: 乡镇党委政府
+            return [Party(node_id, "", None, None, self._template(spec.party, node_id), None, reached.edge)]
         if kind == "body":
             spec = self.rulebook.body(self.name(node_id)) or {}
             if spec.get("members"):  # the rulebook says who the vague body is
@@ -205,14 +227,11 @@ class Resolver:
         return [Party(node_id, "", None, None, self.name(node_id), None, reached.edge)]
 
     def _body_of_post(self, owner: str, title: str) -> str:
-        kind = kind_of(owner)
-        if kind == "county":
-            return self.rulebook.county_posts.get(title, {}).get("body", self.name(owner))
-        if title in ("县级联系乡镇领导", "包抓县级领导"):
-            return f"{self.rulebook.county}县级领导"
-        if kind == "township":
-            return self.name(owner) + ("党委" if title in ("党委书记", "党建办主任") else "")
-        return self.name(owner)
+        spec = self.model.post(kind_of(owner), title)
+        return self._template(spec.body, owner) if spec and spec.body else self.name(owner)
+
+    def _template(self, template: str, node_id: str) -> str:
+        return template.format(name=self.name(node_id), root=self.rulebook.county)
 
 
 def _filters_text(filters: tuple[Filter, ...]) -> str:
@@ -225,11 +244,9 @@ def role_label(path: RolePath, rulebook: Any) -> str:
         label = rulebook.label(path.start)
         filters = path.start_filters
     else:
-        kind = path.start
-        for step in path.steps[:-1]:
-            kind = schema.RELATIONS[(kind, step.name)].target
+        kind = path.kinds[-2] if len(path.steps) > 1 else path.start
         last = path.steps[-1]
-        rel = schema.RELATIONS[(kind, last.name)]
+        rel = rulebook.model.relation(kind, last.name)
         label = last.param if last.name == "post" else (f"{rel.label}（{last.param}）" if last.param else rel.label)
         filters = last.filters
     return label + (f"（{_filters_text(filters)}）" if filters else "")

@@ -16,7 +16,6 @@ from ..graph import schema
 from ..graph.errors import NotFound
 from ..graph.model import Finding
 from ..graph.privacy import mask_props
-from ..graph.rules import parse_role_path
 from .check import Liability, Unresolved, Warning
 from .paths import Reached, Resolver, kind_of
 from .periods import quarter_of
@@ -85,8 +84,11 @@ class TraceResult:
 
 def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
           date_from: str | None = None, date_to: str | None = None, show_personal_data: bool = False) -> TraceResult:
-    """Trace a ``plan``, ``household`` or ``finding`` (its number) up the chain."""
+    """Trace a ``finding`` (its number), or an object of any kind of the pack by its id
+    (``plan``, ``household`` …), up the chain. An object's findings are those on it, or on its
+    nearest ancestor that findings can name (a plan's findings are its household's)."""
     r = Resolver(store)
+    model = store.rulebook.model
     findings: list[Finding]
     if subject == "finding":
         try:
@@ -96,15 +98,15 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
         start = finding.object_id
         findings = [finding]
     else:
-        if subject not in ("plan", "household"):
-            raise NotFound(f"unknown subject {subject!r}: plan, household or finding")
+        if subject not in model.kinds:
+            raise NotFound(f"无法追溯“{subject}”：可追溯 finding 或 {', '.join(model.kinds)}")
         start = schema.node_id(subject, schema.name_key(subject_id))
-        node = r.node(start)
-        if node is None:
-            label = {"plan": "计划编号", "household": "户编号"}[subject]
-            raise NotFound(f"{label} {subject_id} 不在项目中 (not in the project)")
-        household = start if subject == "household" else node.props.get("household", "")
-        findings = store.findings(object_id=household)
+        if r.node(start) is None:
+            raise NotFound(f"{_id_label(store.rulebook, subject)} {subject_id} 不在项目中 (not in the project)")
+        objects = {o.kind for o in model.objects.values()}
+        target = next((k for k in [subject, *(model.lift_path(subject, model.root) or [])] if k in objects), subject)
+        found = r.lift(start, target, at or date.today().isoformat())
+        findings = store.findings(object_id=found) if found else []
     day = at or (max(f.date for f in findings) if findings else date.today().isoformat())
     lo, hi = (date_from, date_to) if date_from and date_to else quarter_of(day)
     from .evaluators import Evaluation, subject_standing
@@ -132,24 +134,11 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
 
 
 def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
+    """Every actor the rulebook's ``trace_chain`` names from the subject, on the day."""
     links: list[ChainLink] = []
-    if kind_of(start) == "plan":  # the subject itself, then its household by the has-plan edge
-        plan = r.node(start)
-        links.append(ChainLink("plan", r.rulebook.label("plan"), r.name(start), "", None, "", "", "", kind="plan", node=start,
-                               source=plan.provenance.as_dict() if plan else None))
-    if kind_of(start) in ("plan", "household"):
-        hh = r.lift(start, "household", day)
-        node = r.node(hh) if hh else None
-        if node is not None:
-            has_plan = kind_of(start) == "plan"
-            links.append(ChainLink("household", r.rulebook.label("household"), node.name, "", None,
-                                   "HAS_PLAN" if has_plan else "", schema.EDGE_KINDS["HAS_PLAN"] if has_plan else "",
-                                   r.name(start) if has_plan else "", origin=node.name if has_plan else "",
-                                   edge_src=hh if has_plan else "", edge_dst=start if has_plan else "",
-                                   kind="household", node=hh, source=node.provenance.as_dict()))
     seen: set[tuple[str, str | None]] = set()
     for step in r.rulebook.trace_chain:
-        path = parse_role_path(step["role"], r.rulebook.county_posts)
+        path = r.rulebook.role(step["role"])
         for reached in r.resolve(path, start, day):
             for party in r.party(reached, day):
                 key = (step["role"], party.node, party.person_id)
@@ -162,10 +151,10 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
                 links.append(ChainLink(
                     role=step["role"], label=step.get("label", ""),
                     name=party.post or r.name(party.node), post=party.post, person=party.person,
-                    edge=edge.kind if edge else "", edge_label=schema.EDGE_KINDS.get(edge.kind, "") if edge else "",
+                    edge=edge.kind if edge else "", edge_label=r.model.edge_label(edge.kind) if edge else "",
                     target=target, origin=origin, edge_src=edge.src if edge else "",
                     edge_dst=edge.dst if edge else "", body=party.body, kind=kind_of(party.node), node=party.node,
-                    source=edge.provenance.as_dict() if edge else None,
+                    source=edge.provenance.as_dict() if edge else _provenance(r, party.node),
                     holding_source=party.holding.provenance.as_dict() if party.holding else None,
                 ))
     return links
@@ -181,7 +170,7 @@ def _add_liable_parties(r: Resolver, chain: list[ChainLink], entries: list[Liabi
             continue
         origins = [(findings[n].object_id, findings[n].date) for n in li.findings if n in findings] or [(start, day)]
         for obj, when in origins:
-            path = parse_role_path(li.role, r.rulebook.county_posts)
+            path = r.rulebook.role(li.role)
             links = _walk_links(r, path, obj, li.date or when)
             if not links or links[-1].node != li.party:
                 continue
@@ -196,7 +185,7 @@ def _add_liable_parties(r: Resolver, chain: list[ChainLink], entries: list[Liabi
 def _walk_links(r: Resolver, path: Any, start: str, day: str) -> list[Reached]:
     """The nodes (with their edges) along ``path`` from ``start`` that end at one party: the first
     branch that reaches a node; used to connect a liable party to the chain."""
-    steps = schema.lift_path(kind_of(start), path.start)
+    steps = r.model.lift_path(kind_of(start), path.start)
     if steps is None:
         return []
     trail: list[Reached] = []
@@ -232,9 +221,23 @@ def _link(r: Resolver, role: str, label: str, reached: Reached, day: str) -> Cha
         role=role, label=label if kind_of(reached.node) in ("post", "unit", "body") else r.rulebook.label(
             kind_of(reached.node)),
         name=post or r.name(reached.node), post=post, person=party.person if party else None,
-        edge=edge.kind if edge else "", edge_label=schema.EDGE_KINDS.get(edge.kind, "") if edge else "",
+        edge=edge.kind if edge else "", edge_label=r.model.edge_label(edge.kind) if edge else "",
         target=r.name(edge.dst) if edge else "", origin=r.name(edge.src) if edge else "",
         edge_src=edge.src if edge else "", edge_dst=edge.dst if edge else "", body=party.body if party else "",
         kind=kind_of(reached.node), node=reached.node,
         source=edge.provenance.as_dict() if edge else (node.provenance.as_dict() if node else None),
         holding_source=party.holding.provenance.as_dict() if party and party.holding else None)
+
+
+def _provenance(r: Resolver, node_id: str) -> dict[str, Any] | None:
+    node = r.node(node_id)
+    return node.provenance.as_dict() if node and node.provenance.source else None
+
+
+def _id_label(rulebook: Any, kind: str) -> str:
+    """What rosters call the id of a kind (计划编号, 户编号): the column of the slot that creates it."""
+    for roster in rulebook.pack.rosters:
+        for slot in roster.slots:
+            if slot.mode == "create" and slot.kind == kind and slot.column:
+                return slot.column
+    return rulebook.label(kind)

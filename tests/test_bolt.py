@@ -120,3 +120,4 @@ def test_write_commands_need_a_project_file(bolt_uri, runner, tmp_path):
 def test_unreachable_server_is_one_clear_line(runner):
     result = runner.invoke(cli, ["--store", "bolt://127.0.0.1:1", "stats"])
     assert result.exit_code == 1 and "cannot connect" in result.output and "Traceback" not in result.output
+

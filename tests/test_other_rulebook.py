@@ -8,6 +8,7 @@ from rosters import BASE, write_csv
 from zeren.cli.main import cli
 
 RULEBOOK = """
+uses: tongwei-2018  # the same rosters, another list
 name: 某县-网格化-2021
 title: 某县网格化管理责任清单
 document: 某办发〔2021〕1号
@@ -43,6 +44,7 @@ clauses:
           - {role: village.post(包村领导), kind: 直接责任}
           - {role: county.body(督查), kind: 失察责任}
 trace_chain:
+  - {role: household, label: 户}
   - {role: village.post(包村领导), label: 包村领导}
   - {role: township.post(党委书记), label: 乡镇党委书记}
   - {role: county.post(县委书记), label: 县委书记}
@@ -70,7 +72,7 @@ def test_another_county_end_to_end(tmp_path, runner):
     trace = json.loads(runner.invoke(cli, ["--project", db, "trace", "household", "H001", "--format", "json"]).output)
     # The rulebook's chain, then every party a liability names, linked up from the household.
     assert [c["label"] for c in trace["chain"]] == ["户", "包村领导", "乡镇党委书记", "县委书记", "村", "乡镇", "县",
-                                                   "县直机构（督查）"]
+                                                   "机构（督查）"]
     assert trace["chain"][3]["person"] == "钟书记"
     assert (trace["chain"][-1]["name"], trace["chain"][-1]["edge"]) == ("县网格办", "SUPERVISES")
     bad = runner.invoke(cli, ["--project", db, "load", str(write_csv(

@@ -156,11 +156,11 @@ def test_unknown_finding_type_and_every_problem_reported():
     assert any("不存在的类型" in m for m in msgs) and any("galaxy" in m for m in msgs), msgs
 
 
-def test_role_path_parser():
-    path = parse_role_path("household.cadre.unit.post(主要领导)")
+def test_role_path_parser(rulebook):
+    path = parse_role_path("household.cadre.unit.post(主要领导)", rulebook.model)
     assert path.start == "household" and path.end_kind == "post"
     with pytest.raises(ValueError, match="需要括号"):
-        parse_role_path("township.post")
+        parse_role_path("township.post", rulebook.model)
 
 
 def test_load_missing_rulebook():
@@ -182,13 +182,13 @@ def test_a_party_the_object_cannot_reach_is_refused():
     assert any("都不以“户”为对象" in m for m in msgs), msgs
 
 
-def test_role_path_filters():
-    path = parse_role_path("village[是否贫困村=是].helping_units[层级=县直]")
+def test_role_path_filters(rulebook):
+    path = rulebook.role("village[是否贫困村=是].helping_units[层级=县直]")
     assert path.start_filters == (("是否贫困村", "是"),) and path.steps[0].filters == (("层级", "县直"),)
     with pytest.raises(ValueError, match="不能按“颜色”筛选"):
-        parse_role_path("village.helping_units[颜色=红]")
+        rulebook.role("village.helping_units[颜色=红]")
     with pytest.raises(ValueError, match="“是”或“否”"):
-        parse_role_path("village[是否贫困村=也许]")
+        rulebook.role("village[是否贫困村=也许]")
     msgs = _broken(lambda d: _clause(d, "三.5")["rules"][0]["condition"].update(path="village.helping_units[级别=县直]"))
     assert any("三.5 规则 三.5-1 condition:path" in m and "级别" in m for m in msgs), msgs
 
