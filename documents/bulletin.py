@@ -11,7 +11,7 @@ from typing import Any
 from ..graph.rules import Rulebook
 from .model import DocNumber, Document, Paragraph, Table, Title
 from .parts import (COUNTY_ROW, MIXED_ROW, Numbering, clause_text, cn_date, data_sources, not_triggered, period_label,
-                    person_text, post_text, signatures, township_of, township_rows)
+                    person_text, post_text, place_levels, signatures, township_of, township_rows)
 
 __all__ = ["check_document"]
 
@@ -42,7 +42,7 @@ def check_document(result: Any, rulebook: Rulebook, *, townships: Mapping[int, s
     doc.add(Paragraph("按责任清单条款统计：", "plain"))
     doc.add(_by_clause(triggered, rulebook))
     doc.add(Paragraph("按乡镇统计（责任按其所依据的督查发现所在乡镇归属）：", "plain"))
-    doc.add(_by_township(triggered, result.findings, townships))
+    doc.add(_by_township(triggered, result.findings, townships, rulebook))
 
     doc.add(n.h1("责任认定情况"))
     if not triggered:
@@ -120,8 +120,9 @@ def _by_clause(entries: list[dict[str, Any]], rulebook: Rulebook) -> Table:
     return Table(["条款", "内容", "督查发现", "认定责任", "责任类型"], rows, [1, 3.6, 1.7, 1.7, 3.4])
 
 
-def _by_township(entries: list[dict[str, Any]], findings: Sequence[Any], townships: Mapping[int, str]) -> Table:
-    grouped = township_rows(entries, townships)
+def _by_township(entries: list[dict[str, Any]], findings: Sequence[Any], townships: Mapping[int, str],
+                 rulebook: Rulebook) -> Table:
+    grouped = township_rows(entries, townships, place_levels(rulebook))
     found = Counter(townships.get(f.n, COUNTY_ROW) for f in findings)
     names = sorted(set(grouped) | set(found), key=lambda t: (t in (COUNTY_ROW, MIXED_ROW), -len(grouped.get(t, [])), t))
     rows = []
@@ -136,6 +137,7 @@ def _by_township(entries: list[dict[str, Any]], findings: Sequence[Any], townshi
 
 def _rule_block(doc: Document, group: list[dict[str, Any]], townships: Mapping[int, str], rulebook: Rulebook) -> None:
     first = group[0]
+    levels = place_levels(rulebook)
     doc.add(Paragraph(first.get("summary") or "", "body", f"规则 {first['rule']}："))
     if first.get("consequence") or first.get("by"):
         by = f"（决定机关：{first['by']}）" if first.get("by") else ""
@@ -146,10 +148,11 @@ def _rule_block(doc: Document, group: list[dict[str, Any]], townships: Mapping[i
             doc.add(Paragraph(reasons[0], "body", "认定依据："))
         doc.add(Table(["责任类型", "职务", "责任人", "机构", "乡镇", "范围", "督查发现"],
                       [[d["kind"], post_text(d.get("post"), rulebook), person_text(d), d.get("body") or "",
-                        township_of(d, townships), d.get("scope") or "", _numbers(d.get("findings"))] for d in group],
+                        township_of(d, townships, levels), d.get("scope") or "", _numbers(d.get("findings"))]
+                       for d in group],
                       [1.6, 1.8, 1.5, 2.0, 1.4, 2.6, 1.5]))
     else:
         doc.add(Table(["责任类型", "职务", "责任人", "机构", "乡镇", "认定依据"],
                       [[d["kind"], post_text(d.get("post"), rulebook), person_text(d), d.get("body") or "",
-                        township_of(d, townships), d.get("explanation") or ""] for d in group],
+                        township_of(d, townships, levels), d.get("explanation") or ""] for d in group],
                       [1.7, 1.8, 1.6, 1.9, 1.3, 4.6]))

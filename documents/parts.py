@@ -13,8 +13,10 @@ from .model import Document, Heading, Paragraph, Signatures, Table
 
 __all__ = ["NUMERALS", "where", "tenure_text", "person_text", "post_text", "duty_table", "period_label",
            "cn_date", "data_sources", "signatures", "finding_townships", "township_of", "township_rows",
-           "object_props", "Numbering", "COUNTY_ROW", "MIXED_ROW", "clause_text", "not_triggered"]
+           "object_props", "Numbering", "COUNTY_ROW", "MIXED_ROW", "clause_text", "not_triggered", "place_levels"]
 
+#: A holder this short in post gets "到任N天" after the name (as `zeren check` shows it).
+RECENT_DAYS = 180
 COUNTY_ROW = "县级（不属某一乡镇）"
 MIXED_ROW = "跨乡镇"
 
@@ -79,8 +81,10 @@ def person_text(d: Mapping[str, Any]) -> str:
     person = d.get("person") or ("（该日无人在职）" if str(d.get("party") or "").startswith("post:") else "—")
     parts = [str(person)]
     tenure = tenure_text(d.get("tenure"))
-    if tenure:
-        parts.append(f"（任职 {tenure}）")
+    days = d.get("days_in_post")
+    recent = f"到任{days}天" if d.get("person") and isinstance(days, int) and days < RECENT_DAYS else ""
+    if tenure or recent:
+        parts.append(f"（{'，'.join(x for x in (f'任职 {tenure}' if tenure else '', recent) if x)}）")
     other = d.get("holder_at_finding")
     if other:
         name = other.get("person") or other.get("name") if isinstance(other, Mapping) else str(other)
@@ -99,16 +103,19 @@ def post_text(post: str | None, rulebook: Rulebook | None = None) -> str:
         if step.get("role") == post and step.get("label"):
             return str(step["label"])
     try:
-        from ..graph.rules import parse_role_path
         from ..queries.paths import role_label
 
-        return role_label(parse_role_path(post, rulebook.county_posts), rulebook)
+        return role_label(rulebook.role(post), rulebook)
     except Exception:  # a path this rulebook cannot parse: show it as written
         return post
 
 
 def duty_table(duties: Any) -> Table | None:
-    """A liable holder's duty record (应履职 / 已履职 per duty and window), or None."""
+    """A liable holder's duty record (应履职 / 已履职 per duty and window), or None.
+
+    Each record is what ``zeren duties`` judges: ``what`` (or ``duty``), the ``window`` (a label,
+    or ``from``/``to``), ``person``, ``required``, ``done``, ``unit``, ``status`` (met, missed, open).
+    """
     if not duties:
         return None
     records = [duties] if isinstance(duties, Mapping) else list(duties)
@@ -116,20 +123,18 @@ def duty_table(duties: Any) -> Table | None:
     for r in records:
         if not isinstance(r, Mapping):
             continue
-        window = tenure_text({"from": r.get("from"), "to": r.get("to")})
-        missing = r.get("missing") or []
-        status = _STATUS.get(str(r.get("status", "")), str(r.get("status", "")))
-        if missing and r.get("status") == "missed":
-            status += f"（缺 {len(missing)} 期）" if len(missing) > 1 else ""
-        rows.append([str(r.get("clause", "")), str(r.get("what") or r.get("duty") or ""), window,
-                     _num(r.get("required")), _num(r.get("done")), status])
+        window = str(r.get("window") or tenure_text({"from": r.get("from"), "to": r.get("to")}))
+        unit = str(r.get("unit") or "")
+        rows.append([str(r.get("what") or r.get("duty") or ""), window, str(r.get("person") or ""),
+                     _num(r.get("required"), unit), _num(r.get("done"), unit),
+                     _STATUS.get(str(r.get("status", "")), str(r.get("status", "")))])
     if not rows:
         return None
-    return Table(["条款", "职责", "期间", "应履职", "已履职", "结论"], rows, [1, 3, 3, 1.2, 1.2, 1.6])
+    return Table(["职责", "期间", "履职人", "应履职", "已履职", "结论"], rows, [2.6, 2.6, 1.8, 1.3, 1.3, 1.4])
 
 
-def _num(value: Any) -> str:
-    return "" if value is None else str(value)
+def _num(value: Any, unit: str = "") -> str:
+    return "" if value is None else f"{value}{unit}"
 
 
 def cn_date(iso: str) -> str:
@@ -227,10 +232,11 @@ def finding_townships(store: Any, findings: Iterable[Any]) -> dict[int, str]:
     from ..queries.paths import Resolver
 
     r = Resolver(store)
+    kind = place_levels(store.rulebook)[0]
     out: dict[int, str] = {}
     for f in findings:
         try:
-            tid = r.lift(f.object_id, "township", f.date)
+            tid = r.lift(f.object_id, kind, f.date)
         except Exception:  # an object kind with no way up to a township (a county, a unit)
             tid = None
         if tid:
@@ -238,26 +244,37 @@ def finding_townships(store: Any, findings: Iterable[Any]) -> dict[int, str]:
     return out
 
 
-def township_of(entry: Mapping[str, Any], townships: Mapping[int, str]) -> str:
+def place_levels(rulebook: Any) -> tuple[str, ...]:
+    """The pack's place levels below the county (Tongwei: township, village)."""
+    try:
+        levels = tuple(rulebook.pack.org.levels)
+    except AttributeError:
+        levels = ()
+    return levels or ("township", "village")
+
+
+def township_of(entry: Mapping[str, Any], townships: Mapping[int, str],
+                levels: Sequence[str] = ("township", "village")) -> str:
     """The township a liability arises in: that of its findings (several joined by 、); else
-    what its scope names; '' for the county."""
+    what its scope names (a township, or a village as ``乡镇/村``); '' for the county."""
     names = list(dict.fromkeys(townships[n] for n in entry.get("findings") or [] if n in townships))
     if names:
         return "、".join(names)
-    scope_id = str(entry.get("scope_id") or "")
-    if scope_id.startswith("township:"):
-        return scope_id.split(":", 1)[1]
-    if scope_id.startswith(("village:", "team:")) and "/" in scope_id:
-        return scope_id.split(":", 1)[1].split("/", 1)[0]
+    kind, _, name = str(entry.get("scope_id") or "").partition(":")
+    if kind == levels[0]:
+        return name
+    if kind in levels[1:] and "/" in name:
+        return name.split("/", 1)[0]
     return ""
 
 
 def township_rows(entries: Iterable[Mapping[str, Any]],
-                  townships: Mapping[int, str]) -> dict[str, list[Mapping[str, Any]]]:
+                  townships: Mapping[int, str], levels: Sequence[str] = ("township", "village"),
+                  ) -> dict[str, list[Mapping[str, Any]]]:
     """Liabilities grouped by the township they arise in (several: 跨乡镇; none: 县级)."""
     out: dict[str, list[Mapping[str, Any]]] = {}
     for d in entries:
-        name = township_of(d, townships)
+        name = township_of(d, townships, levels)
         out.setdefault(MIXED_ROW if "、" in name else (name or COUNTY_ROW), []).append(d)
     return out
 

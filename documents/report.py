@@ -46,7 +46,7 @@ def trace_report(store: Any, subject: str, ident: str, *, fmt: str = "docx", at:
     result = trace(store, subject, ident, at=at, date_from=date_from, date_to=date_to,
                    show_personal_data=show_personal_data)
     doc = trace_document(result, store.rulebook, batches=_batches(store), project=_project(store),
-                         today=today or date.today().isoformat(), diagram=diagram(result))
+                         today=today or date.today().isoformat(), diagram=diagram(result, store.rulebook))
     return render(doc, fmt, show_personal_data=show_personal_data)
 
 
@@ -103,7 +103,7 @@ def _project(store: Any) -> str:
 
 
 # -- the diagram ---------------------------------------------------------------------------
-def diagram(result: Any) -> Image:
+def diagram(result: Any, rulebook: Rulebook | None = None) -> Image:
     """The trace's chain drawn by Graphviz as a PNG; where ``dot`` is missing, a note instead."""
     import os
     import tempfile
@@ -111,7 +111,7 @@ def diagram(result: Any) -> Image:
     from ..visualize.diagrams import DotNotFound, render as draw, trace_graph
 
     caption = "责任链示意图（实线：牵头；虚线：协助；点线：监督；彩色边框：承担责任）"
-    graph = trace_graph(result)
+    graph = trace_graph(result, rulebook)
     # Left to right, the chain fits a portrait page (bottom to top it is four times wider than
     # tall); the caption below the picture replaces the drawing's own title.
     graph.attr("graph", rankdir="LR", label="", dpi=str(DIAGRAM_DPI))

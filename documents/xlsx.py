@@ -19,7 +19,8 @@ from typing import Any
 
 from ..graph.privacy import mask_text
 from ..graph.rules import Rulebook
-from .parts import COUNTY_ROW, MIXED_ROW, cn_date, period_label, tenure_text, township_of, township_rows, where
+from .parts import (COUNTY_ROW, MIXED_ROW, cn_date, period_label, place_levels, tenure_text, township_of, township_rows,
+                    where)
 
 __all__ = ["check_workbook", "HEADERS", "COLUMNS"]
 
@@ -27,12 +28,13 @@ __all__ = ["check_workbook", "HEADERS", "COLUMNS"]
 HEADERS = {"clause": "条款", "rule": "规则", "triggered": "是否触发", "kind": "责任类型", "post": "职务",
            "person": "责任人", "body": "机构", "scope": "范围", "township": "乡镇", "date": "日期", "numerator": "分子",
            "denominator": "分母", "threshold": "阈值", "near_miss": "临界", "consequence": "后果", "by": "决定机关",
-           "findings": "督查发现", "explanation": "依据", "tenure": "任职期间", "holder_at_finding": "发现日在职",
+           "findings": "督查发现", "explanation": "依据", "tenure": "任职期间", "days_in_post": "到任天数",
+           "holder_at_finding": "发现时在职",
            "source": "任职来源"}
 COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", "scope", "township", "date", "numerator",
            "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation", "source"]
-_OPTIONAL = ["tenure", "holder_at_finding"]  # shown when the engine provides them
-_NUMBERS = {"numerator", "denominator"}
+_OPTIONAL = ["tenure", "days_in_post", "holder_at_finding"]  # shown when the engine provides them
+_NUMBERS = {"numerator", "denominator", "days_in_post"}
 _MAX_WIDTH = 60  # characters (a CJK character counts two)
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -50,8 +52,9 @@ def check_workbook(result: Any, *, show_personal_data: bool = False, townships: 
     townships = townships or {}
     mask = (lambda s: s) if show_personal_data else mask_text
     entries = [li.as_dict() for li in result.liabilities]
+    levels = place_levels(rulebook)
     for d in entries:
-        d["township"] = township_of(d, townships)
+        d["township"] = township_of(d, townships, levels)
     columns = COLUMNS[:-1] + [c for c in _OPTIONAL if any(d.get(c) for d in entries)] + COLUMNS[-1:]
 
     wb = Workbook()
@@ -73,7 +76,7 @@ def check_workbook(result: Any, *, show_personal_data: bool = False, townships: 
                [_row(d, columns) for d in entries if d["clause"] == clause])
     standing = [li.as_dict() for li in getattr(result, "standing", [])]
     for d in standing:
-        d["township"] = township_of(d, townships)
+        d["township"] = township_of(d, townships, levels)
     if standing:
         cols = ["clause", "rule", "kind", "post", "person", "body", "scope", "township", "date", "findings", "source"]
         sheet("常设责任", [HEADERS[c] for c in cols], [_row(d, cols) for d in standing])
@@ -201,7 +204,7 @@ def _write(ws: Any, headers: list[str], rows: list[list[Any]], start: int) -> No
 def _summary(ws: Any, triggered: list[dict[str, Any]], townships: Mapping[int, str],
              rulebook: Rulebook | None) -> None:
     kinds = [k for k, _ in Counter(d["kind"] for d in triggered).most_common()]
-    grouped = township_rows(triggered, townships)
+    grouped = township_rows(triggered, townships, place_levels(rulebook))
     names = sorted(grouped, key=lambda t: (t in (COUNTY_ROW, MIXED_ROW), -len(grouped[t]), t))
     rows: list[list[Any]] = []
     for name in names:
