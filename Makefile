@@ -1,11 +1,13 @@
 # zeren — `make demo` runs the main job, `make test` runs the tests. Both install what is
-# missing first: a .venv with the Python packages, and Debian's graphviz plus a CJK font.
+# missing first: a .venv with the Python packages, and from Debian: graphviz and CJK fonts (the
+# diagrams), Pango with HarfBuzz subsetting (WeasyPrint's PDF reports), poppler-utils (the tests
+# read PDFs back with pdftotext and pdftoppm).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
-APT_PACKAGES := graphviz fonts-wqy-microhei
+APT_PACKAGES := graphviz fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 
 .PHONY: demo test system-deps bench bench-bolt bench-province clean
 
@@ -16,11 +18,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-# Debian's graphviz and a CJK font: installed with apt-get when root, else say what to run.
+# The Debian packages above: installed with apt-get when root, else say what to run.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
-	fc-list 2>/dev/null | grep -qiE "wqy|noto (sans|serif) cjk" || missing="$(APT_PACKAGES)"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
+	fc-list 2>/dev/null | grep -qi "noto serif cjk" || missing="$(APT_PACKAGES)"; \
+	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || missing="$(APT_PACKAGES)"; \
 	[ "$(APT_PACKAGES)" = "python3-venv" ] && missing="python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \

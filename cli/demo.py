@@ -86,10 +86,11 @@ def demo(directory: str, rulebook_name: str, households: int, villages: int, see
     click.echo(mask_text(duties_table(performed)))
     click.echo("")
     diagrams = _demo_diagrams(out, project, ident.replace("/", "-"), traced)
+    documents = _demo_documents(out, project, subject, ident, period, lo, hi)
     click.echo("Files:")
     click.echo(f"  project      {project}")
     click.echo(f"  rosters      {out / 'rosters'}")
-    for label, path in diagrams:
+    for label, path in diagrams + documents:
         click.echo(f"  {label:<12} {path}")
     if not shutil.which("dot"):
         click.echo("  (Graphviz `dot` is not installed: DOT files written; apt-get install graphviz fonts-wqy-microhei)")
@@ -114,4 +115,27 @@ def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:
                 made.append((f"org .{suffix}", str(render(org_graph(org, rulebook), out / f"org-{place}.{suffix}"))))
         except DotNotFound:
             continue
+    return made
+
+
+def _demo_documents(out, project, subject, ident, period, lo, hi) -> list[tuple[str, str]]:
+    """The trace report (Word and PDF) and the quarter's workbook, beside the diagrams."""
+    from ..documents.report import check_report, trace_report
+    from ..graph.errors import ZerenError
+    from ..graph.store import Store
+
+    made = []
+    with Store.open(project) as store:
+        stem = f"倒查报告-{ident.replace('/', '-')}"
+        jobs = [("report .docx", f"{stem}.docx", lambda: trace_report(store, subject, ident, fmt="docx")),
+                ("report .pdf", f"{stem}.pdf", lambda: trace_report(store, subject, ident, fmt="pdf")),
+                ("check .xlsx", f"责任清单核查-{period}.xlsx", lambda: check_report(store, lo, hi, fmt="xlsx"))]
+        for label, name, make in jobs:
+            try:
+                data = make()
+            except ZerenError as err:  # e.g. no CJK font for the PDF: say so, keep the rest
+                click.echo(f"  ({name}: {err})")
+                continue
+            (out / name).write_bytes(data)
+            made.append((label, str(out / name)))
     return made
