@@ -214,3 +214,22 @@ def audit_command(obj: Context, actor: str | None, action: str | None, limit: in
              "；".join(f"{k}={v}" for k, v in e.detail.items())] for e in found]
     click.echo(table(["#", "时间（北京时间）", "账户", "操作", "对象", "详情"], rows, max_width=70)
                if rows else "审计日志为空 (no events).")
+
+
+def demo_account(project) -> str:
+    """``zeren demo``'s last words: an inspector account ``demo`` with a password made now and
+    printed once (a fixed, documented password would be a standing key to any demo project
+    someone serves on a network), and how to open the workbench."""
+    import secrets
+
+    from ..web import accounts
+
+    password = secrets.token_urlsafe(12)
+    if accounts.get(project, "demo") is None:
+        accounts.add(project, "demo", "inspector", password)
+    else:
+        accounts.set_password(project, "demo", password)
+    return (f"Web workbench 工作台:\n"
+            f"  zeren serve --project {project}        then open http://127.0.0.1:8000/\n"
+            f"  account 账户: demo (inspector 督查人员)   password 密码: {password}\n"
+            f"  (shown once; change it with `zeren --project {project} user passwd demo`)")
