@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import hmac
+import re
 import threading
 import time
 from collections import deque
@@ -212,6 +213,7 @@ def create_app(project: str | Path, *, upload_dir: str | Path | None = None) -> 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.finalize = _finalize
     templates.env.globals["quote"] = lambda s: quote(str(s), safe="")
+    templates.env.globals["node_id"] = lambda v: isinstance(v, str) and re.match(r"^[a-z_]+:\S", v) is not None
     updir = Path(upload_dir) if upload_dir else Path(tempfile.gettempdir()) / "zeren-uploads"
     state = Web(project, updir, templates,
                 URLSafeTimedSerializer(accounts.signing_key(project), salt="zeren-session"))
