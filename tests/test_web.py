@@ -319,3 +319,25 @@ def test_openapi_documents_the_api(clients):
     assert "/api/trace/{subject}/{ident}" in spec["paths"] and "/api/check" in spec["paths"]
     assert "/trace/{subject}/{ident}" not in spec["paths"] and "/check" not in spec["paths"]  # pages are not API
     assert "/check/export.csv" in spec["paths"]  # downloads are
+
+
+def test_excel_and_report_downloads(clients):
+    pytest.importorskip("zeren.documents")
+    pytest.importorskip("docx")
+    xlsx = clients["inspector"].get("/check/export.xlsx?period=2019Q2")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert "check-2019Q2.xlsx" in xlsx.headers["content-disposition"]
+    docx = clients["clerk_a"].get("/trace/plan/P003/report.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert clients["clerk_b"].get("/trace/plan/P003/report.docx").status_code == 403
+    assert clients["clerk_a"].get("/check/export.xlsx?period=2019Q2&township=乙乡").status_code == 403
+
+
+def test_csv_export_is_the_clis_csv(clients, runner, site):
+    web_csv = clients["inspector"].get("/check/export.csv?period=2019Q2&township=甲镇")
+    cli_csv = runner.invoke(cli, ["--project", str(site), "check", "--period", "2019Q2", "--township", "甲镇",
+                                  "--format", "csv"]).output
+    # the same rows (click's echo adds one newline after the CSV's own)
+    assert web_csv.content.decode("utf-8").rstrip("\r\n").splitlines() == cli_csv.rstrip("\r\n").splitlines()
+    assert len(cli_csv.splitlines()) > 3
+    assert web_csv.content.startswith("\ufeff".encode())

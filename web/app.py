@@ -191,6 +191,15 @@ def json_response(data: Any, *, personal: bool = False, status: int = 200) -> Re
                     media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+def _prop_label(rulebook: Any, kind: str, name: str) -> str:
+    """What the rosters call a property (户主姓名 for a household's ``head``)."""
+    kinds = rulebook.model.kinds if rulebook is not None else {}
+    prop = kinds[kind].props.get(name) if kind in kinds else None
+    if prop and prop.column:
+        return prop.column
+    return rulebook.label(name) if name in kinds else name  # a tie to another node: its kind
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -213,6 +222,7 @@ def create_app(project: str | Path, *, upload_dir: str | Path | None = None) -> 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.finalize = _finalize
     templates.env.globals["quote"] = lambda s: quote(str(s), safe="")
+    templates.env.globals["prop_label"] = _prop_label
     templates.env.globals["node_id"] = lambda v: isinstance(v, str) and re.match(r"^[a-z_]+:\S", v) is not None
     updir = Path(upload_dir) if upload_dir else Path(tempfile.gettempdir()) / "zeren-uploads"
     state = Web(project, updir, templates,

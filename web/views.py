@@ -94,7 +94,7 @@ def trace(request: Request, subject: Subject, ident: str, at: str | None = None,
     clauses = {c.id: c for c in rulebook.clauses}
 
     def page() -> dict[str, Any]:
-        return {"result": result, "clauses": clauses, "svg": diagram(result, rulebook),
+        return {"result": result, "clauses": clauses, "svg": diagram(result, rulebook), "rulebook": rulebook,
                 "level": rulebook.pack.org.levels[0] if rulebook.pack.org.levels else "",
                 "where": _where, "go": _go, "period": period or "", "at": at or ""}
 
@@ -167,8 +167,9 @@ def household(request: Request, ident: str, at: str | None = None, personal: boo
         show = personal_data(request, account, personal, f"household/{ident}")
         if show:
             result = run_trace(store, "household", ident, at=day(at), show_personal_data=True)
-        model = store.rulebook.model
-        levels = store.rulebook.pack.org.levels
+        rulebook = store.rulebook
+        model = rulebook.model
+        levels = rulebook.pack.org.levels
         r = Resolver(store)
         places = [{"kind": lv, "label": model.label(lv), "id": p, "name": r.name(p)}
                   for lv in levels for p in [r.lift(hid, lv, result.at)] if p]
@@ -188,7 +189,7 @@ def household(request: Request, ident: str, at: str | None = None, personal: boo
     trace_json = result.as_dict()
     data = {"household": result.object, "at": result.at, "places": places, "helpers": helpers,
             "members": members, "findings": trace_json["findings"]}
-    return View(data, {"result": result, "go": _go, "where": _where}, personal=show)
+    return View(data, {"result": result, "go": _go, "where": _where, "rulebook": rulebook}, personal=show)
 
 
 @router.get("/api", include_in_schema=False)
