@@ -184,7 +184,8 @@ def test_search_finds_each_kind(clients, q, first):
 
 def test_go_leads_to_the_page_of_a_node(clients):
     where = {"household:H001": "/household/H001", "plan:P003": "/trace/plan/P003", "township:甲镇": "/org/township/",
-             "village:甲镇/东村": "/org/village/", "county:通渭县": "/org", "person:县财政局/吕干部": "/search?q="}
+             "village:甲镇/东村": "/org/village/", "county:通渭县": "/org", "person:县财政局/吕干部": "/search?q=",
+             "post:township:甲镇/党委书记": "/search?q=" + quote("赵书记")}
     for node, start in where.items():
         response = clients["inspector"].get(f"/go?node={quote(node)}", follow_redirects=False)
         assert response.headers["location"].startswith(start), node
@@ -341,3 +342,23 @@ def test_csv_export_is_the_clis_csv(clients, runner, site):
     assert web_csv.content.decode("utf-8").rstrip("\r\n").splitlines() == cli_csv.rstrip("\r\n").splitlines()
     assert len(cli_csv.splitlines()) > 3
     assert web_csv.content.startswith("\ufeff".encode())
+
+
+def test_admin_manages_users_on_the_web_and_it_is_audited(clients, site):
+    admin = clients["admin"]
+    token = csrf_of(admin.get("/admin/users").text)
+    made = admin.post("/admin/users", data={"csrf_token": token, "name": "zhao", "role": "clerk", "township": "乙乡",
+                                            "password": "zhao-password-1"}, follow_redirects=False)
+    assert made.status_code == 303 and accounts.get(site, "zhao").township == "乙乡"
+    bad = admin.post("/admin/users", data={"csrf_token": token, "name": "qian", "role": "inspector",
+                                           "password": "short"})
+    assert bad.status_code == 400 and "至少 10 个字符" in bad.text
+    off = admin.post("/admin/users/zhao/disable", data={"csrf_token": token}, follow_redirects=False)
+    assert off.status_code == 303 and accounts.get(site, "zhao").disabled
+    actions = [(e.actor, e.action, e.object) for e in audit.events(site)[-2:]]
+    assert actions == [("admin", "user-add", "zhao"), ("admin", "user-disable", "zhao")]
+    clerk = clients["clerk_a"]
+    mine = csrf_of(clerk.get("/search").text)
+    refused = clerk.post("/admin/users", data={"csrf_token": mine, "name": "x", "role": "admin",
+                                               "password": "x-password-123"})
+    assert refused.status_code == 403 and accounts.get(site, "x") is None

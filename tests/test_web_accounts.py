@@ -183,3 +183,12 @@ def test_the_cli_does_not_import_the_web_framework():
     code = "import sys, zeren.cli.main; print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'argon2', 'jinja2') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_demo_ends_with_how_to_open_the_workbench(runner, tmp_path):
+    result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--households", "200", "--villages", "20"])
+    assert result.exit_code == 0, result.output
+    tail = result.output.rsplit("Web workbench 工作台:", 1)[1]
+    assert f"zeren serve --project {tmp_path / 'd' / 'zeren.db'}" in tail
+    password = tail.split("password 密码: ", 1)[1].split()[0]
+    assert accounts.verify(tmp_path / "d" / "zeren.db", "demo", password).role == "inspector"
