@@ -127,7 +127,8 @@ def user_list(obj: Context, fmt: str) -> None:
         return
     rows = [[a.name, a.role, a.township or "", "是" if a.personal_data else "", "已停用" if a.disabled else "",
              a.changed] for a in found]
-    click.echo(table(["账户", "角色", "乡镇", "个人信息", "状态", "变更时间"], rows) if rows else "还没有账户 (no accounts).")
+    headers = ["账户", "角色", "乡镇", "个人信息", "状态", "变更时间"]
+    click.echo(table(headers, rows) if rows else "还没有账户 (no accounts).")
 
 
 def _change(obj: Context, name: str, action: str) -> None:

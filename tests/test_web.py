@@ -173,8 +173,9 @@ def test_clerk_search_sees_only_his_township(clients):
     assert "household:H004" in every
 
 
-@pytest.mark.parametrize("q,first", [("P003", "plan:P003"), ("东村", "village:甲镇/东村"), ("吕干部", "person:县财政局/吕干部"),
-                                     ("甲镇", "township:甲镇"), ("县财政局", "unit:县财政局")])
+@pytest.mark.parametrize("q,first", [("P003", "plan:P003"), ("东村", "village:甲镇/东村"),
+                                     ("吕干部", "person:县财政局/吕干部"), ("甲镇", "township:甲镇"),
+                                     ("县财政局", "unit:县财政局")])
 def test_search_finds_each_kind(clients, q, first):
     results = clients["inspector"].get(f"/api/search?q={quote(q)}").json()["results"]
     assert results[0]["id"] == first
@@ -265,6 +266,9 @@ def test_csrf_is_required_on_every_form_post(clients):
     cross = client.post("/admin/users/inspector/disable", data={"csrf_token": token},
                         headers={"Origin": "http://evil.example"}, follow_redirects=False)
     assert cross.status_code == 403
+    proxied = client.post("/admin/users/nobody/enable", data={"csrf_token": token},
+                          headers={"Origin": "https://zeren.example", "X-Forwarded-Host": "zeren.example"})
+    assert proxied.status_code == 400 and "不存在" in proxied.text  # past the CSRF check: no such account
     upload = client.post("/upload", files={"files": ("a.csv", b"x")}, follow_redirects=False)
     assert upload.status_code == 403
     assert client.get("/api/history").status_code == 200  # still logged in: nothing went through

@@ -3,6 +3,7 @@ confirm that loads in one transaction, who may load what, and the staged files' 
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -41,8 +42,6 @@ def client_for(site, uploads):
 
 def _csv(header, rows) -> bytes:
     buf = io.StringIO()
-    import csv
-
     w = csv.writer(buf)
     w.writerow(header)
     w.writerows(rows)
@@ -60,7 +59,8 @@ def _batches(site):
         return [b["id"] for b in store.batches()]
 
 
-ROTATION = [r if r[2] != "韩队长" else ["甲镇", "东村", "新队长", "队长", "县财政局", "2019-06-01", ""] for r in TEAMS[1]]
+NEW_CAPTAIN = ["甲镇", "东村", "新队长", "队长", "县财政局", "2019-06-01", ""]
+ROTATION = [r if r[2] != "韩队长" else NEW_CAPTAIN for r in TEAMS[1]]
 JIA_TEAMS = [r for r in ROTATION if r[0] == "甲镇"]
 
 

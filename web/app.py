@@ -85,6 +85,10 @@ class LoginLimiter:
         with self._lock:
             for key in (("account", name), ("client", client)):
                 self._recent(key, now).append(now)
+            if len(self._failures) > 10_000:  # made-up names must not grow the table for ever
+                for key in list(self._failures):
+                    if not self._recent(key, now):
+                        del self._failures[key]
 
     def succeeded(self, name: str) -> None:
         with self._lock:
@@ -145,8 +149,10 @@ def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin or origin == "null":
         return origin is None
-    parts = urlsplit(origin)
-    return parts.netloc == request.headers.get("host", request.url.netloc)
+    # Behind a reverse proxy the browser's host may arrive as X-Forwarded-Host (a cross-site
+    # form cannot set that header, so trusting it does not open the door to CSRF).
+    hosts = {request.headers.get("host", request.url.netloc), request.headers.get("x-forwarded-host", "")}
+    return urlsplit(origin).netloc in hosts - {""}
 
 
 def require_csrf(request: Request, account: Account = Depends(current_account),

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..graph.errors import NotFound, ZerenError
+from ..graph.errors import ZerenError
 from .accounts import Account
 from .app import current_account, web
 from .common import COUNTY, View, day, dual, personal_data, window
