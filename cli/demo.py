@@ -33,10 +33,13 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     from ..loaders.demo import generate
     from ..loaders.rosters import load_files
     from ..loaders.rulebook import load_rulebook
+    from datetime import date, timedelta
+
     from ..queries.check import check as run_check
+    from ..queries.duties import duties as run_duties
     from ..queries.periods import parse_period
     from ..queries.trace import trace as run_trace
-    from .format import check_table, trace_table
+    from .format import check_table, duties_table, trace_table
 
     out = Path(directory)
     project = out / "zeren.db"
@@ -56,6 +59,9 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
         lo, hi = parse_period(period)
         checked = run_check(store, lo, hi)
         traced = run_trace(store, "plan", county.failed_plan)
+        after = (date.fromisoformat(hi) + timedelta(days=1)).isoformat()
+        place = next((c.name for c in traced.chain if c.kind == "township"), None)
+        performed = run_duties(store, lo, hi, at=after, township=place)
     finally:
         store.close()
     from ..graph.privacy import mask_text
@@ -66,6 +72,9 @@ def demo(directory: str, households: int, villages: int, seed: int, period: str)
     click.echo("")
     click.echo(f"$ zeren --project {project} trace plan {county.failed_plan}")
     click.echo(mask_text(trace_table(traced)))
+    click.echo("")
+    click.echo(f"$ zeren --project {project} duties --period {period} --at {after} --township {place}")
+    click.echo(mask_text(duties_table(performed)))
     click.echo("")
     diagrams = _demo_diagrams(out, project, county.failed_plan, traced)
     click.echo("Files:")

@@ -18,8 +18,8 @@ def rulebook_table(book: Rulebook) -> str:
         for d in clause.definitions:
             lines.append(f"        定义  {d['role']} = {d['as']}")
         for duty in clause.duties:
-            freq = f"{duty.get('frequency', '')}不少于{duty.get('at_least', '')}{duty.get('unit', '')}"
-            lines.append(f"        职责  {duty['what']}（{freq}）")
+            freq = f"{duty.frequency}不少于{duty.at_least:g}{duty.unit}"
+            lines.append(f"        职责  {duty.what}（{freq}；履职事项：{duty.evidence}）")
         for rule in clause.rules:
             trigger = "、".join(rule.when) or ("常设" if rule.standing else "上述情形")
             threshold = f"；{rule.scope} 内 ≥ {rule.threshold.text}" if rule.threshold else ""
@@ -83,7 +83,26 @@ def _clip(s: str, width: int) -> str:
 
 
 def _person(li) -> str:
-    return li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+    """The person named, with how long they had been in post when it mattered, and who held the
+    post when the finding was made if that was someone else."""
+    name = li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+    days = getattr(li, "days_in_post", None)
+    if li.person and days is not None and days < 180:  # a recent arrival is worth a reader's notice
+        name += f"（到任{days}天）"
+    if getattr(li, "holder_at_finding", None):
+        name += f"；发现时：{li.holder_at_finding}"
+    return name
+
+
+def _basis(li) -> str:
+    text = li.explanation
+    if getattr(li, "duties", None):
+        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        text += "〔履职：" + "、".join(f"{d['window']} {d['done']:g}/{d['required']:g}{d['unit']}{status[d['status']]}"
+                                    for d in li.duties[:6]) + "〕"
+    if getattr(li, "conflict", ""):
+        text += f"〔回避：{li.conflict}〕"
+    return text
 
 
 def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int = 8) -> str:
@@ -97,7 +116,7 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
             shown[li.rule] = shown.get(li.rule, 0) + 1
             if shown[li.rule] <= per_rule:
                 rows.append([li.clause, li.kind, li.post, _person(li), li.body, _clip(li.scope or "", 24),
-                             li.date or "", li.explanation])
+                             li.date or "", _basis(li)])
             elif shown[li.rule] == per_rule + 1:
                 more = sum(1 for x in trig if x.rule == li.rule) - per_rule
                 rows.append([li.clause, li.kind, "…", "", "", "", "", f"另有 {more} 条（--format csv 或 json 列出全部）"])
@@ -195,6 +214,98 @@ def _where(src) -> str:
 
 CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", "scope", "date", "numerator",
                "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
+
+
+def csv_text(headers: list[str], rows) -> str:
+    """CSV for spreadsheets: a BOM so Excel reads UTF-8, and cells Excel would run as formulas quoted."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([_safe(c) for c in row])
+    return buf.getvalue()
+
+
+_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
+
+
+def duties_table(result, per_duty: int = 12) -> str:
+    """Per duty: what is short (missed, and open windows with the days left), then the met ones
+    as a count; a duty with many holders is cut to ``per_duty`` lines (json/csv list them all)."""
+    summary = result.as_dict()["summary"]
+    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}），规则手册 {result.rulebook}；"
+             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"]
+    by_duty: dict[str, list] = {}
+    for e in result.duties:
+        by_duty.setdefault(e.duty, []).append(e)
+    for duty, entries in by_duty.items():
+        first = entries[0]
+        met = sum(1 for e in entries if e.status == "met")
+        lines.append("")
+        lines.append(f"{first.clause} {first.what}（履职事项：{first.item}；{len(entries)} 项，达标 {met}）")
+        short = [e for e in entries if e.status != "met"]
+        rows = []
+        for e in short[:per_duty]:
+            state = _STATUS[e.status] + (f"（剩 {e.days_left} 天）" if e.days_left is not None else "")
+            who = (e.person or "（无人在职）") if e.holder_id.startswith(("post:", "person:")) else "—"
+            rows.append([e.window, e.post, who, e.scope,
+                         f"{e.done:g}/{e.required:g}{e.unit}", state, "、".join(e.missing[:6])])
+        if rows:
+            lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "状态", "缺"], rows, max_width=40))
+        if len(short) > per_duty:
+            lines.append(f"  另有 {len(short) - per_duty} 项未达标或进行中（--format csv 或 json 列出全部）")
+    if result.flagged:
+        lines += ["", f"不计入的记录 flagged：{len(result.flagged)}（履职时不在任上）"]
+        lines += [f"  {f['source']}：{f['subject']} {f['date']} {f['item']}——{f['reason']}（{f['post']}）"
+                  for f in result.flagged[:20]]
+    return "\n".join(lines)
+
+
+def dossier_table(d) -> str:
+    lines = [f"人员 person：{d.name}（{'、'.join(d.orgs)}）" + (f"；编号 {'、'.join(d.ids)}" if len(d.ids) > 1 else "")]
+    lines += ["", f"任职 posts：{len(d.posts)}"]
+    if d.posts:
+        lines.append(table(["职务", "机构", "所属", "起", "止", "来源"],
+                           [[p.post, p.body, p.owner, p.start or "", p.end or "至今", p.source] for p in d.posts]))
+    lines += ["", f"责任 liabilities：{len(d.liabilities)}"]
+    if d.liabilities:
+        rows = []
+        for li in d.liabilities:
+            tenure = li.get("tenure") or {}
+            rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
+                         li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
+                         li.get("holder_at_finding") or "", li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+    if d.duties:
+        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        short = [x for x in d.duties if x["status"] != "met"]
+        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
+        if short:
+            lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "状态"],
+                               [[x["clause"], x["what"], x["window"], x["scope"],
+                                 f"{x['done']:g}/{x['required']:g}{x['unit']}", status[x["status"]]] for x in short[:40]],
+                               max_width=40))
+    if d.records:
+        lines += ["", f"履职记录 records：{len(d.records)}"]
+    for g in d.gaps:
+        lines.append(f"空缺 gap：{g}")
+    for dup in d.duplicates:
+        lines.append(f"可能重复 possible duplicate：{dup['id']}（{dup['org']}：{'、'.join(dup['posts'])}）；{dup['hint']}")
+    return "\n".join(lines)
+
+
+DUTY_CSV = ["条款", "职责", "履职事项", "职务", "人员", "机构", "范围", "窗口", "起", "止", "应", "实", "单位", "状态", "缺",
+            "依据"]
+
+
+def duties_csv(result) -> str:
+    return csv_text(DUTY_CSV, ([e.clause, e.duty, e.item, e.post, e.person, e.body, e.scope, e.window, e.start, e.end,
+                                f"{e.required:g}", f"{e.done:g}", e.unit, _STATUS[e.status], "、".join(e.missing),
+                                " ".join(e.evidence)] for e in result.duties))
 
 
 def liabilities_csv(liabilities) -> str:

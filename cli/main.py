@@ -139,7 +139,7 @@ def _day(text: str | None, option: str = "--at") -> str | None:
 
 
 # The command families register themselves on `cli` when imported.
-from . import demo as _demo, draw as _draw, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
+from . import demo as _demo, draw as _draw, duties as _duties, person as _person, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
 from . import web as _web  # noqa: E402,F401,I001
 
 

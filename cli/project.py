@@ -113,8 +113,13 @@ def stats(obj: Context, fmt: str) -> None:
               help="Date of the snapshot: assignments no longer listed close the day before "
                    "(default: the latest 起始日期 in each scope of the file).")
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@click.option("--snapshot", "mode", flag_value="snapshot",
+              help="The files are whole rosters: close everything of their scopes they no longer list, even when "
+                   "that is more than a fifth.")
+@click.option("--add", "mode", flag_value="add",
+              help="The files are corrections or additions: add and change rows, close nothing else.")
 @pass_ctx
-def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool) -> None:
+def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool, mode: str | None) -> None:
     """Load assignment lists (rosters) and findings: CSV files and .xlsx workbooks.
 
     Each CSV, and each sheet of a workbook, is recognised by its header row. One call is
@@ -131,7 +136,8 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool)
 
     with obj.open_for_write() as store:
         with _progress() as progress:
-            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, progress=progress)
+            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, mode=mode or "auto",
+                                progress=progress)
     if result.batch is not None:  # who loaded what, for `zeren audit`
         from ..graph import audit
 
@@ -202,12 +208,41 @@ def history(obj: Context, fmt: str) -> None:
         click.echo(json.dumps({"batches": batches}, ensure_ascii=False, indent=2))
         return
     rows = []
+    modes = {"snapshot": "完整名单", "add": "补充更正", "revert": "撤销"}
     for b in batches:
-        changes = "；".join(f"{kind} +{d['added']} −{d['closed']} ~{d['changed']}" for kind, d in b["summary"].items()
-                           if d.get("added") or d.get("closed") or d.get("changed") or d.get("nodes_added"))
-        rows.append([b["id"], b["loaded_at"], "、".join(f.rsplit("/", 1)[-1] for f in b["files"]), changes])
-    click.echo(table(["批次", "导入时间 (UTC)", "文件", "变化（新增 −关闭 ~变更）"], rows, max_width=80)
+        if b["mode"] == "revert":
+            changes = f"撤销批次 #{b['summary'].get('reverts')}"
+        else:
+            changes = "；".join(f"{kind} +{d['added']} −{d['closed']} ~{d['changed']}" for kind, d in b["summary"].items()
+                               if isinstance(d, dict) and (d.get("added") or d.get("closed") or d.get("changed")
+                                                           or d.get("nodes_added")))
+        if b["reverted_by"]:
+            changes += f"（已由批次 #{b['reverted_by']} 撤销）"
+        rows.append([b["id"], b["loaded_at"], modes.get(b["mode"], b["mode"]),
+                     "、".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in b["files"]), changes])
+    click.echo(table(["批次", "导入时间（北京时间）", "方式", "文件", "变化（新增 −关闭 ~变更）"], rows, max_width=80)
                if rows else "尚未导入任何清单 (nothing loaded yet).")
+
+
+@cli.command()
+@click.argument("batch", type=int)
+@pass_ctx
+def revert(obj: Context, batch: int) -> None:
+    """Undo one load batch: remove what it added, reopen what it closed.
+
+    Refused, with the reason, when a later load built on it (revert that one first). The
+    undo is recorded in the history as a batch of its own.
+
+    Example:
+
+        zeren revert 3
+    """
+    with obj.open_for_write() as store:
+        with store.transaction() as w:
+            done = w.revert(batch)
+    rows = "；".join(f"{k} {v}" for k, v in done["rows"].items()) or "无名单记录"
+    click.echo(f"已撤销批次 #{batch}（记为批次 #{done['batch']}）：{rows}；督查发现 {done['findings']}，"
+               f"履职记录 {done['duty_records']}。 (reverted batch {batch})")
 
 
 @cli.command()

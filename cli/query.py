@@ -12,10 +12,14 @@ from .main import FORMATS, Context, _day, _emit, _window, cli, pass_ctx, persona
 @click.option("--to", "date_to", metavar="DATE", help="Last day of the window (inclusive).")
 @click.option("--period", metavar="PERIOD", help="Shorthand window: 2019Q2, 2019H1, 2019 or 2019-05.")
 @click.option("--township", metavar="NAME", help="Only liabilities arising in this township.")
+@click.option("--round", "round_name", metavar="NAME",
+              help="One inspection round (督查批次): its findings, thresholds measured over the round.")
+@click.option("--at", metavar="DATE", help="How things stand on this day: the findings made so far (default window: "
+                                           "the quarter of that day); thresholds one finding away are marked.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @personal_option
 @pass_ctx
-def check(obj: Context, date_from, date_to, period, township, fmt, show_personal_data) -> None:
+def check(obj: Context, date_from, date_to, period, township, round_name, at, fmt, show_personal_data) -> None:
     """Evaluate every rule over the findings dated in a window.
 
     Threshold rules show their arithmetic ("4 of 120 = 3.3% ≥ 3%"); rules not triggered
@@ -27,11 +31,18 @@ def check(obj: Context, date_from, date_to, period, township, fmt, show_personal
         zeren check --period 2019Q2 --township 马营镇 --format json
     """
     from ..queries.check import check as run_check
+    from ..queries.periods import quarter_of
     from .format import check_table
 
-    lo, hi = _window(date_from, date_to, period)
+    until = _day(at)
+    if round_name and not (period or date_from or date_to):
+        lo = hi = None
+    elif until and not (period or date_from or date_to):
+        lo, hi = quarter_of(until)
+    else:
+        lo, hi = _window(date_from, date_to, period)
     with obj.open() as store:
-        result = run_check(store, lo, hi, township=township)
+        result = run_check(store, lo, hi, township=township, round_name=round_name, until=until)
     _emit(result, fmt, check_table, show_personal_data)
 
 

@@ -109,7 +109,8 @@ def ddl(pack: Pack, root_id: str) -> str:
         cols += [f"{_q('p_' + p.name)}" for p in t.props]
         cols += [f"h{i} TEXT" for i in range(len(t.holds))]
         cols += ["extras TEXT", "valid_from TEXT", "valid_to TEXT", "src INTEGER", "row INTEGER", "batch INTEGER",
-                 "latest INTEGER NOT NULL DEFAULT 1", "closed_by INTEGER", "prev_to TEXT"]
+                 "latest INTEGER NOT NULL DEFAULT 1", "closed_by INTEGER", "widened_by INTEGER", "prev_from TEXT",
+                 "prev_to TEXT"]
         out.append(f"CREATE TABLE {_q(t.name)}({', '.join(cols)});")
     out.extend(f"CREATE INDEX {_q(name)} ON {on};" for name, on in indexes(pack))
     out.append(_node_view(pack, tables))
@@ -273,9 +274,13 @@ class FactLoad:
         self.count += len(rows)
 
     # -- the steps -------------------------------------------------------------------------------
-    def finish(self) -> Outcome:
+    def finish(self, scopes: dict[str, str] | None = None) -> Outcome:
+        """Compare and write. ``scopes``: each scope the load's roster lists, with the roster's date
+        there (its latest 起始日期): what the scope held that this table's rows no longer list is
+        closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
-        if not self.count:
+        self.scopes = {k: v for k, v in (scopes or {}).items() if v}
+        if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
             self.conn.execute(f"DROP TABLE {self.temp}")
             return out
         c = self.conn
@@ -305,11 +310,12 @@ class FactLoad:
                     changes.append((lo, tvt, sid))
                 else:
                     out.unchanged += 1
-            c.executemany(f"UPDATE {main} SET valid_from=?, valid_to=? WHERE id=?", changes)
+            c.executemany(f"UPDATE {main} SET prev_from=valid_from, prev_to=valid_to, valid_from=?, valid_to=?, "
+                          f"widened_by={int(self.batch)} WHERE id=?", changes)
             out.changed += len(changes)
         new_ids = [tid for (tid,) in c.execute(f"SELECT id FROM {self.temp}") if tid not in matched]
         out.added = len(new_ids)
-        if not fresh:
+        if not fresh or self.scopes:
             self._close(out, seen)
         keys_before = set() if fresh else {k for (k,) in c.execute(
             f"SELECT DISTINCT s.key FROM {main} s WHERE s.key IN (SELECT key FROM {self.temp})")}
@@ -372,13 +378,20 @@ class FactLoad:
         if not self.t.dated:  # undated facts: a changed key's older row stops being the latest
             return
         starts = dict(c.execute(f"SELECT coalesce(scope, ''), max(valid_from) FROM {self.temp} GROUP BY scope"))
+        starts.update(self.scopes)
         listed = {(k, s or ""): vf for k, s, vf in c.execute(
             f"SELECT key, scope, min(valid_from) FROM {self.temp} GROUP BY key, scope")}
-        stored = c.execute(
-            f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
-            f"WHERE s.scope IN (SELECT DISTINCT scope FROM {self.temp})" if self.t.group.scope else
-            f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
-            f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
+        if self.t.group.scope:
+            c.execute(f"CREATE TEMP TABLE {_q('s_' + self.t.name)}(scope TEXT PRIMARY KEY)")
+            c.executemany(f"INSERT OR IGNORE INTO temp.{_q('s_' + self.t.name)} VALUES (?)", [(x,) for x in starts])
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.scope IN (SELECT scope FROM temp.{_q('s_' + self.t.name)})").fetchall()
+            c.execute(f"DROP TABLE temp.{_q('s_' + self.t.name)}")
+        else:
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
         closes: list[tuple[str, int, str | None, int]] = []
         open_keys: dict[str, set[str]] = {}
         dropped: dict[str, set[str]] = {}
@@ -411,7 +424,7 @@ class FactLoad:
                 gone = dropped.get(scope, set())
                 if len(keys) >= self.GUARD_MIN and (len(listed_here) * 2 < len(keys) or len(gone) * 5 > len(keys)):
                     out.partial.append((scope, len(keys), len(listed_here), len(gone)))
-        c.executemany(f"UPDATE {main} SET valid_to=?, closed_by=?, prev_to=? WHERE id=?", closes)
+        c.executemany(f"UPDATE {main} SET valid_to=?, closed_by=?, prev_from=valid_from, prev_to=? WHERE id=?", closes)
         self._closed_ids = [sid for *_, sid in closes]
 
     def _latest(self, keys: set[str]) -> None:
@@ -452,3 +465,49 @@ class FactLoad:
 
 def _overlap(af: str | None, at: str | None, bf: str | None, bt: str | None) -> bool:
     return (af is None or bt is None or af <= bt) and (bf is None or at is None or bf <= at)
+
+
+# -- undoing a load ----------------------------------------------------------------------------
+def revert_blockers(conn: Any, pack: Pack, batch: int) -> list[str]:
+    """Why ``batch`` cannot be undone: later loads changed what it wrote or closed, or name
+    the persons and posts it added."""
+    out = []
+    for t in fact_tables(pack):
+        table = _q(t.name)
+        n = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE (batch = ? OR closed_by = ? OR widened_by = ?) "
+            f"AND (coalesce(closed_by, 0) > ? OR coalesce(widened_by, 0) > ?)", (batch,) * 5).fetchone()[0]
+        n += conn.execute(
+            f"SELECT count(*) FROM {table} l WHERE l.batch > ? AND l.key IN (SELECT key FROM {table} WHERE batch = ? "
+            f"OR closed_by = ? OR widened_by = ?)", (batch,) * 4).fetchone()[0]
+        for col in [f"s_{s}" for s in t.slots if t.roster.slot(s) and t.roster.slot(s).mode == "person"] + \
+                [f"h{i}" for i in range(len(t.holds))]:
+            registry = "person" if col.startswith("s_") else "post"
+            n += conn.execute(f"SELECT count(*) FROM {table} WHERE batch > ? AND {_q(col)} IN "
+                              f"(SELECT id FROM {registry} WHERE batch = ?)", (batch, batch)).fetchone()[0]
+        if n:
+            out.append(f"{t.roster.name}：{n} 条记录")
+    return out
+
+
+def revert(conn: Any, pack: Pack, batch: int) -> dict[str, int]:
+    """Undo one load: delete the rows it added, give back the days it closed or widened, and
+    make the latest rows of the keys it touched the latest again. Counts per roster."""
+    counts: dict[str, int] = {}
+    for t in fact_tables(pack):
+        table = _q(t.name)
+        keys = [k for (k,) in conn.execute(
+            f"SELECT DISTINCT key FROM {table} WHERE batch = ? OR closed_by = ? OR widened_by = ?", (batch,) * 3)]
+        deleted = conn.execute(f"DELETE FROM {table} WHERE batch = ?", (batch,)).rowcount
+        reopened = conn.execute(f"UPDATE {table} SET valid_from = prev_from, valid_to = prev_to, closed_by = NULL, "
+                                f"prev_from = NULL, prev_to = NULL WHERE closed_by = ?", (batch,)).rowcount
+        narrowed = conn.execute(f"UPDATE {table} SET valid_from = prev_from, valid_to = prev_to, widened_by = NULL, "
+                                f"prev_from = NULL, prev_to = NULL WHERE widened_by = ?", (batch,)).rowcount
+        for key in keys:
+            rows = conn.execute(f"SELECT id, coalesce(valid_from, '') FROM {table} WHERE key = ?", (key,)).fetchall()
+            if rows:
+                best = max(rows, key=lambda r: (r[1], r[0]))[0]
+                conn.execute(f"UPDATE {table} SET latest = (id = ?) WHERE key = ?", (best, key))
+        if deleted or reopened or narrowed:
+            counts[t.roster.name] = counts.get(t.roster.name, 0) + deleted + reopened + narrowed
+    return counts

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from .rules import Rulebook
 
-__all__ = ["Provenance", "Node", "Edge", "Finding", "ReadStore", "Export"]
+__all__ = ["Provenance", "Node", "Edge", "Finding", "DutyRecord", "ReadStore", "Export"]
 
 
 @dataclass(slots=True)
@@ -65,6 +65,23 @@ class Finding:
     object_id: str
     object_text: str
     inspector: str = ""
+    note: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass(slots=True)
+class DutyRecord:
+    """One line of a duty log (履职记录): who did which duty, when, where, for how many days."""
+
+    n: int
+    date: str
+    subject_id: str
+    subject_text: str
+    item: str
+    object_id: str | None = None
+    object_text: str = ""
+    days: float | None = None
     note: str = ""
     props: dict[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=Provenance)

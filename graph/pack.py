@@ -217,6 +217,7 @@ class Slot:
     vocabulary: str = ""  # the rulebook list the value must be in (lead_units)
     org: str = ""  # for persons: the slot of the organisation they belong to ('root' = the county)
     props: dict[str, str] = field(default_factory=dict)  # for persons: prop → column
+    identity: tuple[tuple[str, str], ...] = ()  # for persons: (column, type code|id_number) that identify them
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,7 @@ _MEASURE_KEYS = {"kind", "label", "unit"}
 _ROSTER_KEYS = {"key", "columns", "signature", "valid", "slots", "facts", "record", "fields", "example"}
 _COLUMN_KEYS = {"aliases", "optional"}
 _SLOT_KEYS = {"create", "ref", "person", "column", "within", "parent", "hint", "optional", "many", "vocabulary",
-              "org", "props", "from"}
+              "org", "props", "from", "identity"}
 _GROUP_KEYS = {"key", "scope", "node", "edges", "holds", "each"}
 _HOLD_KEYS = {"person", "of", "post", "post_from", "props"}
 _POST_FROM_KEYS = {"column", "match", "invalid"}
@@ -508,6 +509,13 @@ def _relations(data: Any, c: Collector, kinds: dict[str, Kind], posts: dict[str,
         if (r.source, r.name) in out:
             c.add(f"model.relations.{r.source}.{r.name}", "", "与已有的关系重名（上级、post、body 由引擎生成）")
         out[(r.source, r.name)] = r
+    # Down the structure: a parent to its children of one kind (township.village), unless the
+    # pack names that step itself.
+    for k in kinds.values():
+        if k.parent and (k.parent, k.name) not in out:
+            out[(k.parent, k.name)] = Relation(k.parent, k.name, k.name, k.parent_edge,
+                                               "out" if k.parent_reverse else "in", k.parent_role, many=True,
+                                               label=k.label)
     return out
 
 
@@ -629,11 +637,22 @@ def _slots(c: Collector, where: str, data: Any, names: set[str], model: Model) -
         for col in props.values():
             if col not in names:
                 c.add(sw, "props", "该列不在 columns 中", col)
+        identity = []
+        for col, typ in (spec.get("identity") or {}).items():
+            if mode != "person":
+                c.add(sw, "identity", "只有人员槽位可以有身份列")
+            elif str(col) not in names:
+                c.add(sw, "identity", "该列不在 columns 中", col)
+            elif typ not in ("code", "id_number"):
+                c.add(sw, "identity", "身份列的类型应为 code（干部编号）或 id_number（身份证号，只存密钥散列）", typ)
+            else:
+                identity.append((str(col), str(typ)))
         vocabulary = str(spec.get("vocabulary", "") or "")
         if vocabulary and vocabulary not in ("lead_units",):
             c.add(sw, "vocabulary", "可用：lead_units（规则手册所列的组长单位）", vocabulary)
         slots.append(Slot(str(sname), mode, kind, column, within or derived, str(spec.get("hint", "") or ""),
-                          _bool(spec.get("optional")), _bool(spec.get("many")), vocabulary, org, props))
+                          _bool(spec.get("optional")), _bool(spec.get("many")), vocabulary, org, props,
+                          tuple(identity)))
         seen.add(str(sname))
     return tuple(slots)
 

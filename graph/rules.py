@@ -140,6 +140,47 @@ class Contradiction:
     message: str
 
 
+#: Calendar windows a duty's frequency names, and how many months each spans.
+FREQUENCIES = {"每月": 1, "每季度": 3, "每半年": 6, "每年": 12}
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A frequency duty of a clause, judged from the duty log (履职记录).
+
+    ``holders``: role paths naming who must perform (posts, bodies, organisations), read from
+    every node of their start kind (``only`` keeps those from which a path reaches something:
+    units that help a village). ``joint``: the holders perform together (any one's records
+    count for all). ``members``: records by persons of the holder organisation count (单位领导).
+    ``where``: the record's object must lie within what this path reaches from the start node;
+    ``cover``: each node this path reaches must be an object of some record in the window.
+    ``unit`` 天 sums the records' 天数; any other unit counts records.
+    """
+
+    id: str
+    clause: str
+    what: str
+    holders: tuple[RolePath, ...]
+    evidence: str
+    frequency: str
+    at_least: float
+    unit: str = "次"
+    joint: bool = False
+    members: bool = False
+    only: RolePath | None = None
+    where: RolePath | None = None
+    cover: RolePath | None = None
+    reading: str = ""  # where the rulebook's reading goes beyond the clause's words
+
+    @property
+    def start(self) -> str:
+        return self.holders[0].start
+
+    @property
+    def months(self) -> int:
+        return FREQUENCIES[self.frequency]
+
+
 @dataclass(frozen=True)
 class Clause:
     id: str
@@ -147,7 +188,7 @@ class Clause:
     title: str
     text: str
     roles: tuple[str, ...] = ()
-    duties: tuple[dict[str, Any], ...] = ()
+    duties: tuple[Duty, ...] = ()
     definitions: tuple[dict[str, str], ...] = ()
     rules: tuple[Rule, ...] = ()
 
@@ -186,6 +227,14 @@ class Rulebook:
     def rules(self) -> list[Rule]:
         return [r for c in self.clauses for r in c.rules]
 
+    @property
+    def duties(self) -> list[Duty]:
+        return [d for c in self.clauses for d in c.duties]
+
+    def evidence(self) -> list[str]:
+        """The 履职事项 a duty log may record: every duty's evidence, in the rulebook's order."""
+        return list(dict.fromkeys(d.evidence for d in self.duties))
+
     def body(self, name: str) -> dict[str, Any] | None:
         return next((b for b in self.bodies if b.get("name") == name), None)
 
@@ -217,7 +266,8 @@ _CONDITION_KEYS = {"path", "otherwise"}
 _CONTRADICTION_KEYS = {"when", "path", "message"}
 _BODY_KEYS = {"name", "duty", "members", "unspecified"}
 _THRESHOLD_KEYS = {"at_least", "of"}
-_DUTY_KEYS = {"what", "role", "frequency", "at_least", "unit"}
+_DUTY_KEYS = {"id", "what", "holder", "joint", "members", "only", "evidence", "where", "cover", "frequency", "at_least",
+              "unit", "reading"}
 _DEFINITION_KEYS = {"role", "as"}
 _CHAIN_KEYS = {"role", "label"}
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
@@ -411,6 +461,37 @@ def _rule(c: _Collector, clause_id: str, data: Any, book: dict[str, Any], seen: 
     return rule
 
 
+def _duty(c: _Collector, clause_id: str, i: int, data: Any, model: Model) -> Duty | None:
+    did = str(data.get("id") or f"{clause_id}-{i + 1}") if isinstance(data, dict) else ""
+    where = f"{clause_id} 职责 {did}"
+    if not c.keys(data, _DUTY_KEYS, where, {"what", "holder", "evidence", "frequency", "at_least"}):
+        return None
+    holders = [_role(c, where, "holder", h, model) for h in _list(data["holder"])]
+    if any(h is None for h in holders) or not holders:
+        return None
+    starts = {h.start for h in holders}
+    if len(starts) > 1:
+        c.add(where, "holder", f"各履职主体的路径应从同一种类出发（现为 {', '.join(sorted(starts))}）", data["holder"])
+    paths = {}
+    for key in ("only", "where", "cover"):
+        if data.get(key):
+            path = _role(c, where, key, data[key], model)
+            if path is not None and path.start != holders[0].start:
+                c.add(where, key, f"路径应从 {holders[0].start} 出发（与履职主体相同）", data[key])
+            paths[key] = path
+    frequency = str(data["frequency"])
+    if frequency not in FREQUENCIES:
+        c.add(where, "frequency", f"应为 {'、'.join(FREQUENCIES)} 之一", frequency)
+    try:
+        at_least = float(data["at_least"])
+    except (TypeError, ValueError):
+        c.add(where, "at_least", "应为数字", data["at_least"])
+        return None
+    return Duty(did, clause_id, str(data["what"]), tuple(h for h in holders if h), str(data["evidence"]), frequency,
+                at_least, str(data.get("unit", "次") or "次"), bool(data.get("joint")), bool(data.get("members")),
+                paths.get("only"), paths.get("where"), paths.get("cover"), str(data.get("reading", "") or ""))
+
+
 def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
     """Validate ``data`` strictly and build a :class:`Rulebook` with its pack; raise RulebookError."""
     c = _Collector(source)
@@ -449,10 +530,7 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
         if cid in seen_clauses:
             c.add(where, "id", "条款编号重复", cid)
         seen_clauses.add(cid)
-        for d in item.get("duties") or []:
-            c.keys(d, _DUTY_KEYS, f"{where} 职责", {"what"})
-            if isinstance(d, dict) and d.get("role"):
-                _role(c, f"{where} 职责", "role", d["role"], model)
+        duties = [_duty(c, cid, i, d, model) for i, d in enumerate(item.get("duties") or [])]
         for d in item.get("definitions") or []:
             if c.keys(d, _DEFINITION_KEYS, f"{where} 定义", {"role", "as"}):
                 _role(c, f"{where} 定义", "role", d["role"], model)
@@ -466,7 +544,7 @@ def parse_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
                 title=str(item.get("title", "")),
                 text=str(item["text"]),
                 roles=tuple(str(r) for r in item.get("roles") or []),
-                duties=tuple(item.get("duties") or []),
+                duties=tuple(d for d in duties if d is not None),
                 definitions=tuple(item.get("definitions") or []),
                 rules=tuple(r for r in rules if r is not None),
             )

@@ -27,7 +27,7 @@ from typing import Any
 
 from . import facts, schema
 from .errors import NotFound, StoreError
-from .model import Edge, Export, Finding, Node, Provenance
+from .model import DutyRecord, Edge, Export, Finding, Node, Provenance
 from .rules import Rulebook, parse_rulebook
 
 __all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
@@ -58,6 +58,14 @@ CREATE TABLE finding(n INTEGER PRIMARY KEY, date TEXT NOT NULL, type TEXT NOT NU
                      source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
 CREATE INDEX finding_date ON finding(date);
 CREATE INDEX finding_object ON finding(object_id);
+CREATE TABLE duty_record(n INTEGER PRIMARY KEY, date TEXT NOT NULL, subject_id TEXT NOT NULL,
+                         subject_text TEXT NOT NULL, item TEXT NOT NULL, object_id TEXT, object_text TEXT NOT NULL DEFAULT '',
+                         days REAL, note TEXT NOT NULL DEFAULT '', digest TEXT NOT NULL UNIQUE,
+                         props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
+CREATE INDEX duty_record_item ON duty_record(item, date);
+CREATE INDEX duty_record_subject ON duty_record(subject_id, date);
+CREATE TABLE person_link(a TEXT NOT NULL, b TEXT NOT NULL, batch INTEGER, note TEXT NOT NULL DEFAULT '',
+                         PRIMARY KEY(a, b));
 """
 
 _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
@@ -71,6 +79,7 @@ def _props(text: str | None) -> dict[str, Any]:
 _NODE_COLS = "id, kind, name, props, source, sheet, row, batch"
 _EDGE_COLS = "id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, batch"
 _FINDING_COLS = "n, date, type, object_type, object_id, object_text, inspector, note, props, source, sheet, row, batch"
+_DUTY_COLS = "n, date, subject_id, subject_text, item, object_id, object_text, days, note, props, source, sheet, row, batch"
 
 
 def _node(row: Sequence[Any]) -> Node:
@@ -87,6 +96,10 @@ def _edge(row: Sequence[Any]) -> Edge:
 
 def _finding(row: Sequence[Any]) -> Finding:
     return Finding(*row[:8], props=json.loads(row[8]), provenance=Provenance(*row[9:13]))
+
+
+def _duty_record(row: Sequence[Any]) -> DutyRecord:
+    return DutyRecord(*row[:9], props=json.loads(row[9]), provenance=Provenance(*row[10:14]))
 
 
 def _merge_nodes(rows: list[Node]) -> Node:
@@ -265,6 +278,11 @@ class Store(StoreBase):
             args += [f"{src_kind}:", f"{src_kind};"]
         return self.conn.execute(sql, args).fetchall()
 
+    def persons(self, name: str, org: str | None = None) -> list[tuple[str, str, str | None]]:
+        """(id, name, organisation id) of the persons of one name (in one organisation)."""
+        sql = "SELECT id, name, org FROM person WHERE name = ?" + (" AND org = ?" if org else "")
+        return self.conn.execute(sql, (name, org) if org else (name,)).fetchall()
+
     def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
         """How many ``kind`` nodes were tied to these places (their parents) during the window."""
         k = self.rulebook.model.kinds[kind]
@@ -317,6 +335,21 @@ class Store(StoreBase):
                f"OR object_id IN ({sub})) ORDER BY date, n")
         rows = self.conn.execute(sql, [date_from, date_to, *types, township_id, *places, *tie_args])
         return [_finding(r) for r in rows]
+
+    def duty_records(self, date_from: str | None = None, date_to: str | None = None,
+                     items: Sequence[str] | None = None, subject_id: str | None = None) -> list[DutyRecord]:
+        """Duty-log records in a window (inclusive), of some 履职事项, or of one subject."""
+        conds, args = [], []
+        for cond, val in (("date >= ?", date_from), ("date <= ?", date_to), ("subject_id = ?", subject_id)):
+            if val:
+                conds.append(cond)
+                args.append(val)
+        if items is not None:
+            items = list(items)
+            conds.append(f"item IN ({','.join('?' * len(items))})")
+            args.extend(items)
+        sql = f"SELECT {_DUTY_COLS} FROM duty_record" + (" WHERE " + " AND ".join(conds) if conds else "")
+        return [_duty_record(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
 
     def finding(self, n: int) -> Finding:
         row = self.conn.execute(f"SELECT {_FINDING_COLS} FROM finding WHERE n=?", (n,)).fetchone()
@@ -420,6 +453,65 @@ class Writer:
                 for f, digest in findings
             ],
         )
+
+    def revert(self, batch: int) -> dict[str, Any]:
+        """Undo load ``batch`` (refused, with the reason, when later loads built on it); the
+        undo is itself a batch of the register, and the reverted batch names it."""
+        row = self.conn.execute("SELECT id, reverted_by, reverts FROM batch WHERE id = ?", (batch,)).fetchone()
+        if row is None:
+            raise NotFound(f"批次 #{batch} 不存在 (no load batch {batch}); list them with `zeren history`")
+        if row[1] is not None:
+            raise StoreError(f"批次 #{batch} 已由批次 #{row[1]} 撤销 (already reverted)")
+        if row[2] is not None:
+            raise StoreError(f"批次 #{batch} 本身是一次撤销（撤销批次 #{row[2]}）；请重新导入所需名单")
+        pack = self.store.rulebook.pack
+        blockers = facts.revert_blockers(self.conn, pack, batch)
+        if blockers:
+            raise StoreError(f"批次 #{batch} 之后的导入已在其基础上改动了数据，不能单独撤销：{'；'.join(blockers)}；"
+                             "请先撤销之后的批次")
+        counts = facts.revert(self.conn, pack, batch)
+        findings = self.conn.execute("DELETE FROM finding WHERE batch = ?", (batch,)).rowcount
+        duties = self.conn.execute("DELETE FROM duty_record WHERE batch = ?", (batch,)).rowcount
+        persons = self.conn.execute("DELETE FROM person WHERE batch = ?", (batch,)).rowcount
+        self.conn.execute("DELETE FROM person_link WHERE batch = ?", (batch,))
+        posts = self.conn.execute("DELETE FROM post WHERE batch = ?", (batch,)).rowcount
+        undo = self.new_batch([], "revert")
+        summary = {"reverts": batch, "rows": counts, "findings": findings, "duty_records": duties,
+                   "persons": persons, "posts": posts}
+        self.conn.execute("UPDATE batch SET summary = ?, reverts = ? WHERE id = ?",
+                          (json.dumps(summary, ensure_ascii=False), batch, undo))
+        self.conn.execute("UPDATE batch SET reverted_by = ? WHERE id = ?", (undo, batch))
+        return {"batch": undo, **summary}
+
+    def link_persons(self, a: str, b: str, note: str = "") -> int:
+        """Record that two person ids are one person (both directions), as a batch of its own."""
+        for pid in (a, b):
+            if not self.conn.execute("SELECT 1 FROM person WHERE id = ?", (pid,)).fetchone():
+                raise NotFound(f"人员 {pid} 不在项目中")
+        if a == b:
+            raise StoreError("两个编号相同，无需合并")
+        batch = self.new_batch([], "merge")
+        self.conn.executemany("INSERT OR REPLACE INTO person_link(a, b, batch, note) VALUES (?, ?, ?, ?)",
+                              [(a, b, batch, note), (b, a, batch, note)])
+        self.finish_batch(batch, {"merge": [a, b], "note": note})
+        return batch
+
+    def unlink_persons(self, a: str, b: str) -> int:
+        gone = self.conn.execute("DELETE FROM person_link WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)",
+                                 (a, b, b, a)).rowcount
+        if not gone:
+            raise NotFound(f"{a} 与 {b} 没有合并记录")
+        batch = self.new_batch([], "unmerge")
+        self.finish_batch(batch, {"unmerge": [a, b]})
+        return batch
+
+    def insert_duty_records(self, records: Sequence[tuple[DutyRecord, str]], batch: int) -> None:
+        self.conn.executemany(
+            "INSERT INTO duty_record(date, subject_id, subject_text, item, object_id, object_text, days, note, digest, "
+            "props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(d.date, d.subject_id, d.subject_text, d.item, d.object_id, d.object_text, d.days, d.note, digest,
+              _json(d.props), d.provenance.source, d.provenance.sheet, d.provenance.row, batch)
+             for d, digest in records])
 
     def seed_rulebook(self, rulebook: Rulebook) -> None:
         """The county, its bodies, the lead units and the clauses, as nodes; the county's posts."""

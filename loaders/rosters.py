@@ -30,7 +30,7 @@ from typing import Any
 from ..graph import schema
 from ..graph.errors import InputError, Problem
 from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
-from ..graph.model import Finding, Provenance
+from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
 from .kinds import Record, Table, recognise
@@ -121,6 +121,9 @@ class _Loader:
         self.posts: dict[str, tuple] = {}
         self._stored_posts: set[str] | None = None
         self.findings: list[tuple[Finding, str, _Src]] = []
+        self.duty_records: list[tuple[DutyRecord, str]] = []
+        self.scope_dates: dict[str, dict[str, str]] = {}  # roster → scope → the roster's date there
+        self.group_scopes: dict[str, set[str]] = {}  # fact table → the scopes its roster's rows list
         self.scopes: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}  # node id → display name, for messages
         secret = store.meta("secret") or ""
@@ -231,13 +234,23 @@ class _Loader:
             org = self.root if slot.org == "root" else ids.get(slot.org)
             if org is None:
                 return False
-            pid = schema.node_id("person", org.split(":", 1)[1], key(name))
+            ident = self.identity(src, slot)
+            if ident is False:
+                return False
+            # A person is known by name within an organisation, unless the roster identifies them
+            # (干部编号, or a 身份证号 kept only as a keyed hash): then one id across every roster.
+            pid = schema.node_id("person", ident) if ident else schema.node_id("person", org.split(":", 1)[1], key(name))
             self.names[pid] = name
             ids[slot.name] = pid
-            self._memo[memo] = pid
+            if not ident:
+                self._memo[memo] = pid
             if pid not in self.persons and pid not in self.known("person"):
                 self.persons[pid] = (pid, name, org, src)
                 self.known("person").add(pid)
+            elif ident and pid in self.persons and key(self.persons[pid][1]) != key(name):
+                self.fail(src, slot.column, f"与第{self.persons[pid][3].record.row}行同一身份（{ident[1:]}）的姓名"
+                                            f"“{self.persons[pid][1]}”不同；请核对姓名或身份列", name)
+                return False
             return True
         if slot.many:
             values = [v for v in _SPLIT.split(name) if v]
@@ -260,6 +273,20 @@ class _Loader:
         ids[slot.name] = nid
         self._memo[memo] = nid
         return True
+
+    def identity(self, src: _Src, slot: Slot) -> str | None | bool:
+        """``#<干部编号>`` or ``#h<keyed hash of the 身份证号>``; None without one; False when refused."""
+        for column, typ in slot.identity:
+            raw = src.record.values.get(column)
+            if raw is None or text(raw) == "":
+                continue
+            if typ == "code":
+                return "#" + key(raw)
+            ok, number = self.parsed(src, column, parse_id_number, shown=_masked_raw(raw))
+            if not ok:
+                return False
+            return "#h" + self._hash(number)[:16]
+        return None
 
     def _node_id(self, slot: Slot, name: str, parent: str | None) -> str:
         kind = self.model.kinds[slot.kind]
@@ -329,11 +356,10 @@ class _Loader:
         label = f"{table.sheet.file} {table.sheet.name} {roster.name}"
         count = 0
         if roster.record:
-            handler = self.finding if roster.record == "finding" else None
+            handler = self.finding if roster.record == "finding" else self.duty
             for record in table.records:
                 count += 1
-                if handler is not None:
-                    handler(_Src(table, record, src_id), roster)
+                handler(_Src(table, record, src_id), roster)
         else:
             groups = [self.tables[(roster.name, g.name)] for g in roster.groups]
             for record in table.records:
@@ -389,6 +415,11 @@ class _Loader:
         scope = (self.root if g.scope == "root" else ids.get(g.scope)) if g.scope else None
         if g.scope and scope is None:
             return
+        if scope is not None and vf:  # the roster lists this scope: its date there is its latest start
+            dates = self.scope_dates.setdefault(roster.name, {})
+            if dates.get(scope, "") < vf:
+                dates[scope] = vf
+            self.group_scopes.setdefault(t.name, set()).add(scope)
         name = None
         props: list[Any] = []
         extras = None
@@ -492,6 +523,12 @@ class _Loader:
         parts = [p for p in re.split(r"[/／]", obj) if p.strip()]
         if kind == self.model.root:
             return self.root if key(obj) == self.root.split(":", 1)[1] else self._bad(src, column, obj, hint)
+        if kind == "person":
+            found = self.people(parts[-1], parts[0] if len(parts) == 2 else None)
+            if len(found) != 1:
+                more = f"，有 {len(found)} 个同名：{'、'.join(self._name(f) for f in found)}" if found else ""
+                return self._bad(src, column, obj, hint + more)
+            return found[0]
         k = self.model.kinds.get(kind)
         lookup = k.parent if k is not None and k.one_per_parent else kind
         if len(parts) == 1 and not (self.model.kinds.get(lookup) and self.model.kinds[lookup].id_within_parent) \
@@ -511,6 +548,123 @@ class _Loader:
             return schema.node_id(kind, found[0].split(":", 1)[1])
         return found[0]
 
+    # -- duty log ----------------------------------------------------------------------------------
+    def duty(self, src: _Src, roster: Roster) -> None:
+        """A 履职记录 line: the day, who (a person, or a body or organisation), which duty's
+        evidence (refused unless the rulebook names it), where or whom, how many days."""
+        f = roster.fields
+        ok, day = self.parsed(src, f["date"], parse_date)
+        if ok and day is None:
+            self.fail(src, f["date"], f"“{f['date']}”不能为空")
+        subject_text = self.cell(src, f["subject"], required=True)
+        item = key(self.cell(src, f["item"], required=True))
+        valid = self.rb.evidence()
+        if item and item not in valid:
+            close = difflib.get_close_matches(item, valid, n=1, cutoff=0.4)
+            also = f"（是不是“{close[0]}”？）" if close else ""
+            self.fail(src, f["item"], f"不是规则手册所列的履职事项{also}；可用：{'、'.join(valid)}", item)
+            item = ""
+        subject = self.duty_subject(src, f["subject"], subject_text) if subject_text else None
+        object_text = text(src.record.values.get(f["object"])) if "object" in f else ""
+        object_id = self.duty_object(src, f["object"], object_text) if object_text else None
+        days = None
+        raw_days = text(src.record.values.get(f["days"])) if "days" in f else ""
+        if raw_days:
+            try:
+                days = float(raw_days)
+                if not 0 < days <= 366:
+                    raise ValueError
+            except ValueError:
+                self.fail(src, f["days"], "天数应为大于0的数字", raw_days)
+                return
+        elif item and any(d.unit == "天" for d in self.rb.duties if d.evidence == item):
+            self.fail(src, f.get("days", "天数"), f"“{item}”按天数计，请填写天数")
+            return
+        if not (day and subject and item) or (object_text and object_id is None):
+            return
+        note = text(src.record.values.get(f["note"])) if "note" in f else ""
+        digest = hashlib.sha1("\x1f".join([day, subject, item, object_id or "", str(days or ""), note]).encode()
+                              ).hexdigest()
+        self.duty_records.append((DutyRecord(0, day, subject, subject_text, item, object_id, object_text, days, note,
+                                             dict(src.record.extras),
+                                             Provenance(src.table.sheet.file, src.table.sheet.name or None,
+                                                        src.record.row)), digest))
+
+    def duty_subject(self, src: _Src, column: str, value: str) -> str | None:
+        """A person (单位/姓名, or a name unique in the project) or a body or organisation by name."""
+        parts = [p for p in re.split(r"[/／]", value) if p.strip()]
+        if len(parts) == 2:
+            people = self.people(parts[1], parts[0])
+            if len(people) == 1:
+                return people[0]
+        else:
+            name = key(value)
+            for kind in ("body", *self.model.orgs):
+                nid = schema.node_id(kind, name)
+                if nid in self.known(kind) or (kind == self.model.root and nid == self.root):
+                    return nid
+            people = self.people(value)
+            if len(people) == 1:
+                return people[0]
+            if len(people) > 1:
+                self.fail(src, column, f"有 {len(people)} 人同名（{'、'.join(self._display_person(p) for p in people)}）；"
+                                       "请写成“单位/姓名”", value)
+                return None
+        shown = {p.rsplit("/", 1)[-1]: p.split(":", 1)[1] for p in self.known("person")}  # name → 单位/姓名
+        shown.update({p.split(":", 1)[1]: p.split(":", 1)[1] for p in self.known("person")})
+        shown.update({b.split(":", 1)[1]: b.split(":", 1)[1] for kind in ("body", *self.model.orgs)
+                      for b in self.known(kind)})
+        close = difflib.get_close_matches(key(value), list(shown), n=1, cutoff=0.5) if len(shown) < 40000 else []
+        also = f"（是不是“{shown[close[0]]}”？）" if close else ""
+        self.fail(src, column, f"履职主体不在项目中{also}；应为名单中的人员（单位/姓名，或唯一的姓名）或机构、单位、"
+                               f"{self.model.label(self.rb.pack.org.levels[0]) if self.rb.pack.org.levels else '地方'}名称",
+                  value)
+        return None
+
+    def people(self, name: str, org: str | None = None) -> list[str]:
+        """Ids of the persons of one name (in the organisation of that name), stored or new."""
+        name = key(name)
+        org_ids = None
+        if org is not None:
+            org_ids = {schema.node_id(k, key(org)) for k in self.model.orgs}
+        found = {pid for pid, _, o in self.store.persons(name) if org_ids is None or o in org_ids}
+        found |= {pid for pid, n, o, _ in self.persons.values() if key(n) == name and (org_ids is None or o in org_ids)}
+        return sorted(found)
+
+    def _display_person(self, pid: str) -> str:
+        org = next((o for p, _, o, _ in self.persons.values() if p == pid), None)
+        if org is None:
+            row = self.store.conn.execute("SELECT org FROM person WHERE id=?", (pid,)).fetchone()
+            org = row[0] if row else None
+        return f"{org.split(':', 1)[-1]}/{self.names.get(pid) or pid.rsplit('/', 1)[-1]}" if org else pid
+
+    def duty_object(self, src: _Src, column: str, value: str) -> str | None:
+        """Where or whom a duty record concerns: any object a finding could name, by the same forms."""
+        parts = [p for p in re.split(r"[/／]", value) if p.strip()]
+        candidates: list[str] = []
+        for kind in self.model.places()[1:] + [k for k in self.model.kinds if k not in self.model.places()]:
+            k = self.model.kinds[kind]
+            if k.one_per_parent:
+                continue
+            if len(parts) == 1 and not k.id_within_parent:
+                nid = schema.node_id(kind, key(value))
+                if nid in self.known(kind):
+                    candidates.append(nid)
+            elif len(parts) >= 2 and k.id_within_parent:
+                nid = schema.node_id(kind, *(key(p) for p in parts))
+                if nid in self.known(kind):
+                    candidates.append(nid)
+            elif len(parts) == 1 and k.id_within_parent:
+                suffix = "/" + key(value)
+                candidates.extend(i for i in self.known(kind) if i.endswith(suffix))
+        if len(candidates) == 1:
+            return candidates[0]
+        forms = "、".join(f"{o.word}（{o.hint.removeprefix('对象应为').removeprefix('对象应写成')}）"
+                         for o in self.model.objects.values() if o.kind in self.model.kinds)
+        self.fail(src, column, ("对象有多个同名：" + "、".join(c.split(":", 1)[1] for c in candidates) if candidates
+                                else "找不到该对象") + f"；可写：{forms}", value)
+        return None
+
     def _bad(self, src: _Src, column: str, obj: str, hint: str) -> None:
         self.fail(src, column, f"找不到该对象；{hint}", obj)
         return None
@@ -521,8 +675,14 @@ class _Loader:
         for t in self.tables.values():
             self.flush(t)
         outcomes: dict[str, Outcome] = {}
-        for name, load in self.loads.items():
-            outcomes[name] = load.finish()
+        for t in self.tables.values():
+            scopes = {sc: (self.as_of or self.scope_dates.get(t.roster.name, {}).get(sc, ""))
+                      for sc in self.group_scopes.get(t.name, ())}
+            if t.name not in self.loads and scopes:  # the roster lists the scope but nothing of this table
+                self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
+                                              forced=self.forced)
+            if t.name in self.loads:
+                outcomes[t.name] = self.loads[t.name].finish(scopes)
         diff = result.diff
         for t in self.tables.values():
             o = outcomes.get(t.name)
@@ -544,6 +704,7 @@ class _Loader:
         self._write_registries(result)
         self._check_holders({p for o in outcomes.values() for p in o.posts})
         self._write_findings(diff)
+        self._write_duty_records(diff)
 
     def _report(self, t: FactTable, o: Outcome) -> None:
         file, sheet = self._roster_file(t.roster)
@@ -649,10 +810,10 @@ class _Loader:
                         where = f"第{old[6]}行的" if old[7] == self.batch else \
                             f"项目中已有的（{_base(old[4])}第{old[6]}行）"
                         self.problems.append(Problem(
-                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{_person_name(old[0])}”"
+                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{self._name(old[0])}”"
                                           f"（{old[2] or '…'} 至 {old[3] or '今'}）重叠；请核对起止日期",
                             sheet=new[5] or "", row=new[6], column=self._hold_column(post),
-                            value=_person_name(new[0])))
+                            value=self._name(new[0])))
 
     def _hold_column(self, post: str) -> str:
         title = post.rsplit("/", 1)[1]
@@ -661,6 +822,23 @@ class _Loader:
                 if h.post == title or (h.post_from and any(m.post == title for m in h.post_from.match)):
                     return t.roster.slot(h.person).column or title  # where the person is named
         return title
+
+    def _write_duty_records(self, diff: dict[str, KindDiff]) -> None:
+        if not self.duty_records:
+            return
+        digests = {r[0] for r in self.writer.conn.execute("SELECT digest FROM duty_record")}
+        roster = self.pack.record_roster("duty")
+        d = diff.setdefault(roster.name if roster else "duty_log", KindDiff())
+        new = []
+        for record, digest in self.duty_records:
+            d.rows += 1
+            if digest in digests:
+                d.unchanged += 1
+                continue
+            digests.add(digest)
+            new.append((record, digest))
+            d.added += 1
+        self.writer.insert_duty_records(new, self.batch)
 
     def _single(self, post: str) -> bool:
         owner = post[5:].rsplit("/", 1)[0]

@@ -160,6 +160,27 @@ class Resolver:
     def holders(self, post_id: str, at: str) -> list[Edge]:
         return self.store.edges(dst=post_id, kinds=["HOLDS"], at=at)
 
+    def tenure(self, person_id: str, post_id: str, day: str) -> tuple[str | None, str | None]:
+        """The span of a person's assignment to a post around ``day``: contiguous rows of the
+        rosters (a roster rewritten around it) are one assignment."""
+        spans = sorted((e.valid_from or "", e.valid_to) for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
+                       if e.src == person_id)
+        merged: list[list[str | None]] = []
+        from datetime import date, timedelta
+
+        for lo, hi in spans:
+            if merged:
+                last_hi = merged[-1][1]
+                if last_hi is None or (lo and (date.fromisoformat(last_hi) + timedelta(days=1)).isoformat() >= lo):
+                    if last_hi is not None and (hi is None or hi > last_hi):
+                        merged[-1][1] = hi
+                    continue
+            merged.append([lo, hi])
+        for lo, hi in merged:
+            if (not lo or lo <= day) and (hi is None or hi >= day):
+                return lo or None, hi
+        return (merged[-1][0] or None, merged[-1][1]) if merged else (None, None)
+
     def vacancy(self, post_id: str, at: str) -> tuple[str | None, str | None]:
         """(vacant since, the last holder before) for a post nobody holds on ``at``."""
         before = [e for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
