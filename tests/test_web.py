@@ -70,6 +70,10 @@ MATRIX = [
     ("/org/village/乙乡/北村", YI),
     ("/history", ALL),
     ("/audit", {"admin"}),
+    ("/duties?period=2019Q2", ALL),  # a clerk's duties are his township's
+    ("/duties?period=2019Q2&township=乙乡", YI),
+    ("/person/吕干部", COUNTY),  # a person of a county unit
+    ("/person/赵书记", JIA),  # 甲镇's party secretary
 ]
 PAGES_ONLY = [
     ("/upload", ALL),
@@ -134,6 +138,11 @@ def _cli_json(runner, site, *args):
     ("/api/check?period=2019Q2&township=甲镇", ["check", "--period", "2019Q2", "--township", "甲镇"]),
     ("/api/check?date_from=2019-05-01&date_to=2019-05-02", ["check", "--from", "2019-05-01", "--to", "2019-05-02"]),
     ("/api/history", ["history"]),
+    ("/api/duties?period=2019Q2", ["duties", "--period", "2019Q2"]),
+    ("/api/duties?period=2019Q2&township=甲镇&at=2019-05-15", ["duties", "--period", "2019Q2", "--township", "甲镇",
+                                                              "--at", "2019-05-15"]),
+    ("/api/person/吕干部", ["person", "吕干部"]),
+    ("/api/person/赵书记?unit=甲镇", ["person", "赵书记", "--unit", "甲镇"]),
 ])
 def test_api_equals_the_cli(clients, runner, site, api, args):
     assert clients["inspector"].get(api).json() == _cli_json(runner, site, *args)
@@ -185,8 +194,9 @@ def test_search_finds_each_kind(clients, q, first):
 
 def test_go_leads_to_the_page_of_a_node(clients):
     where = {"household:H001": "/household/H001", "plan:P003": "/trace/plan/P003", "township:甲镇": "/org/township/",
-             "village:甲镇/东村": "/org/village/", "county:通渭县": "/org", "person:县财政局/吕干部": "/search?q=",
-             "post:township:甲镇/党委书记": "/search?q=" + quote("赵书记")}
+             "village:甲镇/东村": "/org/village/", "county:通渭县": "/org",
+             "person:县财政局/吕干部": f"/person/{quote('吕干部')}?unit={quote('县财政局')}",
+             "post:township:甲镇/党委书记": f"/person/{quote('赵书记')}?unit={quote('甲镇')}"}
     for node, start in where.items():
         response = clients["inspector"].get(f"/go?node={quote(node)}", follow_redirects=False)
         assert response.headers["location"].startswith(start), node

@@ -282,10 +282,13 @@ def create_app(project: str | Path, *, upload_dir: str | Path | None = None) -> 
         return _error(request, 400, str(exc), "请求有误")
 
     _login_routes(app)
-    from . import admin, browse, upload, views
+    from ..queries.person import Ambiguous
+    from . import admin, browse, people, upload, views
 
+    app.add_exception_handler(Ambiguous, people.ambiguous)
     app.include_router(views.router)
     app.include_router(browse.router)
+    app.include_router(people.router)
     app.include_router(upload.router)
     app.include_router(admin.router)
     return app

@@ -114,7 +114,8 @@ def scope_of(store: Any, node_ids: Iterable[str], at: str) -> Scope:
     names: set[str] = set()
     county = False
     for node in node_ids:
-        top = r.lift(node, levels[0], at) if kind_of(node) != "post" else _post_owner_township(r, node, levels[0], at)
+        anchor = _anchor(r, node, kind_of(node))
+        top = r.lift(anchor, levels[0], at) if anchor else None
         if top is None:
             county = True
         else:
@@ -122,7 +123,9 @@ def scope_of(store: Any, node_ids: Iterable[str], at: str) -> Scope:
     return Scope.of(names, county)
 
 
-def _post_owner_township(r: Any, post: str, level: str, at: str) -> str | None:
-    node = r.node(post)
-    owner = (node.props.get("owner") if node else None) or ""
-    return r.lift(owner, level, at) if owner else None
+def _anchor(r: Any, node_id: str, kind: str) -> str | None:
+    """Where a node sits: a post by its owner, a person by the organisation the rosters name."""
+    if kind not in ("post", "person"):
+        return node_id
+    node = r.node(node_id)
+    return (node.props.get("owner" if kind == "post" else "org_id") if node else None) or None

@@ -53,7 +53,12 @@ def go(request: Request, node: str, at: str | None = None, account: Account = De
         name = r.name(node)
         if kind == "post":  # a post leads to whoever held it on the day
             holders = store.edges(dst=node, kinds=["HOLDS"], at=when) or store.edges(dst=node, kinds=["HOLDS"])
-            name = r.name(holders[-1].src) if holders else name
+            node, kind = (holders[-1].src, "person") if holders else (node, kind)
+            name = r.name(node)
+        if kind == "person":
+            org = (r.node(node).props.get("org_id") if r.node(node) else None) or ""
+            target = f"/person/{quote(name)}" + (f"?unit={quote(r.name(org))}" if org else "")
+        elif kind == "post":
             target = f"/search?q={quote(name)}"
         elif kind == store.rulebook.model.root:
             target = "/org"
