@@ -150,6 +150,11 @@ def test_check_org_and_print_pages(server, page, shots, tmp_path):
     page.goto(base + "/org/village/甲镇/东村")
     assert "韩队长" in page.inner_text("main") or "新队长" in page.inner_text("main")
     page.screenshot(path=str(shots / "web-org.png"), full_page=True)
+    page.goto(base + "/trace/plan/P003")
+    page.click("svg.diagram a:has-text('赵书记')")  # a node of the diagram opens the person's page
+    page.wait_for_url("**/person/**")
+    assert "党委书记" in page.inner_text("main")
+    page.screenshot(path=str(shots / "web-person.png"), full_page=True)
     page.emulate_media(media="print")
     page.goto(base + "/trace/plan/P003")
     assert not page.locator("header.top").is_visible()  # printed without the navigation
