@@ -94,6 +94,10 @@ def demo(directory: str, rulebook_name: str, households: int, villages: int, see
         click.echo(f"  {label:<12} {path}")
     if not shutil.which("dot"):
         click.echo("  (Graphviz `dot` is not installed: DOT files written; apt-get install graphviz fonts-wqy-microhei)")
+    from .web import demo_account
+
+    click.echo("")
+    click.echo(demo_account(project))
 
 
 def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:

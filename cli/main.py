@@ -141,6 +141,7 @@ def _day(text: str | None, option: str = "--at") -> str | None:
 # The command families register themselves on `cli` when imported.
 from . import demo as _demo, draw as _draw, duties as _duties, person as _person, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
 from . import report as _report  # noqa: E402,F401
+from . import web as _web  # noqa: E402,F401,I001
 
 
 def main() -> None:

@@ -165,6 +165,11 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
         with _progress() as progress:
             result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, mode=mode or "auto",
                                 progress=progress)
+    if result.batch is not None:  # who loaded what, for `zeren audit`
+        from ..graph import audit
+
+        audit.record(obj.project, actor=audit.os_actor(), action="load", object=f"batch:{result.batch}",
+                     detail={"batch": result.batch, "files": list(files), "via": "cli"})
     click.echo(load_report(result))
 
 

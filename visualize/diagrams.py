@@ -8,6 +8,7 @@ labels is masked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,10 @@ def _legend(g: graphviz.Digraph, kinds: list[str], colors: dict[str, str] | None
 
 
 # -- trace ---------------------------------------------------------------------------------
-def trace_graph(result: Any, rulebook: Any = None) -> graphviz.Digraph:
+def trace_graph(result: Any, rulebook: Any = None, link: Callable[[str], str | None] | None = None) -> graphviz.Digraph:
     """The chain of one trace, the object at the bottom, the county at the top; liabilities
-    marked. ``rulebook`` (the project's) gives the shapes and the liability colours."""
+    marked. ``rulebook`` (the project's) gives the shapes and the liability colours; ``link``
+    (node id → URL) makes the nodes links of an SVG (the web workbench's pages)."""
     model = rulebook.model if rulebook is not None else None
     colors = liability_colors(rulebook)
     caption = _label(f"责任链 {result.subject} {result.subject_id} · 认定日期 {result.at} · "
@@ -171,6 +173,9 @@ def trace_graph(result: Any, rulebook: Any = None) -> graphviz.Digraph:
             color = colors.get(mark[0][0], "#555555")
             attrs.update(color=color, penwidth="2.6", fontcolor="black")
             lines = lines + [f"{k} · {c}" for k, c in mark]
+        url = link(node) if link else None
+        if url:
+            attrs.update(URL=url, target="_top")
         g.node(ids(node), _label(*lines), **attrs)
     seen = set()
     for src, dst, kind in edges:
