@@ -43,6 +43,9 @@ def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:
             with store.transaction() as w:
                 batch = w.link_persons(args[1], args[2], note) if args[0] == "merge" else \
                     w.unlink_persons(args[1], args[2])
+        from .project import audit_write
+
+        audit_write(obj, f"person {args[0]}", batch, {"persons": [args[1], args[2]], "note": note or ""})
         click.echo(f"{'已合并' if args[0] == 'merge' else '已取消合并'} {args[1]} 与 {args[2]}（批次 #{batch}）")
         return
     if len(args) != 1:

@@ -166,11 +166,16 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
             result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, mode=mode or "auto",
                                 progress=progress)
     if result.batch is not None:  # who loaded what, for `zeren audit`
-        from ..graph import audit
-
-        audit.record(obj.project, actor=audit.os_actor(), action="load", object=f"batch:{result.batch}",
-                     detail={"batch": result.batch, "files": list(files), "via": "cli"})
+        audit_write(obj, "load", result.batch, {"files": list(files)})
     click.echo(load_report(result))
+
+
+def audit_write(obj: Context, action: str, batch: int, detail: dict) -> None:
+    """Record a write to the project (load, revert, person merge …) for `zeren audit`."""
+    from ..graph import audit
+
+    audit.record(obj.project, actor=audit.os_actor(), action=action, object=f"batch:{batch}",
+                 detail={"batch": batch, **detail, "via": "cli"})
 
 
 @contextmanager
@@ -267,6 +272,7 @@ def revert(obj: Context, batch: int) -> None:
     with obj.open_for_write() as store:
         with store.transaction() as w:
             done = w.revert(batch)
+    audit_write(obj, "revert", done["batch"], {"reverted": batch})
     rows = "；".join(f"{k} {v}" for k, v in done["rows"].items()) or "无名单记录"
     click.echo(f"已撤销批次 #{batch}（记为批次 #{done['batch']}）：{rows}；督查发现 {done['findings']}，"
                f"履职记录 {done['duty_records']}。 (reverted batch {batch})")

@@ -193,3 +193,15 @@ def test_demo_ends_with_how_to_open_the_workbench(runner, tmp_path):
     assert f"zeren serve --project {tmp_path / 'd' / 'zeren.db'}" in tail
     password = tail.split("password 密码: ", 1)[1].split()[0]
     assert accounts.verify(tmp_path / "d" / "zeren.db", "demo", password).role == "inspector"
+
+
+def test_cli_revert_and_person_merge_are_audited(runner, project, tmp_path):
+    files = list(map(str, write_base(tmp_path)))
+    assert _run(runner, project, "load", *files).exit_code == 0
+    persons = [r[0] for r in sqlite3.connect(project).execute("SELECT id FROM person ORDER BY id LIMIT 2")]
+    assert _run(runner, project, "person", "merge", *persons, "--note", "同一人").exit_code == 0
+    assert _run(runner, project, "person", "unmerge", *persons).exit_code == 0
+    assert _run(runner, project, "revert", "1").exit_code == 0
+    got = [(e.action, e.detail.get("persons"), e.detail.get("reverted")) for e in audit.events(project)]
+    assert sorted(got, key=str) == sorted([("load", None, None), ("person merge", persons, None),
+                                           ("person unmerge", persons, None), ("revert", None, 1)], key=str)
