@@ -183,7 +183,8 @@ def check_table(result) -> str:
 
 def trace_table(result) -> str:
     obj = result.object
-    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}），认定日期 {result.at}，"
+    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}"
+             f"{'，' + obj['caption'] if obj.get('caption') else ''}），认定日期 {result.at}，"
              f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
     if result.findings:
         lines.append("")
@@ -192,7 +193,7 @@ def trace_table(result) -> str:
     lines.append("")
     lines.append(table(
         ["环节", "职务/名称", "责任人", "关系", "来源"],
-        [[c.label, c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
+        [[c.label, f"{c.name}（{c.caption}）" if c.caption else c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
           _where(c.holding_source or c.source)] for c in result.chain], max_width=48))
     lines.append("")
     lines.append(liabilities_table(result.liabilities, show_untriggered=True) if result.liabilities

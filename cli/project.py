@@ -293,14 +293,14 @@ def gaps(obj: Context, at, township, fmt) -> None:
 
         zeren gaps --at 2019-06-01 --township 马营镇
     """
-    from datetime import date
-
     from ..queries.gaps import gaps as find_gaps
     from .format import table
 
+    from ..queries.periods import default_day
+
     obj.project_only("gaps")
-    day = _day(at) or date.today().isoformat()
     with obj.open() as store:
+        day, how = (_day(at), "") if at else default_day(store)
         found = find_gaps(store, day, township=township)
     if fmt == "json":
         click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
@@ -315,6 +315,6 @@ def gaps(obj: Context, at, township, fmt) -> None:
         writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
         click.echo(buf.getvalue(), nl=False)
     else:
-        click.echo(f"{day}：{len(found)} 处空缺 gaps")
+        click.echo(f"{day}{f'（{how}；--at 指定其他日期）' if how else ''}：{len(found)} 处空缺 gaps")
         if found:
             click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))

@@ -328,6 +328,9 @@ class Store(StoreBase):
             sql += " WHERE " + " AND ".join(conds)
         return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
 
+    def latest_finding_date(self) -> str | None:
+        return self.conn.execute("SELECT max(date) FROM finding").fetchone()[0]
+
     def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
                         types: Sequence[str]) -> list[Finding]:
         """Findings of ``types`` in the window on the scope itself, these places (its children),
