@@ -390,8 +390,8 @@ def _read_calamine(path: Path, make_sheet: Callable[..., object],
 
 
 def _rows(data) -> Iterator[list[object]]:
-    for row in data.iter_rows():
-        yield list(row)
+    # From A1, as the user numbers rows and columns (iter_rows would start at the first cell).
+    yield from data.to_python(skip_empty_area=False)
 
 
 def _short(err: BaseException) -> str:

@@ -207,7 +207,7 @@ def org_graph(chart: Any, rulebook: Any = None) -> graphviz.Digraph:
     county = ids(chart.county_id)
     with g.subgraph(name="cluster_county") as c:
         c.attr(label=_label(chart.county), style="rounded", color="#9bbf8f")
-        c.node(county, chart.county, **_ROOT)
+        c.node(county, _label(chart.county), **_ROOT)
         for p in chart.posts:
             c.node(ids(f"{p.node}|{p.person_id}"), _party_label(p), **_ENGINE_STYLE["post"])
             c.edge(ids(f"{p.node}|{p.person_id}"), county, **_edge_attrs("LEADS", model))
@@ -229,7 +229,7 @@ def org_graph(chart: Any, rulebook: Any = None) -> graphviz.Digraph:
         tid = ids(t.id)
         with g.subgraph(name=f"cluster_{tid}") as c:
             c.attr(label=_label(t.name), style="rounded", color="#9bbf8f")
-            c.node(tid, t.name, **_ROOT)
+            c.node(tid, _label(t.name), **_ROOT)
             for p in t.posts:
                 pid = ids(f"{p.node}|{p.person_id}")
                 c.node(pid, _party_label(p), **_ENGINE_STYLE["post"])
