@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..graph.rules import Rulebook
 
 __all__ = ["rulebook_table", "load_report"]
@@ -242,16 +244,11 @@ def terminal_text(text: str) -> str:
     return escape_controls(text)
 
 
-_JSON_UNSAFE = None
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def terminal_json(text: str) -> str:
     """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw but a terminal
     or a JavaScript reader misreads (U+2028/2029, C1 controls, bidi controls) as \\u escapes:
     the same JSON value."""
-    import re
-
-    global _JSON_UNSAFE
-    if _JSON_UNSAFE is None:
-        _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -425,3 +425,25 @@ def test_names_render_literally_in_diagrams(project, tmp_path, runner):
     assert result.exit_code == 0, result.output
     text = svg.read_text(encoding="utf-8")
     assert "&lt;B&gt;恶意镇&lt;/B&gt;" in text and "张三\\" in text
+
+
+def test_injection_strings_round_trip_as_data(county, tmp_path, runner):
+    """Quotes, backticks, a Cypher tail and a spreadsheet formula are names like any other."""
+    cypher, formula = '宋"}) DETACH DELETE n //', "=cmd|' /C calc'!A0"
+    rows = [list(r) for r in ROWS]
+    rows[0][1], rows[0][5] = cypher, formula
+    pairs = write_csv(tmp_path / "p.csv", HEADER, rows)
+    finding = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+                        [["2019-06-01", "县委督查室", "一户一策未落实", "户", "H001", "`rm -rf /`\n第二行'\""]])
+    load = runner.invoke(cli, ["--project", str(county), "load", "--as-of", "2019-01-01", str(pairs), str(finding)])
+    assert load.exit_code == 0, load.output
+    out = runner.invoke(cli, ["--project", str(county), "trace", "household", "H001", "--format", "json"]).output
+    data = json.loads(out)
+    assert formula in [c["person"] for c in data["chain"]]
+    assert data["findings"][0]["note"] == "`rm -rf /`\n第二行'\""
+    csv_out = runner.invoke(cli, ["--project", str(county), "check", "--period", "2019Q2", "--format", "csv"]).output
+    assert "'" + formula in csv_out and "," + formula not in csv_out
+    dot = tmp_path / "t.dot"
+    assert runner.invoke(cli, ["--project", str(county), "render", "trace", "household", "H001",
+                               "-o", str(dot)]).exit_code == 0
+    assert "=cmd|' /C calc'!A0" in dot.read_text(encoding="utf-8")
