@@ -232,7 +232,7 @@ def _counted(reader: Iterable[list[str]], read: list[int]) -> Iterable[list[obje
         read[0] += 1
         if len(seen) > 200_000:  # mostly unique values (户编号): start over, keep memory bounded
             seen.clear()
-        yield [seen.setdefault(c, c) for c in row]
+        yield list(map(seen.setdefault, row, row))
 
 
 def _oversized(path: Path, encoding: str, index: int) -> tuple[str, int]:
