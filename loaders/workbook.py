@@ -57,6 +57,7 @@ _ROW_DIGITS = {n: re.compile(rb'<c r="[A-Z]{1,3}([0-9]{%d})"' % n) for n in rang
 _COL_LETTERS = {n: re.compile(rb'<c r="([A-Z]{%d})[0-9]' % n) for n in range(1, 4)}
 _COLUMN_FROM = {n: re.compile(rb'<c r="[%c-Z]([0-9]+)"' % (65 + n)) for n in range(26)}
 _SHAPE = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
+_END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _SAFE = "请在 Excel 或 WPS 中打开，删除多余内容后另存为 .xlsx 再导入"
 _BROKEN = "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新导入"
@@ -137,12 +138,16 @@ def _check_xlsx(path: Path) -> dict[str, tuple[int, int]]:
                 raise _Refused(f"工作簿列出了这张工作表，但文件中缺少它的内容（{part}）；文件不完整或已损坏；{_BROKEN}", sheet)
             scan = _Extent()
             try:
-                size = _stream(zf, zf.getinfo(part), total, scan.feed, sheet)
-                scan.finish()
-            except _NonStandard:
-                scan = _ParsedExtent()
-                size = _stream(zf, zf.getinfo(part), total, scan.feed, sheet)
-                scan.finish()
+                try:
+                    size = _stream(zf, zf.getinfo(part), total, scan.feed, sheet)
+                    scan.finish()
+                except _NonStandard:
+                    scan = _ParsedExtent()
+                    size = _stream(zf, zf.getinfo(part), total, scan.feed, sheet)
+                    scan.finish()
+            except _Refused as err:
+                err.sheet = err.sheet or sheet
+                raise
             total += size
             cells += scan.cells
             _check_extent(scan, sheet, cells)
@@ -225,8 +230,10 @@ class _Extent:
         self.far_row = ""
         self.far_col = ""
         self._tail = b""
+        self._last = b""
 
     def feed(self, chunk: bytes) -> None:
+        self._last = (self._last + chunk)[-256:]
         data = self._tail + chunk
         cut = data.rfind(b">") + 1
         self._tail = data[cut:]
@@ -236,6 +243,9 @@ class _Extent:
 
     def finish(self) -> None:
         self._scan(self._tail)
+        # calamine reads a sheet cut short without complaint, silently losing its last rows.
+        if not _END.search(self._last):
+            raise _Refused(f"工作表内容不完整（XML 在结尾处被截断）；文件已损坏；{_BROKEN}")
 
     def _scan(self, data: bytes) -> None:
         cells = data.count(b"<c ") + data.count(b"<c>")

@@ -77,6 +77,7 @@ WORKBOOKS = {
     "absurd-extent": (lambda p: xlsx(p, {"S": sheet_xml([(1, [(0, "户编号")]), (100000, [(701, 1)])])}),
                       ["S", "ZZ100000", "超过上限"]),
     "truncated-xml": (lambda p: xlsx(p, {"S": sheet_xml(table(["户编号"], [["H1"]]))[:-40]}), ["S", "已损坏"]),
+    "cut-after-a-row": (lambda p: xlsx(p, {"S": sheet_xml(table(["户编号"], [["H1"], ["H2"]]))[:-30]}), ["S", "截断"]),
     "missing-part": (lambda p: xlsx(p, {"结对帮扶": sheet_xml(table(["户编号"], [["H1"]]))},
                                     skip=("xl/worksheets/sheet1.xml",)), ["结对帮扶", "缺少"]),
     "million-rows-small-file": (_tall_small, ["压缩比", "压缩炸弹"]),
