@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..graph.rules import Rulebook
 
 __all__ = ["rulebook_table", "load_report"]
@@ -61,7 +63,7 @@ def _w(s: str) -> int:
 
 def table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
     """A plain-text table aligned for CJK text (fast: no rich import on the trace path)."""
-    cells = [[_clip(str(c) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
+    cells = [[_clip(terminal_text(str(c)) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
     widths = [max(_w(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, r in enumerate(cells):
@@ -310,20 +312,55 @@ def duties_csv(result) -> str:
 
 
 def liabilities_csv(liabilities) -> str:
-    """CSV for spreadsheets (with a BOM); cells that Excel would run as formulas are quoted with '."""
+    """The liabilities as CSV for spreadsheets (:func:`csv_text`)."""
+    rows = []
+    for li in liabilities:
+        d = li.as_dict()
+        rows.append([" ".join(map(str, d[c])) if c == "findings" else d.get(c) for c in CSV_COLUMNS])
+    return csv_text(CSV_COLUMNS, rows)
+
+
+def csv_text(headers: list[str], rows) -> str:
+    """The one CSV writer of the CLI: UTF-8 with a BOM (Excel on Chinese Windows then reads it
+    as UTF-8, not GBK); a cell Excel would run as a formula (=, +, -, @, a tab or CR first,
+    also their full-width forms) starts with ' so it stays text; control characters from data
+    are shown escaped."""
     import csv
     import io
 
     buf = io.StringIO()
-    buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8, not GBK
+    buf.write("\ufeff")
     w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
-    for li in liabilities:
-        d = li.as_dict()
-        w.writerow([_safe(" ".join(map(str, d[c])) if c == "findings" else d.get(c)) for c in CSV_COLUMNS])
+    w.writerow([_safe(h) for h in headers])
+    w.writerows([_safe(c) for c in row] for row in rows)
     return buf.getvalue()
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
 def _safe(value) -> str:
+    from ..graph.privacy import escape_controls
+
     s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    if s[:1] in _FORMULA:
+        s = "'" + s
+    return escape_controls(s)
+
+
+def terminal_text(text: str) -> str:
+    """Plain output with the control, separator and bidi characters data may hold escaped
+    (an ESC sequence in a roster name must not recolour or rewrite the user's terminal)."""
+    from ..graph.privacy import escape_controls
+
+    return escape_controls(text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def terminal_json(text: str) -> str:
+    """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw but a terminal
+    or a JavaScript reader misreads (U+2028/2029, C1 controls, bidi controls) as \\u escapes:
+    the same JSON value."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

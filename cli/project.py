@@ -305,15 +305,10 @@ def gaps(obj: Context, at, township, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        import csv
-        import io
+        from .format import csv_text
 
-        buf = io.StringIO()
-        buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8
-        writer = csv.writer(buf)
-        writer.writerow(["kind", "scope", "object", "detail"])
-        writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(csv_text(["kind", "scope", "object", "detail"], [[g.kind, g.scope, g.object, g.detail] for g in found]),
+                   nl=False)
     else:
         click.echo(f"{day}{f'（{how}；--at 指定其他日期）' if how else ''}：{len(found)} 处空缺 gaps")
         if found:

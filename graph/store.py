@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from . import facts, schema
+from . import facts, projectfile, schema
 from .errors import NotFound, StoreError
 from .model import DutyRecord, Edge, Export, Finding, Node, Provenance
 from .rules import Rulebook, parse_rulebook
@@ -155,11 +155,15 @@ class Store(StoreBase):
         """Create a new project file holding ``rulebook``; refuse to overwrite one."""
         path = Path(path)
         if path.exists():
-            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it")
+            warning = projectfile.exposure(path)
+            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it"
+                             + (f"。另外：{warning}" if warning else ""))
         tmp = path.with_name(path.name + ".creating")
         tmp.unlink(missing_ok=True)
         root = schema.node_id(rulebook.model.root, schema.name_key(rulebook.county))
         try:
+            projectfile.private_dir(path.parent)
+            projectfile.create_private(tmp)  # 0600; SQLite gives its WAL and journal the same mode
             conn = sqlite3.connect(tmp)
             # WAL: readers keep reading while a load writes (the web workbench serves during loads).
             conn.execute("PRAGMA journal_mode=WAL")
@@ -192,8 +196,7 @@ class Store(StoreBase):
         if not path.exists():
             raise StoreError(f"{path}: 项目文件不存在 (no project here); create it with `zeren init`")
         try:
-            uri = f"file:{path.resolve().as_posix()}?mode={'ro' if readonly else 'rw'}"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = projectfile.connect(path, write=not readonly)
             conn.execute("PRAGMA foreign_keys=OFF")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.Error as err:
