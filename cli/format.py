@@ -33,18 +33,28 @@ def rulebook_table(book: Rulebook) -> str:
     return "\n".join(lines)
 
 
-def load_report(result) -> str:
-    """What a load read and changed, per kind."""
+def load_report(result, holds_shown: int = 40) -> str:
+    """What a load read and changed, per roster, and each assignment it opens or closes."""
     lines = []
     for file, sheet, kind, rows, encoding in result.tables:
         where = f"{file}:{sheet}" if sheet else file
         enc = f"，编码 {encoding}" if encoding and encoding != "xlsx" else ""
         lines.append(f"{where} → {kind}（{rows} 行{enc}）")
     lines.append("")
-    lines.append(f"{'清单':<8}{'新增':>8}{'关闭':>8}{'变更':>8}{'不变':>8}{'新对象':>8}{'对象变更':>8}")
-    for kind, d in result.diff.items():
-        lines.append(f"{kind:<8}{d.added:>10}{d.closed:>10}{d.changed:>10}{d.unchanged:>10}"
-                     f"{d.nodes_added:>10}{d.nodes_changed:>10}")
+    lines.append(table(["清单", "行数", "新增记录", "关闭", "变更", "更正", "不变", "新对象", "对象变更"],
+                       [[kind, d.rows, d.added, d.closed, d.changed, d.corrected, d.unchanged, d.nodes_added,
+                         d.nodes_changed] for kind, d in result.diff.items()]))
+    lines.append("  记录：名单每行陈述的事实（对象本身、隶属、各项任职各算一条），故记录数可多于行数；"
+                 "对象：乡镇、村、户、人员等。")
+    if result.holds:
+        lines.append("")
+        opened = sum(1 for h in result.holds if h[0] == "开")
+        lines.append(f"任职变化 assignments：任 {opened}，免 {len(result.holds) - opened}")
+        lines.append(table(["变化", "职务", "单位/对象", "人员", "起", "止"],
+                           [["任" if action == "开" else "免", *_post_parts(post), _tail(person), start or "",
+                             end or ""] for action, post, person, start, end in result.holds[:holds_shown]]))
+        if len(result.holds) > holds_shown:
+            lines.append(f"  另有 {len(result.holds) - holds_shown} 项（--format json 列出全部）")
     if result.dry_run:
         lines.append("试运行 (dry run)：未写入任何数据。")
     elif result.batch is None:
@@ -52,6 +62,28 @@ def load_report(result) -> str:
     else:
         lines.append(f"已写入，批次 #{result.batch} (loaded as batch {result.batch}).")
     return "\n".join(lines)
+
+
+def load_dict(result) -> dict:
+    """`zeren load --format json`: what was read, the diff per roster, every assignment change."""
+    from dataclasses import asdict
+
+    return {"files": result.files, "batch": result.batch, "dry_run": result.dry_run, "mode": result.mode,
+            "tables": [{"file": f, "sheet": sh, "kind": k, "rows": n, "encoding": e} for f, sh, k, n, e in result.tables],
+            "diff": {k: asdict(d) for k, d in result.diff.items()}, "persons_added": result.persons_added,
+            "assignments": [{"change": "任" if a == "开" else "免", "post": _post_parts(p)[0], "of": _post_parts(p)[1],
+                             "post_id": p, "person": _tail(person), "person_id": person, "from": vf, "to": vt}
+                            for a, p, person, vf, vt in result.holds]}
+
+
+def _post_parts(post_id: str) -> tuple[str, str]:
+    """('党委书记', '马营镇') of ``post:township:马营镇/党委书记``."""
+    owner, _, title = post_id.split(":", 1)[-1].rpartition("/")
+    return title, _tail(owner)
+
+
+def _tail(node_id: str | None) -> str:
+    return (node_id or "").split(":", 1)[-1].rsplit("/", 1)[-1]
 
 
 # -- tables ------------------------------------------------------------------------------

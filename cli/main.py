@@ -109,7 +109,7 @@ class Context:
 
     def project_only(self, what: str) -> None:
         if self.store_uri:
-            raise ZerenError(f"{what} works on a project file, not on --store {self.store_uri}")
+            raise ZerenError(f"{what} 只能用于项目文件，不能用于 --store {self.store_uri} ({what} works on a project file only)")
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -194,7 +194,7 @@ def _day(text: str | None, option: str = "--at") -> str | None:
 
 
 # The command families register themselves on `cli` when imported.
-from . import demo as _demo, draw as _draw, duties as _duties, person as _person, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
+from . import demo as _demo, draw as _draw, duties as _duties, find as _find, person as _person, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
 from . import report as _report  # noqa: E402,F401
 from . import web as _web  # noqa: E402,F401,I001
 

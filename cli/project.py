@@ -145,8 +145,9 @@ def stats(obj: Context, fmt: str) -> None:
                    "that is more than a fifth.")
 @click.option("--add", "mode", flag_value="add",
               help="The files are corrections or additions: add and change rows, close nothing else.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_ctx
-def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool, mode: str | None) -> None:
+def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool, mode: str | None, fmt: str) -> None:
     """Load assignment lists (rosters) and findings: CSV files and .xlsx workbooks.
 
     Each CSV, and each sheet of a workbook, is recognised by its header row. One call is
@@ -157,9 +158,11 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
     Example:
 
         zeren load rosters.xlsx teams.csv pairings.csv --dry-run
+
+        zeren load 工作队-2019年5月轮换.csv --dry-run --format json
     """
     from ..loaders.rosters import load_files
-    from .format import load_report
+    from .format import load_dict, load_report
 
     with obj.open_for_write() as store:
         with _progress() as progress:
@@ -167,7 +170,7 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
                                 progress=progress)
     if result.batch is not None:  # who loaded what, for `zeren audit`
         audit_write(obj, "load", result.batch, {"files": list(files)})
-    click.echo(load_report(result))
+    click.echo(json.dumps(load_dict(result), ensure_ascii=False, indent=2) if fmt == "json" else load_report(result))
 
 
 def audit_write(obj: Context, action: str, batch: int, detail: dict) -> None:

@@ -331,6 +331,42 @@ class Store(StoreBase):
             sql += " WHERE " + " AND ".join(conds)
         return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
 
+    def search(self, text: str, *, id_hash: str | None = None, masked_id: bool = False,
+               limit: int = 200) -> list[tuple[str, str, str, str]]:
+        """(node id, name, what matched, the matched value) of the nodes on the register whose id,
+        name or a text property holds ``text`` (persons by name); with ``id_hash`` (the keyed hash
+        of a whole 身份证号) those whose number is that one; with ``masked_id`` those whose stored
+        masked number is ``text``. Property matches name the roster column."""
+        out: list[tuple[str, str, str, str]] = []
+        for t in facts.fact_tables(self.rulebook.pack):
+            if t.node_kind is None:
+                continue
+            node = facts._q("s_" + t.group.node)
+            if id_hash or masked_id:
+                for p in (p for p in t.props if p.type == "id_number"):
+                    col = facts._q("p_" + p.name)
+                    cond, args = ("json_extract(extras, ?) = ?", (f"$.{p.name}_hash", id_hash)) if id_hash else \
+                        (f"{col} = ?", (text,))
+                    sql = f"SELECT DISTINCT {node}, name, {col} FROM {facts._q(t.name)} WHERE latest = 1 AND {cond} LIMIT ?"
+                    out += [(r[0], r[1], p.column, r[2] or "") for r in self.conn.execute(sql, (*args, limit))]
+                continue
+            texts = [p for p in t.props if p.type == "text" and not p.personal]
+            cols = [("", "name"), *((p.column, facts._q("p_" + p.name)) for p in texts)]
+            picks = ", ".join(f"CASE WHEN instr({c}, ?) THEN {c} END" for _, c in cols)
+            where = " OR ".join(f"instr({c}, ?)" for _, c in cols)
+            sql = (f"SELECT DISTINCT {node}, name, {picks} FROM {facts._q(t.name)} "
+                   f"WHERE latest = 1 AND (instr({node}, ?) OR {where}) LIMIT ?")
+            for r in self.conn.execute(sql, [text] * len(cols) + [text] + [text] * len(cols) + [limit]):
+                hit = next(((label or "名称", v) for (label, _), v in zip(cols, r[2:]) if v), ("编号", r[0]))
+                out.append((r[0], r[1], *hit))
+        if id_hash:
+            out += [(r[0], r[1], "身份证号", "") for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE id = ? LIMIT ?", (f"person:#h{id_hash[:16]}", limit))]
+        elif not masked_id:
+            out += [(r[0], r[1], "姓名", r[1]) for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE instr(name, ?) LIMIT ?", (text, limit))]
+        return out
+
     def latest_finding_date(self) -> str | None:
         return self.conn.execute("SELECT max(date) FROM finding").fetchone()[0]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import json
 
@@ -225,7 +227,10 @@ def test_later_roster_closes_and_opens_with_history(county, tmp_path, runner):
     assert result.exit_code == 0, result.output
     assert "工作队" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("工作队"))
-    assert line.split()[1:4] == ["1", "1", "0"]  # added, closed, changed
+    assert line.split()[2:5] == ["1", "1", "0"]  # added, closed, changed (after the rows read)
+    # the report names the assignment it opens and the one it closes
+    assert re.search(r"^任\s+队长\s+东村\s+新队长\s+2019-05-01", result.output, re.M)
+    assert re.search(r"^免\s+队长\s+东村\s+韩队长\s+2018-06-01\s+2019-04-30", result.output, re.M)
     with Store.open(county) as store:
         post = "post:team:甲镇/东村/队长"
         assert holder(store, post, "2019-04-30") == ["韩队长"]
@@ -365,3 +370,18 @@ def test_a_partial_roster_cannot_wipe_a_township(county, tmp_path, runner):
     with Store.open(county) as store:
         assert not store.edges(dst="household:B05", kinds=["ASSISTS"], at="2019-06-01")  # closed, as told
         assert store.edges(dst="household:B05", kinds=["ASSISTS"], at="2018-12-01")  # history kept
+
+
+def test_dry_run_lists_each_assignment_it_would_change_as_json(county, tmp_path, runner):
+    header, rows = TEAMS
+    later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]
+    later.append(["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""])
+    before = county.read_bytes()
+    result = runner.invoke(cli, ["--project", str(county), "load", "--dry-run", "--format", "json",
+                                 str(write_csv(tmp_path / "team2019.csv", header, later))])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["dry_run"] and data["batch"] is None and county.read_bytes() == before
+    assert sorted((a["change"], a["post"], a["of"], a["person"], a["from"], a["to"]) for a in data["assignments"]) == [
+        ("任", "队长", "东村", "新队长", "2019-05-01", None), ("免", "队长", "东村", "韩队长", "2018-06-01", "2019-04-30")]
+    assert data["diff"]["工作队"]["added"] == 1
