@@ -1,16 +1,19 @@
 # zeren — `make demo` runs the main job, `make test` runs the tests. Both install what is
-# missing first: a .venv with the Python packages, and Debian's graphviz plus a CJK font.
+# missing first: a .venv with the Python packages, and from Debian: graphviz and CJK fonts (the
+# diagrams), Pango with HarfBuzz subsetting (WeasyPrint's PDF reports), poppler-utils (the tests
+# read PDFs back with pdftotext and pdftoppm).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
-APT_PACKAGES := graphviz fonts-wqy-microhei
+APT_PACKAGES := graphviz fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+
 # Neo4j 5 Community for the Bolt tests and bench-bolt: its Maven artifacts, resolved by mvn
 # into ~/.m2, their classpath cached here (tools/neo4j_server.py reads it). Needs java and mvn.
 NEO4J_CP := $(VENV)/neo4j-classpath.txt
 
-.PHONY: demo test system-deps neo4j bench bench-bolt bench-province clean
+.PHONY: demo test system-deps browser-deps neo4j-deps neo4j screenshots bench bench-bolt bench-province clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -19,11 +22,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-# Debian's graphviz and a CJK font: installed with apt-get when root, else say what to run.
+# The Debian packages above: installed with apt-get when root, else say what to run.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
-	fc-list 2>/dev/null | grep -qiE "wqy|noto (sans|serif) cjk" || missing="$(APT_PACKAGES)"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
+	fc-list 2>/dev/null | grep -qi "noto serif cjk" || missing="$(APT_PACKAGES)"; \
+	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || missing="$(APT_PACKAGES)"; \
 	[ "$(APT_PACKAGES)" = "python3-venv" ] && missing="python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -34,7 +39,33 @@ system-deps:
 	  fi; \
 	fi
 
-neo4j: $(NEO4J_CP)
+# Debian's chromium for the web workbench's browser tests (Playwright drives it with
+# executable_path; nothing downloads a browser). Without it those tests skip and say why.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "No chromium: the browser tests will skip (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
+# Java 17 and Maven for Neo4j (the Bolt tests): apt-get when root, else say the tests will skip.
+neo4j-deps:
+	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing openjdk-17-jre-headless maven with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
+	  else \
+	    echo "No java or mvn: the Bolt tests will skip (sudo apt-get install openjdk-17-jre-headless maven)"; \
+	  fi; \
+	fi
+
+# Neo4j's jars resolved now (make time), never while the tests run: they run without a network.
+neo4j: $(STAMP) neo4j-deps
+	@if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(NEO4J_CP); fi
 
 $(NEO4J_CP): tools/neo4j/pom.xml $(STAMP)
 	@command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || \
@@ -46,8 +77,8 @@ demo: $(STAMP) system-deps
 	$(VENV)/bin/zeren demo $(DEMO_DIR)
 
 # The tests run inside a network namespace with only loopback when the machine allows one
-# (root, or user namespaces): the Bolt test server (FalkorDB) listens on every interface.
-test: $(STAMP) system-deps
+# (root, or user namespaces); the Bolt tests start Neo4j there (tools/neo4j_server.py, 127.0.0.1).
+test: $(STAMP) system-deps browser-deps neo4j
 	@if unshare -n true 2>/dev/null; then ns="unshare -n"; \
 	elif unshare -rn true 2>/dev/null; then ns="unshare -rn"; else ns=""; fi; \
 	if [ -n "$$ns" ]; then \
@@ -56,6 +87,10 @@ test: $(STAMP) system-deps
 	else \
 	  echo "no network namespace here: the Bolt tests will skip"; $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+
+# The README's screenshots of the workbench: the browser test, writing its screenshots to docs/.
+screenshots: $(STAMP) system-deps browser-deps
+	unshare -n sh -c 'ip link set lo up && ZEREN_SCREENSHOTS=docs exec $(PY) -m pytest tests/test_web_browser.py'
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -25,11 +25,12 @@ def output_option(f):
 @render.command("org")
 @click.option("--township", metavar="NAME", help="Only this township.")
 @click.option("--village", metavar="NAME", help="Only this village (乡镇/村 or a unique 村).")
-@click.option("--depth", type=click.Choice(["county", "township", "village"]), default=None,
-              help="county: townships as summaries; township: villages listed; village: teams and "
-                   "helping units too (default: county, or village when a scope is named).")
+@click.option("--depth", default=None, metavar="LEVEL",
+              help="The smallest box: the county (the first level as summaries), or one of the pack's "
+                   "org levels (e.g. township, village). Default: county, or the lowest level when a scope "
+                   "is named.")
 @click.option("--households", "list_households", is_flag=True,
-              help="At village depth, draw each household with its 帮扶责任人 instead of a count.")
+              help="At the lowest depth, draw each member (e.g. each household) with what the pack shows beside it, instead of a count.")
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
 @output_option
 @pass_ctx
@@ -42,7 +43,6 @@ def render_org(obj: Context, township, village, depth, list_households, at, outp
 
         zeren render org --village 马营镇/石家洼村 --households -o 石家洼村.png
     """
-    from datetime import date
 
     from ..queries.org import org_chart
     from ..visualize.diagrams import org_graph
@@ -50,15 +50,19 @@ def render_org(obj: Context, township, village, depth, list_households, at, outp
 
     if village and "/" in village and not township:
         township, village = village.split("/", 1)
-    day = _day(at) or date.today().isoformat()
+    from ..queries.periods import default_day
+
     with obj.open() as store:
+        day = _day(at) or default_day(store)[0]
         chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
-    blocks = len(chart.townships) if chart.detail == "county" else sum(
-        len(t.villages) + sum(len(v.members) for v in t.villages) for t in chart.townships)
+        rulebook = store.rulebook
+    blocks = len(chart.places) if chart.depth <= 1 else sum(
+        len(t.children) + sum(len(v.members) for v in t.children) for t in chart.places)
     if blocks > ORG_LIMIT:
-        raise ZerenError(f"{blocks} {'townships' if chart.detail == 'county' else 'villages'} are too many for one "
-                         f"legible chart (at most {ORG_LIMIT}); name a --township or a --village")
-    click.echo(str(draw(org_graph(chart), output, embed_glyphs=embed_glyphs)))
+        what = rulebook.label(chart.levels[0] if chart.depth <= 1 else chart.levels[-1]) if chart.levels else ""
+        raise ZerenError(f"{blocks} 个{what}放不进一张看得清的图（最多 {ORG_LIMIT} 个）；请用 --township 或 --village "
+                         f"缩小范围 ({blocks} blocks are too many for one legible chart)")
+    click.echo(str(draw(org_graph(chart, rulebook), output, embed_glyphs=embed_glyphs)))
 
 
 #: The most township (or village) blocks one org chart holds and stays legible on a page.
@@ -93,46 +97,28 @@ def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
     click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
 
 
-@render.group("trace")
-def render_trace() -> None:
-    """Draw the chain of a trace with its liabilities marked."""
-
-
-def _render_trace_command(subject: str, doc: str):
-    @click.argument("ident", metavar="ID")
-    @click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
-    @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
-    @output_option
-    @pass_ctx
-    def command(obj: Context, ident, at, period, output, embed_glyphs) -> None:
-        from ..queries.trace import trace as run_trace
-        from ..visualize.diagrams import render as draw
-        from ..visualize.diagrams import trace_graph
-
-        lo, hi = _window(None, None, period) if period else (None, None)
-        with obj.open() as store:
-            result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
-        click.echo(str(draw(trace_graph(result), output, embed_glyphs=embed_glyphs)))
-
-    command.__doc__ = doc
-    return render_trace.command(subject)(command)
-
-
-_render_trace_command("plan", """Draw the trace of a 一户一策 plan.
+@render.command("trace")
+@click.argument("subject", metavar="KIND")
+@click.argument("ident", metavar="ID")
+@click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
+@click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
+@output_option
+@pass_ctx
+def render_trace(obj: Context, subject, ident, at, period, output, embed_glyphs) -> None:
+    """Draw the chain of a trace with its liabilities marked (KIND as for `zeren trace`).
 
     Example:
 
         zeren render trace plan P621101027119 -o trace.svg
-    """)
-_render_trace_command("household", """Draw the trace of a household.
-
-    Example:
-
-        zeren render trace household 621101027119 -o trace.png
-    """)
-_render_trace_command("finding", """Draw the trace of a finding.
-
-    Example:
 
         zeren render trace finding 12 -o finding-12.pdf
-    """)
+    """
+    from ..queries.trace import trace as run_trace
+    from ..visualize.diagrams import render as draw
+    from ..visualize.diagrams import trace_graph
+
+    lo, hi = _window(None, None, period) if period else (None, None)
+    with obj.open() as store:
+        result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
+        rulebook = store.rulebook
+    click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))

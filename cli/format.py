@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..graph.rules import Rulebook
 
 __all__ = ["rulebook_table", "load_report"]
@@ -18,8 +20,8 @@ def rulebook_table(book: Rulebook) -> str:
         for d in clause.definitions:
             lines.append(f"        定义  {d['role']} = {d['as']}")
         for duty in clause.duties:
-            freq = f"{duty.get('frequency', '')}不少于{duty.get('at_least', '')}{duty.get('unit', '')}"
-            lines.append(f"        职责  {duty['what']}（{freq}）")
+            freq = f"{duty.frequency}不少于{duty.at_least:g}{duty.unit}"
+            lines.append(f"        职责  {duty.what}（{freq}；履职事项：{duty.evidence}）")
         for rule in clause.rules:
             trigger = "、".join(rule.when) or ("常设" if rule.standing else "上述情形")
             threshold = f"；{rule.scope} 内 ≥ {rule.threshold.text}" if rule.threshold else ""
@@ -31,18 +33,28 @@ def rulebook_table(book: Rulebook) -> str:
     return "\n".join(lines)
 
 
-def load_report(result) -> str:
-    """What a load read and changed, per kind."""
+def load_report(result, holds_shown: int = 40) -> str:
+    """What a load read and changed, per roster, and each assignment it opens or closes."""
     lines = []
     for file, sheet, kind, rows, encoding in result.tables:
         where = f"{file}:{sheet}" if sheet else file
         enc = f"，编码 {encoding}" if encoding and encoding != "xlsx" else ""
         lines.append(f"{where} → {kind}（{rows} 行{enc}）")
     lines.append("")
-    lines.append(f"{'清单':<8}{'新增':>8}{'关闭':>8}{'变更':>8}{'不变':>8}{'新对象':>8}{'对象变更':>8}")
-    for kind, d in result.diff.items():
-        lines.append(f"{kind:<8}{d.added:>10}{d.closed:>10}{d.changed:>10}{d.unchanged:>10}"
-                     f"{d.nodes_added:>10}{d.nodes_changed:>10}")
+    lines.append(table(["清单", "行数", "新增记录", "关闭", "变更", "更正", "不变", "新对象", "对象变更"],
+                       [[kind, d.rows, d.added, d.closed, d.changed, d.corrected, d.unchanged, d.nodes_added,
+                         d.nodes_changed] for kind, d in result.diff.items()]))
+    lines.append("  记录：名单每行陈述的事实（对象本身、隶属、各项任职各算一条），故记录数可多于行数；"
+                 "对象：乡镇、村、户、人员等。")
+    if result.holds:
+        lines.append("")
+        opened = sum(1 for h in result.holds if h[0] == "开")
+        lines.append(f"任职变化 assignments：任 {opened}，免 {len(result.holds) - opened}")
+        lines.append(table(["变化", "职务", "单位/对象", "人员", "起", "止"],
+                           [["任" if action == "开" else "免", *_post_parts(post), _tail(person), start or "",
+                             end or ""] for action, post, person, start, end in result.holds[:holds_shown]]))
+        if len(result.holds) > holds_shown:
+            lines.append(f"  另有 {len(result.holds) - holds_shown} 项（--format json 列出全部）")
     if result.dry_run:
         lines.append("试运行 (dry run)：未写入任何数据。")
     elif result.batch is None:
@@ -50,6 +62,28 @@ def load_report(result) -> str:
     else:
         lines.append(f"已写入，批次 #{result.batch} (loaded as batch {result.batch}).")
     return "\n".join(lines)
+
+
+def load_dict(result) -> dict:
+    """`zeren load --format json`: what was read, the diff per roster, every assignment change."""
+    from dataclasses import asdict
+
+    return {"files": result.files, "batch": result.batch, "dry_run": result.dry_run, "mode": result.mode,
+            "tables": [{"file": f, "sheet": sh, "kind": k, "rows": n, "encoding": e} for f, sh, k, n, e in result.tables],
+            "diff": {k: asdict(d) for k, d in result.diff.items()}, "persons_added": result.persons_added,
+            "assignments": [{"change": "任" if a == "开" else "免", "post": _post_parts(p)[0], "of": _post_parts(p)[1],
+                             "post_id": p, "person": _tail(person), "person_id": person, "from": vf, "to": vt}
+                            for a, p, person, vf, vt in result.holds]}
+
+
+def _post_parts(post_id: str) -> tuple[str, str]:
+    """('党委书记', '马营镇') of ``post:township:马营镇/党委书记``."""
+    owner, _, title = post_id.split(":", 1)[-1].rpartition("/")
+    return title, _tail(owner)
+
+
+def _tail(node_id: str | None) -> str:
+    return (node_id or "").split(":", 1)[-1].rsplit("/", 1)[-1]
 
 
 # -- tables ------------------------------------------------------------------------------
@@ -61,7 +95,7 @@ def _w(s: str) -> int:
 
 def table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
     """A plain-text table aligned for CJK text (fast: no rich import on the trace path)."""
-    cells = [[_clip(str(c) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
+    cells = [[_clip(terminal_text(str(c)) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
     widths = [max(_w(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, r in enumerate(cells):
@@ -83,7 +117,26 @@ def _clip(s: str, width: int) -> str:
 
 
 def _person(li) -> str:
-    return li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+    """The person named, with how long they had been in post when it mattered, and who held the
+    post when the finding was made if that was someone else."""
+    name = li.person or ("（无人在职）" if li.party and li.party.startswith("post:") else "—")
+    days = getattr(li, "days_in_post", None)
+    if li.person and days is not None and days < 180:  # a recent arrival is worth a reader's notice
+        name += f"（到任{days}天）"
+    if getattr(li, "holder_at_finding", None):
+        name += f"；发现时：{li.holder_at_finding}"
+    return name
+
+
+def _basis(li) -> str:
+    text = li.explanation
+    if getattr(li, "duties", None):
+        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        text += "〔履职：" + "、".join(f"{d['window']} {d['done']:g}/{d['required']:g}{d['unit']}{status[d['status']]}"
+                                    for d in li.duties[:6]) + "〕"
+    if getattr(li, "conflict", ""):
+        text += f"〔回避：{li.conflict}〕"
+    return text
 
 
 def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int = 8) -> str:
@@ -97,7 +150,7 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
             shown[li.rule] = shown.get(li.rule, 0) + 1
             if shown[li.rule] <= per_rule:
                 rows.append([li.clause, li.kind, li.post, _person(li), li.body, _clip(li.scope or "", 24),
-                             li.date or "", li.explanation])
+                             li.date or "", _basis(li)])
             elif shown[li.rule] == per_rule + 1:
                 more = sum(1 for x in trig if x.rule == li.rule) - per_rule
                 rows.append([li.clause, li.kind, "…", "", "", "", "", f"另有 {more} 条（--format csv 或 json 列出全部）"])
@@ -109,10 +162,14 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
     if show_untriggered:
         seen, rows = set(), []
         for li in liabilities:
-            if li.triggered or (li.rule, li.scope) in seen:
+            key = (li.rule, li.scope, li.explanation if not li.applicable else "")
+            if li.triggered or key in seen:
                 continue
-            seen.add((li.rule, li.scope))
-            rows.append([li.clause, li.rule, li.scope or "全部", li.explanation + ("  ← 临界 near miss" if li.near_miss else "")])
+            seen.add(key)
+            what = li.scope or ("" if not li.applicable else "全部")
+            if not li.applicable:
+                what = li.post
+            rows.append([li.clause, li.rule, what, li.explanation + ("  ← 临界 near miss" if li.near_miss else "")])
         lines.append("")
         lines.append(f"未触发 not triggered: {len(rows)}")
         if rows:
@@ -120,15 +177,48 @@ def liabilities_table(liabilities, show_untriggered: bool = True, per_rule: int 
     return "\n".join(lines)
 
 
+def gaps_table(result) -> str:
+    """Standing responsibilities, the parties nobody can be named for, and the warnings."""
+    lines = []
+    if getattr(result, "unresolved", None):
+        lines += ["", f"无法认定 unresolved: {len(result.unresolved)}（规则适用，但该日找不到责任人）"]
+        lines.append(table(["规则", "责任", "职务", "机构", "范围", "日期", "原因", "处理"],
+                           [[u.rule, u.kind, u.post, u.body, u.scope or "", u.date or "", u.reason, u.hint]
+                            for u in result.unresolved], max_width=60))
+    if getattr(result, "warnings", None):
+        lines += ["", f"警告 warnings: {len(result.warnings)}"]
+        lines += [f"  {w.message}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def standing_table(entries) -> str:
+    """One line per person and post, with every scope where it applies."""
+    grouped: dict[tuple, list] = {}
+    for li in entries:
+        grouped.setdefault((li.clause, li.kind, li.post, _person(li), li.body), []).append(li)
+    rows = []
+    for (clause, kind, post, person, body), group in grouped.items():
+        scopes = "、".join(dict.fromkeys(li.scope for li in group if li.scope))
+        found = sorted({n for li in group for n in li.findings})
+        why = f"督查发现 {'、'.join(f'#{n}' for n in found[:6])}{'…' if len(found) > 6 else ''}" if found \
+            else "不需督查发现触发"
+        rows.append([clause, kind, post, person, body, scopes, why])
+    return table(["条款", "责任", "职务", "责任人", "机构", "范围", "因"], rows, max_width=50)
+
+
 def check_table(result) -> str:
-    head = (f"督查期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}，"
+    head = (f"检查期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}，"
             f"督查发现 {len(result.findings)} 条")
-    return head + "\n\n" + liabilities_table(result.liabilities)
+    out = head + "\n\n" + liabilities_table(result.liabilities)
+    if result.standing:
+        out += "\n\n常设责任 standing（联系、包抓范围内触发了责任）:\n" + standing_table(result.standing)
+    return out + gaps_table(result)
 
 
 def trace_table(result) -> str:
     obj = result.object
-    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}），认定日期 {result.at}，"
+    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}"
+             f"{'，' + obj['caption'] if obj.get('caption') else ''}），认定日期 {result.at}，"
              f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
     if result.findings:
         lines.append("")
@@ -137,7 +227,7 @@ def trace_table(result) -> str:
     lines.append("")
     lines.append(table(
         ["环节", "职务/名称", "责任人", "关系", "来源"],
-        [[c.label, c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
+        [[c.label, f"{c.name}（{c.caption}）" if c.caption else c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
           _where(c.holding_source or c.source)] for c in result.chain], max_width=48))
     lines.append("")
     lines.append(liabilities_table(result.liabilities, show_untriggered=True) if result.liabilities
@@ -145,10 +235,8 @@ def trace_table(result) -> str:
     if result.standing:
         lines.append("")
         lines.append("常设责任 standing:")
-        lines.append(table(["条款", "责任", "职务", "责任人", "说明"],
-                           [[li.clause, li.kind, li.post, _person(li), li.summary] for li in result.standing],
-                           max_width=70))
-    return "\n".join(lines)
+        lines.append(standing_table(result.standing))
+    return "\n".join(lines) + gaps_table(result)
 
 
 def _where(src) -> str:
@@ -163,21 +251,148 @@ CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", 
                "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
 
 
-def liabilities_csv(liabilities) -> str:
-    """CSV for spreadsheets (with a BOM); cells that Excel would run as formulas are quoted with '."""
+def csv_text(headers: list[str], rows) -> str:
+    """CSV for spreadsheets: a BOM so Excel reads UTF-8, and cells Excel would run as formulas quoted."""
     import csv
     import io
 
     buf = io.StringIO()
-    buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8, not GBK
+    buf.write("\ufeff")
     w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
-    for li in liabilities:
-        d = li.as_dict()
-        w.writerow([_safe(" ".join(map(str, d[c])) if c == "findings" else d.get(c)) for c in CSV_COLUMNS])
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([_safe(c) for c in row])
     return buf.getvalue()
 
 
+_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
+
+
+def duties_table(result, per_duty: int = 12) -> str:
+    """Per duty: what is short (missed, and open windows with the days left), then the met ones
+    as a count; a duty with many holders is cut to ``per_duty`` lines (json/csv list them all)."""
+    summary = result.as_dict()["summary"]
+    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}），规则手册 {result.rulebook}；"
+             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"]
+    by_duty: dict[str, list] = {}
+    for e in result.duties:
+        by_duty.setdefault(e.duty, []).append(e)
+    for duty, entries in by_duty.items():
+        first = entries[0]
+        met = sum(1 for e in entries if e.status == "met")
+        lines.append("")
+        lines.append(f"{first.clause} {first.what}（履职事项：{first.item}；{len(entries)} 项，达标 {met}）")
+        short = [e for e in entries if e.status != "met"]
+        rows = []
+        for e in short[:per_duty]:
+            state = _STATUS[e.status] + (f"（剩 {e.days_left} 天）" if e.days_left is not None else "")
+            who = (e.person or "（无人在职）") if e.holder_id.startswith(("post:", "person:")) else "—"
+            rows.append([e.window, e.post, who, e.scope,
+                         f"{e.done:g}/{e.required:g}{e.unit}", state, "、".join(e.missing[:6])])
+        if rows:
+            lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "结果", "缺"], rows, max_width=40))
+        if len(short) > per_duty:
+            lines.append(f"  另有 {len(short) - per_duty} 项未达标或进行中（--format csv 或 json 列出全部）")
+    if result.flagged:
+        lines += ["", f"不计入的记录 flagged：{len(result.flagged)}（履职时不在任上）"]
+        lines += [f"  {f['source']}：{f['subject']} {f['date']} {f['item']}——{f['reason']}（{f['post']}）"
+                  for f in result.flagged[:20]]
+    return "\n".join(lines)
+
+
+def dossier_table(d) -> str:
+    lines = [f"人员 person：{d.name}（{'、'.join(d.orgs)}）" + (f"；编号 {'、'.join(d.ids)}" if len(d.ids) > 1 else "")]
+    lines += ["", f"任职 posts：{len(d.posts)}"]
+    if d.posts:
+        lines.append(table(["职务", "机构", "所属", "起", "止", "来源"],
+                           [[p.post, p.body, p.owner, p.start or "", p.end or "至今", p.source] for p in d.posts]))
+    lines += ["", f"责任 liabilities：{len(d.liabilities)}"]
+    if d.liabilities:
+        rows = []
+        for li in d.liabilities:
+            tenure = li.get("tenure") or {}
+            rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
+                         li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
+                         li.get("holder_at_finding") or "", li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+    if d.duties:
+        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        short = [x for x in d.duties if x["status"] != "met"]
+        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
+        if short:
+            lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "结果"],
+                               [[x["clause"], x["what"], x["window"], x["scope"],
+                                 f"{x['done']:g}/{x['required']:g}{x['unit']}", status[x["status"]]] for x in short[:40]],
+                               max_width=40))
+    if d.records:
+        lines += ["", f"履职记录 records：{len(d.records)}"]
+    for g in d.gaps:
+        lines.append(f"空缺 gap：{g}")
+    for dup in d.duplicates:
+        lines.append(f"可能重复 possible duplicate：{dup['id']}（{dup['org']}：{'、'.join(dup['posts'])}）；{dup['hint']}")
+    return "\n".join(lines)
+
+
+DUTY_CSV = ["条款", "职责", "履职事项", "职务", "人员", "机构", "范围", "窗口", "起", "止", "应", "实", "单位", "结果", "缺",
+            "依据"]
+
+
+def duties_csv(result) -> str:
+    return csv_text(DUTY_CSV, ([e.clause, e.duty, e.item, e.post, e.person, e.body, e.scope, e.window, e.start, e.end,
+                                f"{e.required:g}", f"{e.done:g}", e.unit, _STATUS[e.status], "、".join(e.missing),
+                                " ".join(e.evidence)] for e in result.duties))
+
+
+def liabilities_csv(liabilities) -> str:
+    """The liabilities as CSV for spreadsheets (:func:`csv_text`)."""
+    rows = []
+    for li in liabilities:
+        d = li.as_dict()
+        rows.append([" ".join(map(str, d[c])) if c == "findings" else d.get(c) for c in CSV_COLUMNS])
+    return csv_text(CSV_COLUMNS, rows)
+
+
+def csv_text(headers: list[str], rows) -> str:
+    """The one CSV writer of the CLI: UTF-8 with a BOM (Excel on Chinese Windows then reads it
+    as UTF-8, not GBK); a cell Excel would run as a formula (=, +, -, @, a tab or CR first,
+    also their full-width forms) starts with ' so it stays text; control characters from data
+    are shown escaped."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow([_safe(h) for h in headers])
+    w.writerows([_safe(c) for c in row] for row in rows)
+    return buf.getvalue()
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
 def _safe(value) -> str:
+    from ..graph.privacy import escape_controls
+
     s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    if s[:1] in _FORMULA:
+        s = "'" + s
+    return escape_controls(s)
+
+
+def terminal_text(text: str) -> str:
+    """Plain output with the control, separator and bidi characters data may hold escaped
+    (an ESC sequence in a roster name must not recolour or rewrite the user's terminal)."""
+    from ..graph.privacy import escape_controls
+
+    return escape_controls(text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def terminal_json(text: str) -> str:
+    """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw but a terminal
+    or a JavaScript reader misreads (U+2028/2029, C1 controls, bidi controls) as \\u escapes:
+    the same JSON value."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

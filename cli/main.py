@@ -21,9 +21,34 @@ FORMATS = click.Choice(["table", "json", "csv"])
 
 
 class ZerenGroup(click.Group):
-    """Turns zeren's own errors into one line per problem on stderr and exit 1."""
+    """Turns zeren's own errors into one line per problem on stderr and exit 1; click's usage
+    errors too (exit 1, not click's 2, with the message in Chinese first)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:  # `zeren trace`: its help
+                click.echo(err.ctx.get_help())
+                sys.exit(0)
+            where = err.ctx.command_path if err.ctx is not None else (prog_name or "zeren")
+            click.echo(_line(f"错误 Error: 命令用法有误：{err.format_message()}（用 {where} --help 查看用法） (usage error)"),
+                       err=True)
+            sys.exit(1)
+        except click.ClickException as err:
+            click.echo(_line(f"错误 Error: {err.format_message()}"), err=True)
+            sys.exit(1)
+        except click.Abort:
+            click.echo("已取消 (aborted)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3
+
         try:
             return super().invoke(ctx)
         except InputError as err:
@@ -32,13 +57,30 @@ class ZerenGroup(click.Group):
             click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据 (nothing was written).", err=True)
             ctx.exit(1)
         except ZerenError as err:
-            click.echo(f"错误 Error: {err}", err=True)
+            click.echo(_line(f"错误 Error: {err}"), err=True)
             ctx.exit(1)
         except BrokenPipeError:
             ctx.exit(0)
         except OSError as err:
-            click.echo(f"错误 Error: {err.filename or ''}: {err.strerror or err}", err=True)
+            click.echo(_line(f"错误 Error: {err.filename or ''}: {err.strerror or err}"), err=True)
             ctx.exit(1)
+        except sqlite3.Error as err:  # the project file's environment, where projectfile did not name it
+            obj = ctx.find_object(Context)
+            from ..graph.projectfile import cause
+
+            named = cause(obj.project if obj else "", err)
+            click.echo(_line(f"错误 Error: {named if named is not err else f'项目文件出错（{err}）'}"), err=True)
+            ctx.exit(1)
+        except MemoryError:
+            click.echo("错误 Error: 内存不足，操作未完成；项目未改动 (out of memory; nothing was written)", err=True)
+            ctx.exit(1)
+
+
+def _line(text: str) -> str:
+    """An error line as the user sees it: personal data masked, control characters escaped."""
+    from ..graph.errors import safe_line
+
+    return safe_line(text)
 
 
 class Context:
@@ -58,18 +100,19 @@ class Context:
             return store
         from ..graph.store import Store
 
+        _notices()
         return Store.open(self.project)
 
     def open_for_write(self):
         self.project_only("this command")
         from ..graph.store import Store
 
+        _notices()
         return Store.open(self.project, readonly=False)
-
 
     def project_only(self, what: str) -> None:
         if self.store_uri:
-            raise ZerenError(f"{what} works on a project file, not on --store {self.store_uri}")
+            raise ZerenError(f"{what} 只能用于项目文件，不能用于 --store {self.store_uri} ({what} works on a project file only)")
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -94,7 +137,7 @@ def cli(ctx: click.Context, project: str | None, store_uri: str | None, database
 
     Example:
 
-        zeren init && zeren load 乡镇.xlsx 结对帮扶.csv && zeren check --period 2019Q2
+        zeren init && zeren load rosters.xlsx findings.csv && zeren check --period 2019Q2
     """
     ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db", store_uri, database)
 
@@ -114,16 +157,28 @@ def _window(date_from: str | None, date_to: str | None, period: str | None) -> t
     return lo, hi
 
 
+def _notices() -> None:
+    """Waiting for another writer's lock is said once, on stderr."""
+    from ..graph import projectfile
+
+    projectfile.set_notice(lambda message: click.echo(message, err=True))
+
+
 def _emit(result, fmt: str, table_fn, show_personal_data: bool) -> None:
     from ..graph.privacy import mask_text
-    from .format import liabilities_csv
+    from .format import liabilities_csv, terminal_json, terminal_text
 
     if fmt == "json":
-        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        text = terminal_json(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         text = liabilities_csv(result.liabilities)  # starts with a BOM: Excel then reads it as UTF-8
     else:
-        text = table_fn(result)
+        text = terminal_text(table_fn(result))
+    if show_personal_data:
+        from ..graph.projectfile import protect_stream
+
+        if protect_stream(sys.stdout):
+            click.echo("输出含个人信息：已将输出文件的权限设为仅本人可读 (0600)。", err=True)
     click.echo(text if show_personal_data else mask_text(text))
 
 
@@ -143,7 +198,9 @@ def _day(text: str | None, option: str = "--at") -> str | None:
 
 
 # The command families register themselves on `cli` when imported.
-from . import demo as _demo, draw as _draw, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
+from . import demo as _demo, draw as _draw, duties as _duties, find as _find, person as _person, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
+from . import report as _report  # noqa: E402,F401
+from . import web as _web  # noqa: E402,F401,I001
 
 
 def main() -> None:

@@ -70,6 +70,33 @@ def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
         click.echo(rulebook_table(book))
 
 
+@rulebook.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def rulebook_list(fmt: str) -> None:
+    """List the built-in rulebooks: their document, clauses, rules and rosters.
+
+    Example:
+
+        zeren rulebook list
+    """
+    from ..loaders.rulebook import builtin_names, load_rulebook
+    from .format import table
+
+    rows = []
+    for name in builtin_names():
+        book = load_rulebook(name)
+        rows.append({"name": book.name, "title": book.title, "document": book.document,
+                     "clauses": len(book.clauses), "rules": len(book.rules),
+                     "rosters": [r.name for r in book.pack.rosters]})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(table(["名称", "标题", "条款", "规则", "名单"],
+                     [[r["name"], r["title"], str(r["clauses"]), str(r["rules"]), "、".join(r["rosters"])]
+                      for r in rows], max_width=100))
+    click.echo("\nzeren init --rulebook NAME 用其建项目；zeren rulebook show NAME 查看全文。")
+
+
 @rulebook.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def rulebook_validate(file: str) -> None:
@@ -113,8 +140,14 @@ def stats(obj: Context, fmt: str) -> None:
               help="Date of the snapshot: assignments no longer listed close the day before "
                    "(default: the latest 起始日期 in each scope of the file).")
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@click.option("--snapshot", "mode", flag_value="snapshot",
+              help="The files are whole rosters: close everything of their scopes they no longer list, even when "
+                   "that is more than a fifth.")
+@click.option("--add", "mode", flag_value="add",
+              help="The files are corrections or additions: add and change rows, close nothing else.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_ctx
-def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool) -> None:
+def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool, mode: str | None, fmt: str) -> None:
     """Load assignment lists (rosters) and findings: CSV files and .xlsx workbooks.
 
     Each CSV, and each sheet of a workbook, is recognised by its header row. One call is
@@ -124,15 +157,28 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool)
 
     Example:
 
-        zeren load 乡镇.xlsx 村.csv 工作队.xlsx 结对帮扶.csv --dry-run
+        zeren load rosters.xlsx teams.csv pairings.csv --dry-run
+
+        zeren load 工作队-2019年5月轮换.csv --dry-run --format json
     """
     from ..loaders.rosters import load_files
-    from .format import load_report
+    from .format import load_dict, load_report
 
     with obj.open_for_write() as store:
         with _progress() as progress:
-            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, progress=progress)
-    click.echo(load_report(result))
+            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, mode=mode or "auto",
+                                progress=progress)
+    if result.batch is not None:  # who loaded what, for `zeren audit`
+        audit_write(obj, "load", result.batch, {"files": list(files)})
+    click.echo(json.dumps(load_dict(result), ensure_ascii=False, indent=2) if fmt == "json" else load_report(result))
+
+
+def audit_write(obj: Context, action: str, batch: int, detail: dict) -> None:
+    """Record a write to the project (load, revert, person merge …) for `zeren audit`."""
+    from ..graph import audit
+
+    audit.record(obj.project, actor=audit.os_actor(), action=action, object=f"batch:{batch}",
+                 detail={"batch": batch, **detail, "via": "cli"})
 
 
 @contextmanager
@@ -162,9 +208,16 @@ def template(directory: str) -> None:
 
         zeren template 模板/
     """
+    from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
     from ..loaders.template import write_templates
 
-    for path in write_templates(directory):
+    obj: Context = click.get_current_context().obj
+    if os.path.exists(obj.project):
+        with obj.open() as store:
+            pack = store.rulebook.pack
+    else:
+        pack = load_rulebook(DEFAULT_RULEBOOK).pack
+    for path in write_templates(directory, pack):
         click.echo(str(path))
 
 
@@ -190,12 +243,42 @@ def history(obj: Context, fmt: str) -> None:
         click.echo(json.dumps({"batches": batches}, ensure_ascii=False, indent=2))
         return
     rows = []
+    modes = {"snapshot": "完整名单", "add": "补充更正", "revert": "撤销"}
     for b in batches:
-        changes = "；".join(f"{kind} +{d['added']} −{d['closed']} ~{d['changed']}" for kind, d in b["summary"].items()
-                           if d.get("added") or d.get("closed") or d.get("changed") or d.get("nodes_added"))
-        rows.append([b["id"], b["loaded_at"], "、".join(f.rsplit("/", 1)[-1] for f in b["files"]), changes])
-    click.echo(table(["批次", "导入时间 (UTC)", "文件", "变化（新增 −关闭 ~变更）"], rows, max_width=80)
+        if b["mode"] == "revert":
+            changes = f"撤销批次 #{b['summary'].get('reverts')}"
+        else:
+            changes = "；".join(f"{kind} +{d['added']} −{d['closed']} ~{d['changed']}" for kind, d in b["summary"].items()
+                               if isinstance(d, dict) and (d.get("added") or d.get("closed") or d.get("changed")
+                                                           or d.get("nodes_added")))
+        if b["reverted_by"]:
+            changes += f"（已由批次 #{b['reverted_by']} 撤销）"
+        rows.append([b["id"], b["loaded_at"], modes.get(b["mode"], b["mode"]),
+                     "、".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in b["files"]), changes])
+    click.echo(table(["批次", "导入时间（北京时间）", "方式", "文件", "变化（新增 −关闭 ~变更）"], rows, max_width=80)
                if rows else "尚未导入任何清单 (nothing loaded yet).")
+
+
+@cli.command()
+@click.argument("batch", type=int)
+@pass_ctx
+def revert(obj: Context, batch: int) -> None:
+    """Undo one load batch: remove what it added, reopen what it closed.
+
+    Refused, with the reason, when a later load built on it (revert that one first). The
+    undo is recorded in the history as a batch of its own.
+
+    Example:
+
+        zeren revert 3
+    """
+    with obj.open_for_write() as store:
+        with store.transaction() as w:
+            done = w.revert(batch)
+    audit_write(obj, "revert", done["batch"], {"reverted": batch})
+    rows = "；".join(f"{k} {v}" for k, v in done["rows"].items()) or "无名单记录"
+    click.echo(f"已撤销批次 #{batch}（记为批次 #{done['batch']}）：{rows}；督查发现 {done['findings']}，"
+               f"履职记录 {done['duty_records']}。 (reverted batch {batch})")
 
 
 @cli.command()
@@ -207,34 +290,29 @@ def gaps(obj: Context, at, township, fmt) -> None:
     """List what the rosters leave uncovered on a day.
 
     Vacant one-holder posts, poor villages without a team or helping unit, households
-    without a 帮扶责任人, townships without a lead unit: each is a hole a trace would hit.
+    without their pairing cadre — whatever the pack lists: each is a hole a trace would hit.
 
     Example:
 
         zeren gaps --at 2019-06-01 --township 马营镇
     """
-    from datetime import date
-
     from ..queries.gaps import gaps as find_gaps
     from .format import table
 
+    from ..queries.periods import default_day
+
     obj.project_only("gaps")
-    day = _day(at) or date.today().isoformat()
     with obj.open() as store:
+        day, how = (_day(at), "") if at else default_day(store)
         found = find_gaps(store, day, township=township)
     if fmt == "json":
         click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        import csv
-        import io
+        from .format import csv_text
 
-        buf = io.StringIO()
-        buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8
-        writer = csv.writer(buf)
-        writer.writerow(["kind", "scope", "object", "detail"])
-        writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(csv_text(["kind", "scope", "object", "detail"], [[g.kind, g.scope, g.object, g.detail] for g in found]),
+                   nl=False)
     else:
-        click.echo(f"{day}：{len(found)} 处空缺 gaps")
+        click.echo(f"{day}{f'（{how}；--at 指定其他日期）' if how else ''}：{len(found)} 处空缺 gaps")
         if found:
             click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))

@@ -12,10 +12,14 @@ from .main import FORMATS, Context, _day, _emit, _window, cli, pass_ctx, persona
 @click.option("--to", "date_to", metavar="DATE", help="Last day of the window (inclusive).")
 @click.option("--period", metavar="PERIOD", help="Shorthand window: 2019Q2, 2019H1, 2019 or 2019-05.")
 @click.option("--township", metavar="NAME", help="Only liabilities arising in this township.")
+@click.option("--round", "round_name", metavar="NAME",
+              help="One inspection round (督查批次): its findings, thresholds measured over the round.")
+@click.option("--at", metavar="DATE", help="How things stand on this day: the findings made so far (default window: "
+                                           "the quarter of that day); thresholds one finding away are marked.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @personal_option
 @pass_ctx
-def check(obj: Context, date_from, date_to, period, township, fmt, show_personal_data) -> None:
+def check(obj: Context, date_from, date_to, period, township, round_name, at, fmt, show_personal_data) -> None:
     """Evaluate every rule over the findings dated in a window.
 
     Threshold rules show their arithmetic ("4 of 120 = 3.3% ≥ 3%"); rules not triggered
@@ -27,60 +31,55 @@ def check(obj: Context, date_from, date_to, period, township, fmt, show_personal
         zeren check --period 2019Q2 --township 马营镇 --format json
     """
     from ..queries.check import check as run_check
+    from ..queries.periods import quarter_of
     from .format import check_table
 
-    lo, hi = _window(date_from, date_to, period)
+    until = _day(at)
+    if round_name and not (period or date_from or date_to):
+        lo = hi = None
+    elif until and not (period or date_from or date_to):
+        lo, hi = quarter_of(until)
+    else:
+        lo, hi = _window(date_from, date_to, period)
     with obj.open() as store:
-        result = run_check(store, lo, hi, township=township)
+        result = run_check(store, lo, hi, township=township, round_name=round_name, until=until)
     _emit(result, fmt, check_table, show_personal_data)
 
 
-@cli.group()
-def trace() -> None:
-    """Trace a failed plan, a household or a finding up to the county."""
+@cli.command()
+@click.argument("subject", metavar="KIND")
+@click.argument("ident", metavar="ID")
+@click.option("--at", metavar="DATE", help="Name who held each post on this day (default: the finding's date).")
+@click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
+@click.option("--to", "date_to", metavar="DATE")
+@click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@personal_option
+@pass_ctx
+def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
+    """Trace an object, or a finding, up the chain to the county.
 
-
-def _trace_command(subject: str, doc: str):
-    @click.argument("ident", metavar="ID")
-    @click.option("--at", metavar="DATE", help="Name who held each post on this day (default: the finding's date).")
-    @click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
-    @click.option("--to", "date_to", metavar="DATE")
-    @click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
-    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-    @personal_option
-    @pass_ctx
-    def command(obj: Context, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
-        from ..queries.trace import trace as run_trace
-        from .format import trace_table
-
-        lo = hi = None
-        if period or date_from or date_to:
-            lo, hi = _window(date_from, date_to, period)
-        day = _day(at)
-        with obj.open() as store:
-            result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
-                               show_personal_data=show_personal_data)
-        _emit(result, fmt, trace_table, show_personal_data)
-
-    command.__doc__ = doc
-    return trace.command(subject)(command)
-
-
-_trace_command("plan", """Trace a 一户一策 plan by its 计划编号.
+    KIND is `finding` (ID: its number, as `zeren check` lists them) or a kind of object of the
+    project's pack (ID: the id its roster gives it), e.g. `plan` and `household` for the
+    Tongwei list, `stretch` or `segment` for the river chiefs'. The chain names whoever held
+    each post on the day that matters; the liabilities are those the object's findings trigger.
 
     Example:
 
         zeren trace plan P621101027119 --format json
-    """)
-_trace_command("household", """Trace a household by its 户编号.
-
-    Example:
 
         zeren trace household 621101027119 --at 2019-06-01
-    """)
-_trace_command("finding", """Trace a finding by its number (as `zeren check` lists them).
-
-    Example:
 
         zeren trace finding 12
-    """)
+    """
+    from ..queries.trace import trace as run_trace
+    from .format import trace_table
+
+    lo = hi = None
+    if period or date_from or date_to:
+        lo, hi = _window(date_from, date_to, period)
+    day = _day(at)
+    with obj.open() as store:
+        result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
+                           show_personal_data=show_personal_data)
+    _emit(result, fmt, trace_table, show_personal_data)

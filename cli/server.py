@@ -11,7 +11,7 @@ from .main import Context, cli, pass_ctx
 @click.argument("uri")
 @click.option("--replace", is_flag=True,
               help="Push the whole project anew, replacing whatever the database holds (another project too).")
-@click.option("--batch-size", default=5000, show_default=True, help="Rows per UNWIND message at most.")
+@click.option("--batch-size", default=10000, show_default=True, help="Rows per UNWIND message at most.")
 @click.option("--max-bytes", type=int, default=4_000_000, show_default=True, help="Bytes per message at most.")
 @pass_ctx
 def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int) -> None:
@@ -43,7 +43,8 @@ def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int)
             raise
     where = f"{uri} ({result.database})" if result.database else uri
     v = result.verified
-    totals = f"{v['nodes']:,} nodes, {v['edges']:,} edges, {v['findings']:,} findings"
+    totals = (f"{v['nodes']:,} nodes, {v['edges']:,} edges, {v['findings']:,} findings, "
+              f"{v['duty_records']:,} duty records")
     if result.mode == "unchanged":
         click.echo(f"{where} is up to date with {obj.project} (load batch {result.batch}): {totals}.")
         return
@@ -53,6 +54,9 @@ def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int)
             f"batches {result.since + 1}–{result.batch}"
         click.echo(f"Pushed load {batches} of {obj.project} to {where}: "
                    f"{s['nodes']:,} nodes, {s['edges']:,} edges, {s['closures']:,} closures, "
-                   f"{s['findings']:,} findings; the server holds {totals} (verified).")
+                   f"{s['findings']:,} findings, {s['duty_records']:,} duty records; the server holds {totals} "
+                   "(verified).")
         return
+    if result.reason:
+        click.echo(f"{result.reason}.")
     click.echo(f"Pushed {obj.project} to {where}: {totals} (verified; push {result.push_id}).")

@@ -2,14 +2,16 @@
 
 ``BoltStore.connect(uri)`` implements :class:`zeren.graph.model.ReadStore` with the same answers
 as :class:`zeren.graph.store.Store`; :func:`push` (in :mod:`zeren.graph.bolt_push`) copies a
-project there. The Cypher is generated in :mod:`zeren.graph.cypher`; every value is a query
-parameter, and a server that does not bind parameters (FalkorDB 4.16 pastes them into the
-query text) is refused before anything is read or written.
+project there. Labels and relationship types come from the project's domain pack
+(:mod:`zeren.graph.cypher`); every value is a query parameter, and a server that does not
+bind parameters (FalkorDB 4.16 pastes them into the query text) is refused before anything
+is read or written.
 
-A command reads one push (the one ``ZerenHead`` named when it connected). Role
-paths are walked on the server (:meth:`BoltStore.prefetch`): a trace's in one query, a check's
-one level per query for all its findings at once; what comes back serves the resolver's
-``edges()`` and ``node()`` calls from memory, filtered by date exactly as the file store does.
+A command reads one push (the one ``ZerenHead`` named when it connected). Role paths are
+walked on the server (:meth:`BoltStore.prefetch`, compiled by :mod:`zeren.graph.bolt_walk`): a
+trace's in one query, a check's one level per query for all its findings at once; what comes
+back serves the resolver's ``edges()`` and ``node()`` calls from memory, filtered by role
+and date exactly as the file store does.
 
 Credentials come from ``ZEREN_BOLT_USER`` / ``ZEREN_BOLT_PASSWORD`` or the config file
 ``~/.config/zeren/bolt.toml`` (``user = …``, ``password = …``), never from the command line.
@@ -17,17 +19,16 @@ Credentials come from ``ZEREN_BOLT_USER`` / ``ZEREN_BOLT_PASSWORD`` or the confi
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cypher, schema
+from . import cypher
+from .bolt_walk import Walk, Walks, fetch_query, kind_of, walk_query
 from .errors import NotFound, StoreError
-from .model import Edge, Finding, Node, Provenance
+from .model import DutyRecord, Edge, Finding, Node, Provenance
 from .store import StoreBase
 
 if TYPE_CHECKING:
@@ -114,11 +115,6 @@ def run(session: Any, query: str, where: str, **params: Any) -> tuple[list[Any],
         raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
 
 
-def _records(session: Any, query: str, params: dict[str, Any], where: str) -> list[Any]:
-    """The records of one auto-commit query (see :func:`run`)."""
-    return run(session, query, where, **params)[0]
-
-
 def refuse_unbound(canary: Any, where: str) -> None:
     """Refuse a server that did not send the canary parameter back unchanged."""
     if canary != CANARY:
@@ -136,22 +132,10 @@ def _probe_canary(session: Any, where: str) -> None:
     refuse_unbound(records[0]["canary"] if records else None, where)
 
 
-@dataclass(frozen=True)
-class Hop:
-    """One step of a walk: edges of ``kinds`` in ``direction`` with ``role`` (None: any)."""
-
-    direction: str  # out | in
-    kinds: tuple[str, ...]
-    role: str | None
-    target: str  # the node kind reached
-
-    def key(self, node: str) -> tuple[str, str, tuple[str, ...], str | None]:
-        return (node, self.direction, self.kinds, self.role)
-
-
 _HEAD = ("OPTIONAL MATCH (h:ZerenHead) OPTIONAL MATCH (p:ZerenPush {id: h.push}) WITH p "
          "OPTIONAL MATCH (u:ZerenPush) WHERE u.state <> 'complete' "
          "RETURN $canary AS canary, p {.*} AS head, collect(u {.id, .started, .mode}) AS unfinished")
+_AdjKey = tuple[str, str, str]  # (node, out | in, edge kind)
 
 
 class BoltStore(StoreBase):
@@ -169,10 +153,11 @@ class BoltStore(StoreBase):
                          f"{head.get('finished')} (a push did not finish; reading the previous complete one)"
                          for u in unfinished]
         self._nodes: dict[str, Node | None] = {}
-        self._adj: dict[tuple[str, str, tuple[str, ...], str | None], list[Edge]] = {}
+        self._adj: dict[_AdjKey, list[Edge]] = {}  # every edge of a kind at a node, any role, any date
         self._findings: dict[int, Finding] = {}
-        self._rule_paths: list[RolePath] | None = None
+        self._walks: Walks | None = None
         self._located: dict[tuple[str, str, str], dict[str, list[str]] | None] = {}
+        self._pending: dict[str, set[str]] = {}  # kind → ids met as edge ends whose nodes are not fetched
 
     @classmethod
     def connect(cls, uri: str, database: str | None = None) -> "BoltStore":
@@ -209,10 +194,18 @@ class BoltStore(StoreBase):
     def meta(self, key: str) -> str | None:
         return self._meta.get(key)
 
+    def batches(self) -> list[dict[str, Any]]:
+        """The project's load register as it was when pushed."""
+        return json.loads(self.head.get("batches") or "[]")
+
     def node(self, node_id: str) -> Node | None:
         if node_id not in self._nodes:
-            rows = self._run(f"MATCH (n:Node {{push: $push, id: $id}}) RETURN {cypher.node_map('n')} AS n", id=node_id)
-            self._nodes[node_id] = _node(rows[0]["n"]) if rows else None
+            # with it, the nodes of its kind this store has seen only as edge ends: a query that
+            # names a set of them one by one (every holder of a duty) costs one round trip
+            pending = self._pending.get(kind_of(node_id), set())
+            pending.discard(node_id)
+            batch = [pending.pop() for _ in range(min(len(pending), _SIBLINGS))]
+            self.nodes_by_id([node_id, *(i for i in batch if i not in self._nodes)])
         return self._nodes[node_id]
 
     def nodes_by_id(self, ids: Sequence[str]) -> list[Node]:
@@ -227,54 +220,76 @@ class BoltStore(StoreBase):
         return [n for n in (self._nodes[i] for i in dict.fromkeys(ids)) if n is not None]
 
     def node_ids(self, kind: str) -> set[str]:
-        return {r["id"] for r in self._run(f"MATCH (n:{cypher.label(kind)} {{push: $push}}) RETURN n.id AS id")}
+        ids = {r["id"] for r in self._run(f"MATCH (n:{cypher.label(kind)} {{push: $push}}) RETURN n.id AS id")}
+        self._pending.setdefault(kind, set()).update(i for i in ids if i not in self._nodes)
+        return ids
 
     def counts(self) -> dict[str, int]:
-        out = {r["kind"]: r["c"] for r in self._run("MATCH (n:Node {push: $push}) RETURN n.kind AS kind, count(n) AS c")}
-        out = dict(sorted(out.items()))
+        rows = self._run("MATCH (n:Node {push: $push}) WHERE n.missing IS NULL RETURN n.kind AS kind, count(n) AS c")
+        out = {r["kind"]: r["c"] for r in sorted(rows, key=lambda r: r["kind"])}
         out["finding"] = self._run("MATCH (f:Finding {push: $push}) RETURN count(f) AS c")[0]["c"]
         return out
 
     def edges(self, *, src: str | None = None, dst: str | None = None, kinds: Iterable[str] | None = None,
               role: str | None = None, at: str | None = None, origin: str | None = None,
               scope: str | None = None) -> list[Edge]:
-        kinds = tuple(kinds) if kinds is not None else None
-        if (src is None) != (dst is None) and kinds and origin is None and scope is None:
+        kinds = tuple(dict.fromkeys(kinds)) if kinds is not None else None
+        if (src is None) != (dst is None) and kinds is not None and origin is None and scope is None:
             node, direction = (src, "out") if src is not None else (dst, "in")
-            key = (node, direction, kinds, role)
-            if key not in self._adj:
-                self._fetch({key})
-            found = self._adj[key]
+            missing = tuple(sorted(k for k in kinds if (node, direction, k) not in self._adj))
+            if missing:
+                self._fetch({(node, direction, missing), *self._siblings(node, direction, missing)})
+            found = [e for k in kinds for e in self._adj[(node, direction, k)]]
+            if role is not None:
+                found = [e for e in found if e.role == role]
         else:
             found = self._edges_query(src, dst, kinds, role, origin, scope)
         if at is not None:
             found = [e for e in found if e.valid_at(at)]
-        return found
+        return sorted(found, key=_edge_order)
 
     def edge_ends(self, kind: str, role: str, at: str, src_kind: str | None = None) -> list[tuple[str, str]]:
-        a = f"a:{cypher.label(src_kind)}" if src_kind else "a:Node"
-        rows = self._run(f"MATCH ({a} {{push: $push}})-[e:{cypher.rel(kind)}]->(b) WHERE e.role = $role "
-                         f"AND {_VALID_AT} RETURN a.id AS src, b.id AS dst", role=role, at=at)
+        kind_is = "a.kind = $src_kind AND " if src_kind else ""  # by id, as the file: missing ends too
+        rows = self._run(f"MATCH (a:Node {{push: $push}})-[e:{cypher.rel(kind)}]->(b) WHERE {kind_is}e.role = $role "
+                         f"AND {_VALID_AT} RETURN a.id AS src, b.id AS dst", role=role, at=at, src_kind=src_kind)
         return [(r["src"], r["dst"]) for r in rows]
 
-    def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
-        """Set-based: the distinct ``kind`` nodes located in (or assisting) these villages in the window.
+    def persons(self, name: str, org: str | None = None) -> list[tuple[str, str, str | None]]:
+        """(id, name, organisation id) of the persons of one name (in one organisation)."""
+        rows = self._run(f"MATCH (n:{cypher.label('person')} {{push: $push, name: $name}}) "
+                         "RETURN n.id AS id, n.name AS name, n.props AS props", name=name)
+        out = [(r["id"], r["name"], _props(r["props"]).get("org_id")) for r in rows]
+        return sorted(x for x in out if org is None or x[2] == org)
 
-        The first call asks for these villages; a second one for the same window (a check
-        measures every township) fetches who was in every village once, and counts in memory."""
-        rel, role = ("LOCATED_IN", "") if kind == "household" else ("ASSISTS", "驻村帮扶")
-        key = (kind, date_from, date_to)
+    def person_links(self, ids: Sequence[str]) -> list[tuple[str, str, int | None, str]]:
+        """(a, b, batch, note) of the confirmed links of these persons (stored both ways)."""
+        rows = self._run("UNWIND $ids AS i MATCH (l:PersonLink {push: $push, a: i}) "
+                         "RETURN l.a AS a, l.b AS b, l.batch AS batch, l.note AS note", ids=list(ids))
+        return sorted((r["a"], r["b"], r["batch"], r["note"] or "") for r in rows)
+
+    def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
+        """The distinct ``kind`` nodes tied to these places (their parents) during the window.
+
+        The first call asks for these places; a second one for the same window (a check measures
+        every scope) fetches the members of every place once, and counts in memory."""
+        k = self.rulebook.model.kinds[kind]
+        if not k.parent:
+            return 0
+        edge = f"[e:{cypher.rel(k.parent_edge)}]"
+        tie = f"<-{edge}-" if not k.parent_reverse else f"-{edge}->"
         window = ("WHERE e.role = $role AND (e.valid_from IS NULL OR e.valid_from <= $hi) "
                   "AND (e.valid_to IS NULL OR e.valid_to >= $lo)")
+        key = (kind, date_from, date_to)
         if key not in self._located:
             self._located[key] = None
-            rows = self._run(f"UNWIND $villages AS v MATCH (:Node {{push: $push, id: v}})<-[e:{rel}]-"
-                             f"(x:{cypher.label(kind)}) {window} RETURN count(DISTINCT x) AS c",
-                             villages=list(dict.fromkeys(village_ids)), role=role, lo=date_from, hi=date_to)
+            rows = self._run(f"UNWIND $places AS v MATCH (:Node {{push: $push, id: v}}){tie}(x) "
+                             f"{window} AND x.kind = $kind RETURN count(DISTINCT x) AS c", kind=kind,
+                             places=list(dict.fromkeys(village_ids)), role=k.parent_role, lo=date_from, hi=date_to)
             return int(rows[0]["c"]) if rows else 0
         if self._located[key] is None:
-            rows = self._run(f"MATCH (v:Village {{push: $push}})<-[e:{rel}]-(x:{cypher.label(kind)}) {window} "
-                             "RETURN v.id AS v, collect(x.id) AS xs", role=role, lo=date_from, hi=date_to)
+            rows = self._run(f"MATCH (v:{cypher.label(k.parent)} {{push: $push}}){tie}(x) {window} AND x.kind = $kind "
+                             "RETURN v.id AS v, collect(x.id) AS xs", role=k.parent_role, lo=date_from, hi=date_to,
+                             kind=kind)
             self._located[key] = {r["v"]: r["xs"] for r in rows}
         located = self._located[key]
         return len(set().union(*(located.get(v, ()) for v in village_ids)))
@@ -291,24 +306,33 @@ class BoltStore(StoreBase):
         rows = self._run(f"MATCH (f:Finding) WHERE {' AND '.join(where)} RETURN {cypher.finding_map('f')} AS f",
                          lo=date_from, hi=date_to, object=object_id)
         found = self._keep(rows)
-        if object_id is None:  # a check: fetch every rule's walk from every object now, in a few round trips
-            self.prefetch([(o, self.rule_paths()) for o in dict.fromkeys(f.object_id for f in found)], None)
+        if object_id is None:  # a check: every rule's walk from every object, in a few round trips
+            self.prefetch(list(dict.fromkeys(f.object_id for f in found)), self.walks.rule_paths())
         return found
+
+    def latest_finding_date(self) -> str | None:
+        if "latest" in self.head:
+            return self.head["latest"]
+        rows = self._run("MATCH (f:Finding {push: $push}) RETURN max(f.date) AS d")
+        return rows[0]["d"] if rows else None
 
     def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
                         types: Sequence[str]) -> list[Finding]:
-        """Findings of ``types`` in the window on these villages, their households or teams, or the
-        township itself (by structure, whatever the date: callers check the date)."""
+        """Findings of ``types`` in the window on the scope itself, these places (its children),
+        or anything tied to them as to a parent (by structure, whatever the date: callers check
+        the date)."""
+        ties = sorted({(k.parent_edge, k.parent_role, k.parent_reverse)
+                       for k in self.rulebook.model.kinds.values() if k.parent})
         rows = self._run(
             "MATCH (f:Finding) WHERE f.push = $push AND f.date >= $lo AND f.date <= $hi AND f.type IN $types "
-            "AND (f.object_id = $township OR f.object_id IN $villages OR EXISTS { "
-            "MATCH (:Node {push: $push, id: f.object_id})-[:LOCATED_IN|ASSISTS]->(v:Node) WHERE v.id IN $villages }) "
-            f"RETURN {cypher.finding_map('f')} AS f",
-            lo=date_from, hi=date_to, types=list(types), township=township_id, villages=list(village_ids))
+            "AND (f.object_id = $scope OR f.object_id IN $places OR EXISTS { "
+            "MATCH (:Node {push: $push, id: f.object_id})-[e]-(p:Node) WHERE p.id IN $places AND any(t IN $ties "
+            "WHERE type(e) = t.edge AND e.role = t.role AND (CASE WHEN t.reverse THEN startNode(e) = p "
+            f"ELSE endNode(e) = p END)) }}) RETURN {cypher.finding_map('f')} AS f",
+            lo=date_from, hi=date_to, types=list(types), scope=township_id, places=list(village_ids),
+            ties=[{"edge": e, "role": r, "reverse": rev} for e, r, rev in ties])
         found = self._keep(rows)
-        paths = list({li.role.text: li.role for rule in self.rulebook.rules if set(rule.when) & set(types)
-                      for li in rule.liable}.values())  # the threshold rules that asked
-        self.prefetch([(o, paths) for o in dict.fromkeys(f.object_id for f in found)], None)
+        self.prefetch(list(dict.fromkeys(f.object_id for f in found)), self.walks.rule_paths())
         return found
 
     def finding(self, n: int) -> Finding:
@@ -320,133 +344,169 @@ class BoltStore(StoreBase):
             self._keep(rows)
         return self._findings[n]
 
-    # -- walks ---------------------------------------------------------------------------------
-    def rule_paths(self) -> list[RolePath]:
-        """Every liable role of the rulebook: what a check resolves from each finding's object."""
-        if self._rule_paths is None:
-            self._rule_paths = list({li.role.text: li.role for rule in self.rulebook.rules for li in rule.liable}.values())
-        return self._rule_paths
+    def duty_records(self, date_from: str | None = None, date_to: str | None = None,
+                     items: Sequence[str] | None = None, subject_id: str | None = None) -> list[DutyRecord]:
+        """Duty-log records in a window (inclusive), of some 履职事项, or of one subject."""
+        where = ["d.push = $push"]
+        for cond, val in (("d.date >= $lo", date_from), ("d.date <= $hi", date_to),
+                          ("d.subject_id = $subject", subject_id)):
+            if val:
+                where.append(cond)
+        if items is not None:
+            where.append("d.item IN $items")
+        rows = self._run(f"MATCH (d:DutyRecord) WHERE {' AND '.join(where)} RETURN {cypher.duty_map('d')} AS d",
+                         lo=date_from, hi=date_to, subject=subject_id, items=list(items or ()))
+        found = sorted((_duty(r["d"]) for r in rows), key=lambda d: (d.date, d.n))
+        # what judging them reads: who performed (a person's organisation) and where (lifted)
+        self.nodes_by_id([d.subject_id for d in found])
+        self.prefetch([d.object_id for d in found if d.object_id and d.object_id not in self._nodes], [])
+        return found
 
-    def prefetch(self, starts_and_paths: Iterable[tuple[str, Sequence[RolePath]]], at: str | None = None) -> None:
+    # -- walks ---------------------------------------------------------------------------------
+    @property
+    def walks(self) -> Walks:
+        if self._walks is None:
+            self._walks = Walks(self.rulebook)
+        return self._walks
+
+    def prefetch(self, starts: Sequence[str], paths: Sequence[RolePath] | None = None) -> None:
         """Fetch every edge the resolver will ask for when it walks these role paths from these
-        starts (and lifts them to any wider scope), whatever the date: ``at`` is not needed,
-        since whole neighbourhoods (every date) are fetched and ``edges()`` filters in memory.
+        starts (``paths`` None: everything a trace walks), with the lifts to every scope and the
+        places below the scopes threshold rules measure: whole neighbourhoods, every date, so
+        that any day's walk is answered from memory.
 
         A few starts (a trace) are walked in one query; many (a check's findings) level by
         level, one query per level, where typed expansions are cheaper than one generic walk.
         """
-        frontier: dict[str, set[tuple[Hop, ...]]] = {}
-        for start, paths in starts_and_paths:
-            walks = frontier.setdefault(start, set())
-            walks.update(w for w in (_walk(start, p) for p in paths) if w)
-            lift = _lift_walk(_kind(start))
-            walks.update(lift[:i + 1] + (_CHILDREN,) for i, hop in enumerate(lift) if hop.target in self._scopes())
-            if lift:
-                walks.add(lift)
-        frontier = {start: walks for start, walks in frontier.items() if walks}
+        chosen = None if paths is None else list(paths)
+        frontier = {s: set(self.walks.from_kind(kind_of(s), chosen)) for s in dict.fromkeys(starts)}
+        frontier = {s: w for s, w in frontier.items() if w}
+        if not frontier:
+            return
         if len(frontier) <= _ONE_QUERY_STARTS:
             self._walk_once(frontier)
         else:
             self._walk_levels(frontier)
 
-    def _walk_once(self, frontier: dict[str, set[tuple[Hop, ...]]]) -> None:
-        """The walks as a small automaton (a state per remaining sequence of hops) that the server
-        runs level by level inside one query."""
-        states: dict[tuple[Hop, ...], int] = {}
+    def _walk_once(self, frontier: dict[str, set[Walk]]) -> None:
+        """The walks as a small automaton (a state per remaining sequence of hops) that the
+        server runs level by level inside one query."""
+        states: dict[Walk, int] = {}
+        fetches: dict[tuple[str, tuple[str, ...]], int] = {}
         hops: list[dict[str, Any]] = []
 
-        def state(walk: tuple[Hop, ...]) -> int:
+        def state(walk: Walk) -> int:
             if walk not in states:
                 nxt = state(walk[1:]) if len(walk) > 1 else -1
                 hop = walk[0]
                 states[walk] = len(hops)
-                hops.append({"out": hop.direction == "out", "kinds": list(hop.kinds), "role": hop.role,
+                hops.append({"fetch": fetches.setdefault(hop.fetch, len(fetches)), "role": hop.role,
                              "target": hop.target, "next": nxt, "depth": len(walk)})
             return states[walk]
 
         starts = [{"id": start, "s": sorted({state(w) for w in walks})} for start, walks in frontier.items()]
-        if not starts:
+        fetch = [{"out": d == "out", "kinds": list(k)} for (d, k) in fetches]
+        depth = max(self.walks.depth, max(h["depth"] for h in hops))  # one text, planned once, per rulebook
+        rows = self._run(walk_query(depth), starts=starts, hops=hops, fetches=fetch)
+        for start in frontier:
+            self._nodes.setdefault(start, None)
+        if not rows:
             return
-        rows = self._run(_walk_query(max(h["depth"] for h in hops)), starts=starts, hops=hops)
-        found: dict[tuple[str, str, tuple[str, ...], str | None], dict[int, Edge]] = {}
-        for x in rows[0]["xs"] if rows else ():
+        for x in rows[0]["xs"]:
             self._nodes[x["id"]] = _node(x)
-        for r in rows[0]["found"] if rows else ():
-            h = hops[r["s"]]
-            node = r["x"]
-            edges = found.setdefault((node, "out" if h["out"] else "in", tuple(h["kinds"]), h["role"]), {})
-            if r["e"] is None:
-                continue
-            y = r["y"]
-            if y["id"] not in self._nodes:
-                self._nodes[y["id"]] = _node(y)
-            src, dst = (node, y["id"]) if h["out"] else (y["id"], node)
-            edges[r["e"]["id"]] = _edge(r["e"], src, dst)
-        for key, edges in found.items():
-            if key not in self._adj:
-                self._adj[key] = sorted(edges.values(), key=_edge_order)
+        for r in rows[0]["found"]:
+            f = fetch[r["k"]]
+            self._keep_edges(r["x"], "out" if f["out"] else "in", f["kinds"], r["es"], r["ys"])
 
-    def _walk_levels(self, frontier: dict[str, set[tuple[Hop, ...]]]) -> None:
+    def _walk_levels(self, frontier: dict[str, set[Walk]]) -> None:
         """The walks one level per round trip, with typed expansions (:meth:`_fetch`)."""
         starts = [s for s in frontier if s not in self._nodes]
         if starts:
             self.nodes_by_id(starts)
         while frontier:
-            wanted = {walk[0].key(node) for node, walks in frontier.items() for walk in walks}
-            self._fetch({k for k in wanted if k not in self._adj})
-            nxt: dict[str, set[tuple[Hop, ...]]] = {}
+            wanted: dict[tuple[str, str], set[str]] = {}
+            for node, walks in frontier.items():
+                for walk in walks:
+                    wanted.setdefault((node, walk[0].direction), set()).update(walk[0].kinds)
+            self._fetch({(node, d, tuple(sorted(k for k in kinds if (node, d, k) not in self._adj)))
+                         for (node, d), kinds in wanted.items()})
+            nxt: dict[str, set[Walk]] = {}
             for node, walks in frontier.items():
                 for walk in walks:
                     hop, rest = walk[0], walk[1:]
                     if not rest:
                         continue
-                    for e in self._adj[hop.key(node)]:
-                        other = e.dst if hop.direction == "out" else e.src
-                        if _kind(other) == hop.target:
-                            nxt.setdefault(other, set()).add(rest)
+                    for k in hop.kinds:
+                        for e in self._adj[(node, hop.direction, k)]:
+                            other = e.dst if hop.direction == "out" else e.src
+                            if kind_of(other) == hop.target and (hop.role is None or e.role == hop.role):
+                                nxt.setdefault(other, set()).add(rest)
             frontier = nxt
 
-    def _scopes(self) -> set[str]:
-        """The kinds threshold rules measure over: a check counts what lies in each of them."""
-        return {rule.scope for rule in self.rulebook.rules if rule.threshold is not None}
+    def _siblings(self, node: str, direction: str, kinds: tuple[str, ...]) -> set[tuple[str, str, tuple[str, ...]]]:
+        """On a miss, the same step for the other nodes of that kind this store has met and not
+        yet expanded so: a query that visits a place's children one by one (an org chart, the
+        duties of every holder) then costs a round trip per level, not per node."""
+        prefix = kind_of(node) + ":"
+        out = set()
+        for other, known in self._nodes.items():
+            if known is not None and other != node and other.startswith(prefix):
+                todo = tuple(k for k in kinds if (other, direction, k) not in self._adj)
+                if todo:
+                    out.add((other, direction, todo))
+                    if len(out) >= _SIBLINGS:
+                        break
+        return out
 
-    def _fetch(self, keys: set[tuple[str, str, tuple[str, ...], str | None]]) -> None:
-        """One round trip: every edge (any date) for each (node, direction, kinds, role) key,
-        and the nodes at both ends: one typed branch per (direction, kinds), in a canonical
-        order, so that the few texts a rulebook's walks produce are each planned once."""
+    def _fetch(self, keys: set[tuple[str, str, tuple[str, ...]]]) -> None:
+        """One round trip: every edge (any role, any date) of each kind for each (node,
+        direction, kinds) key, and the nodes at both ends; one typed branch per (direction,
+        kinds), in a canonical order."""
+        keys = {k for k in keys if k[2]}
         if not keys:
             return
-        index = dict(enumerate(keys))
+        index = dict(enumerate(sorted(keys)))
         groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
-        for i, (node, direction, kinds, role) in index.items():
-            groups.setdefault((direction, kinds), []).append(
-                {"k": i, "id": node, "role": role, "x": self._nodes.get(node) is None})
-        order = sorted(groups)
-        for key in keys:
-            self._adj[key] = []
-        for r in self._run(_fetch_query(tuple(order)), **{f"g{i}": groups[g] for i, g in enumerate(order)}):
-            node, direction, _, _ = key = index[r["k"]]
+        for i, (node, direction, kinds) in index.items():
+            groups.setdefault((direction, kinds), []).append({"k": i, "id": node, "x": node not in self._nodes})
+            for k in kinds:
+                self._adj[(node, direction, k)] = []
+        order = tuple(sorted(groups))
+        for r in self._run(fetch_query(order), **{f"g{i}": groups[g] for i, g in enumerate(order)}):
+            node, direction, kinds = index[r["k"]]
             if r["x"] is not None:
                 self._nodes[node] = _node(r["x"])
-            edges = []
-            for e, y in zip(r["es"], r["ys"]):
-                other = y["id"]
-                if other not in self._nodes:
-                    self._nodes[other] = _node(y)
-                src, dst = (node, other) if direction == "out" else (other, node)
-                edges.append(_edge(e, src, dst))
-            edges.sort(key=_edge_order)
-            self._adj[key] = edges
+            self._keep_edges(node, direction, kinds, r["es"], r["ys"])
+        for node, _, _ in keys:
+            self._nodes.setdefault(node, None)
+
+    def _keep_edges(self, node: str, direction: str, kinds: Sequence[str], es: list[dict], ys: list[dict]) -> None:
+        found: dict[str, list[Edge]] = {k: [] for k in kinds}
+        for e, y in zip(es, ys):
+            other = y["id"]
+            if other not in self._nodes or self._nodes[other] is None:
+                self._nodes[other] = _node(y)
+            src, dst = (node, other) if direction == "out" else (other, node)
+            found.setdefault(e["kind"], []).append(_edge(e, src, dst))
+        for k, edges in found.items():
+            self._adj[(node, direction, k)] = edges
 
     def _edges_query(self, src, dst, kinds, role, origin, scope) -> list[Edge]:
         a = "(a:Node {push: $push, id: $src})" if src is not None else "(a:Node {push: $push})"
         b = "(b:Node {push: $push, id: $dst})" if dst is not None else "(b:Node)"
+        if kinds is not None and not kinds:
+            return []
         types = ":" + "|".join(cypher.rel(k) for k in kinds) if kinds else ""
         where = [f"e.{p} = ${p}" for p, v in (("role", role), ("origin", origin), ("scope", scope)) if v is not None]
         query = f"MATCH {a}-[e{types}]->{b}" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self._run(f"{query} RETURN {cypher.edge_map('e')} AS e, a.id AS src, b.id AS dst",
                          src=src, dst=dst, role=role, origin=origin, scope=scope)
-        return sorted((_edge(r["e"], r["src"], r["dst"]) for r in rows), key=_edge_order)
+        found = [_edge(r["e"], r["src"], r["dst"]) for r in rows]
+        for e in found:
+            for end in (e.src, e.dst):
+                if end not in self._nodes:
+                    self._pending.setdefault(kind_of(end), set()).add(end)
+        return found
 
     def _keep(self, rows: list[Any]) -> list[Finding]:
         found = [_finding(r["f"]) for r in rows]
@@ -455,91 +515,13 @@ class BoltStore(StoreBase):
         return sorted(found, key=lambda f: (f.date, f.n))
 
 
-@functools.lru_cache(maxsize=16)
-def _walk_query(depth: int) -> str:
-    """Run the walk automaton ``$hops`` from ``$starts`` for ``depth`` levels, in one query:
-    each level expands every (node, state) of its frontier, reports what it found, and hands
-    the nodes of the right kind to the next state. The text depends on the depth alone."""
-    def level(i: int) -> str:
-        return (f"CALL (f{i}) {{ UNWIND f{i} AS item WITH item.n AS x, item.s AS s, $hops[item.s] AS h "
-                "OPTIONAL MATCH (x)-[e]-(y) WHERE type(e) IN h.kinds AND (h.role IS NULL OR e.role = h.role) "
-                "AND (CASE WHEN h.out THEN startNode(e) = x ELSE endNode(e) = x END) "
-                f"RETURN collect({{x: x.id, s: s, e: {cypher.edge_map('e')}, y: {cypher.node_map('y')}}}) "
-                f"AS r{i + 1}, collect(DISTINCT CASE WHEN y.kind = h.target AND h.next >= 0 "
-                f"THEN {{n: y, s: h.next}} END) AS f{i + 1} }} ")
-
-    parts = ["UNWIND $starts AS st MATCH (x:Node {push: $push, id: st.id}) UNWIND st.s AS s "
-             "WITH collect(DISTINCT {n: x, s: s}) AS f0, collect(DISTINCT x) AS starts "]
-    parts += [level(i) for i in range(depth)]
-    found = " + ".join(f"r{j}" for j in range(1, depth + 1))
-    parts.append(f"RETURN [x IN starts | {cypher.node_map('x')}] AS xs, {found} AS found")
-    return "".join(parts)
-
-
-@functools.lru_cache(maxsize=64)
-def _fetch_query(groups: tuple[tuple[str, tuple[str, ...]], ...] | list) -> str:
-    parts = []
-    for i, (direction, kinds) in enumerate(groups):
-        types = "|".join(cypher.rel(k) for k in kinds)
-        arrow = f"-[e:{types}]->(y)" if direction == "out" else f"<-[e:{types}]-(y)"
-        parts.append(f"UNWIND $g{i} AS q MATCH (x:Node {{push: $push, id: q.id}}) OPTIONAL MATCH (x){arrow} "
-                     f"WHERE q.role IS NULL OR e.role = q.role RETURN q.k AS k, CASE WHEN q.x THEN {cypher.node_map('x')} END AS x, "
-                     f"collect({cypher.edge_map('e')}) AS es, collect({cypher.node_map('y')}) AS ys")
-    return " UNION ALL ".join(parts)
-
-
 _VALID_AT = "(e.valid_from IS NULL OR e.valid_from <= $at) AND (e.valid_to IS NULL OR e.valid_to >= $at)"
-
-
-def _kind(node_id: str) -> str:
-    return node_id.split(":", 1)[0]
-
-
-def _hop(kind: str, name: str, param: str = "") -> Hop | None:
-    rel = schema.relation(kind, name)
-    if rel is None:
-        return None
-    kinds = (rel.edge,) if isinstance(rel.edge, str) else tuple(rel.edge)
-    return Hop(rel.direction, kinds, param or rel.role or None, rel.target)
-
-
-def _lift_walk(kind: str) -> tuple[Hop, ...]:
-    """The parent steps from ``kind`` to the top (a lift to any scope is a prefix of it)."""
-    hops = []
-    while kind in schema.PARENT:
-        hop = _hop(kind, schema.PARENT[kind])
-        if hop is None:
-            break
-        hops.append(hop)
-        kind = hop.target
-    return tuple(hops)
-
-
 _ONE_QUERY_STARTS = 32  # up to this many starts, a prefetch is one query (see BoltStore.prefetch)
-_HOLDS = Hop("in", ("HOLDS",), None, "person")
-_CHILDREN = Hop("in", ("LOCATED_IN",), None, "")  # what lies in a place (a township's villages)
+_SIBLINGS = 2000  # at most this many other nodes expanded along with a miss
 
 
-def _walk(start: str, path: RolePath) -> tuple[Hop, ...]:
-    """The hops the resolver takes for ``path`` from ``start``: the lift, the steps, the holders."""
-    kind = _kind(start)
-    lift = schema.lift_path(kind, path.start)
-    if lift is None:
-        return ()
-    hops: list[Hop] = []
-    for name, param in [(parent, "") for parent in lift] + list(path.steps):
-        hop = _hop(kind, name, param)
-        if hop is None:
-            return tuple(hops)
-        hops.append(hop)
-        kind = hop.target
-    if kind == "post":
-        hops.append(_HOLDS)
-    return tuple(hops)
-
-
-def _edge_order(e: Edge) -> tuple[bool, str, int]:
-    return (e.valid_from is not None, e.valid_from or "", e.id or 0)
+def _edge_order(e: Edge) -> tuple[str, int, str, str]:
+    return (e.valid_from or "", e.id or 0, e.src, e.dst)  # as the project file sorts them
 
 
 def _props(text: str | None) -> dict[str, Any]:
@@ -550,7 +532,9 @@ def _prov(r: dict[str, Any]) -> Provenance:
     return Provenance(r.get("source"), r.get("sheet"), r.get("row"), r.get("batch"))
 
 
-def _node(r: dict[str, Any]) -> Node:
+def _node(r: dict[str, Any]) -> Node | None:
+    if r.get("missing"):  # an edge's end the project does not hold
+        return None
     return Node(r["id"], r["kind"], r["name"], _props(r.get("props")), _prov(r))
 
 
@@ -563,6 +547,11 @@ def _edge(r: dict[str, Any], src: str, dst: str) -> Edge:
 def _finding(r: dict[str, Any]) -> Finding:
     return Finding(r["n"], r["date"], r["type"], r["object_type"], r["object_id"], r["object_text"],
                    r.get("inspector") or "", r.get("note") or "", _props(r.get("props")), _prov(r))
+
+
+def _duty(r: dict[str, Any]) -> DutyRecord:
+    return DutyRecord(r["n"], r["date"], r["subject_id"], r["subject_text"], r["item"], r.get("object_id"),
+                      r.get("object_text") or "", r.get("days"), r.get("note") or "", _props(r.get("props")), _prov(r))
 
 
 def push(store: Any, uri: str, **options: Any):

@@ -1,15 +1,20 @@
 """``push``: copy a project file into a Bolt server so that it lands whole or not at all.
 
 A full push (the first, or ``replace``) writes a new copy of the graph under a fresh push id,
-beside the one readers use, in UNWIND batches sized by rows and bytes; checks that the server
-holds exactly what was sent; then names it the head in one transaction and drops the older
-copies. An incremental push (the server holds an earlier push of the same project) sends only
-what the load batches since then added or changed, and the closures they made, in one
-transaction that is checked before it commits. Either way a push killed half-way leaves the
-previous graph readable, and its ``ZerenPush`` marker (state ``loading``) tells readers that a
-push did not finish.
+beside the one readers use, in UNWIND batches sized by rows and bytes: nodes first (each
+batch returns the nodes' internal ids), then edges, findings and the duty log, which find
+their ends by those ids rather than by an index lookup per row. It then checks that the
+server holds exactly what was sent — as many nodes as distinct ids, every edge, finding,
+duty record and person link — names it the head in one transaction (which counts the
+push's nodes again) and drops the older copies. An incremental push (the server holds an
+earlier push of the same project) sends only what the load batches since then added or
+changed, and the closures they made, in one transaction that is checked before it commits;
+when a load batch since then was reverted, the push is a full one. Either way a push killed
+half-way leaves the previous graph readable, and its ``ZerenPush`` marker (state
+``loading``) tells readers that a push did not finish.
 
 The project is read through :meth:`zeren.graph.store.Store.export` and ``batches()`` only.
+The keyed-hash secret (``meta`` ``secret``) never leaves the project file.
 """
 
 from __future__ import annotations
@@ -24,9 +29,13 @@ from typing import Any
 from . import cypher
 from .bolt import CANARY, _probe_canary, driver, refuse_unbound, run
 from .errors import StoreError
-from .model import Edge, Finding, Node
+from .model import DutyRecord, Edge, Finding, Node
 
 __all__ = ["PushResult", "push"]
+
+#: Meta values that stay in the project file.
+PRIVATE_META = ("secret",)
+COUNTED = ("nodes", "edges", "findings", "duty_records", "person_links")
 
 
 @dataclass
@@ -39,8 +48,9 @@ class PushResult:
     mode: str  # full | incremental | unchanged
     batch: int  # the project's last load batch, now on the server
     since: int | None = None  # an incremental push: the batch the server held before
-    sent: dict[str, int] = field(default_factory=dict)  # nodes, edges, findings, closures
-    verified: dict[str, int] = field(default_factory=dict)  # nodes, edges, findings on the server
+    sent: dict[str, int] = field(default_factory=dict)  # nodes, edges, findings, duty_records, person_links, closures
+    verified: dict[str, int] = field(default_factory=dict)  # what the server holds
+    reason: str = ""  # why a push that could have been incremental was a full one
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -50,7 +60,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def push(store: Any, uri: str, *, database: str | None = None, replace: bool = False, batch_rows: int = 5000,
+def push(store: Any, uri: str, *, database: str | None = None, replace: bool = False, batch_rows: int = 10000,
          max_bytes: int = 4_000_000, progress: Callable[[str, int], None] | None = None) -> PushResult:
     """Copy the project ``store`` into the server at ``uri`` (``database`` None: its home database).
 
@@ -94,7 +104,7 @@ class _Push:
         return run(self.session, query, self.where, push=self.push_id, **params)[0]
 
     def run(self, replace: bool) -> PushResult:
-        for statement in cypher.DDL:  # constraints and indexes before anything is loaded
+        for statement in cypher.OLD_DDL + cypher.DDL:  # indexes before anything is loaded
             self.q(statement)
         self.q("CALL db.awaitIndexes(300)")
         state = self.q("OPTIONAL MATCH (h:ZerenHead) OPTIONAL MATCH (p:ZerenPush {id: h.push}) "
@@ -102,81 +112,126 @@ class _Push:
         export = self.store.export()
         batches = self.store.batches()
         last = max((b["id"] for b in batches), default=0)
-        project = export.meta.get("created", "")
+        project = _project_id(export.meta)
         if state is not None and not replace:
             if state.get("project") != project:
                 raise StoreError(f"{self.where}: 服务器上是另一个项目 (holds another project, created "
                                  f"{state.get('project')}); replace it explicitly")
-            if int(state.get("batch") or 0) > last:
-                raise StoreError(f"{self.where}: 服务器上的数据比本项目新 (holds load batch {state.get('batch')}, "
+            since = int(state.get("batch") or 0)
+            if since > last:
+                raise StoreError(f"{self.where}: 服务器上的数据比本项目新 (holds load batch {since}, "
                                  f"this project only {last}); replace it explicitly")
-            self._drop_unfinished()
-            return self._incremental(export, state, last, project)
-        if state is None and not replace:
+            undone = [b["id"] for b in batches if b["id"] > since and b.get("mode") == "revert"]
+            if not undone:
+                self._drop_unfinished()
+                return self._incremental(export, batches, state, last)
+            reason = f"load batch {undone[0]} reverted an earlier load: the whole project is pushed again"
+        elif state is None and not replace:
             foreign = self.q("MATCH (n) WHERE NOT (n:ZerenPush OR n:ZerenHead OR n.push IS NOT NULL) "
                              "RETURN count(n) AS c")[0]["c"]
             if foreign:
                 raise StoreError(f"{self.where}: 数据库中已有 {foreign:,} 个非 zeren 节点 (holds {foreign:,} nodes that "
                                  "are not a zeren push); replace them explicitly")
+            reason = ""
+        else:
+            reason = ""
         self._drop_unfinished()
-        return self._full(export, last, project)
+        result = self._full(export, batches, last, project)
+        result.reason = reason
+        return result
 
     # -- a full push --------------------------------------------------------------------------
-    def _full(self, export: Any, last: int, project: str) -> PushResult:
+    def _full(self, export: Any, batches: list[dict[str, Any]], last: int, project: str) -> PushResult:
         self.q("CREATE (:ZerenPush {id: $push, state: 'loading', mode: 'full', project: $project, batch: $batch, "
-               "meta: $meta, started: $now})", project=project, batch=last,
-               meta=json.dumps(export.meta, ensure_ascii=False), now=_now())
+               "meta: $meta, batches: $batches, started: $now})", project=project, batch=last,
+               meta=_meta(export.meta), batches=json.dumps(batches, ensure_ascii=False), now=_now())
+        ids: dict[str, int] = {}  # node id → the server's internal id, for the rows that follow
+
+        def nodes_written(rows: list[dict[str, Any]], records: list[Any]) -> None:
+            for r in records:
+                ids[r["k"]] = r["i"]
+
         out = _Batches(self._write, self.batch_rows, self.max_bytes, self.progress)
-        sent = {"nodes": 0, "edges": 0, "findings": 0}
+        sent = dict.fromkeys(COUNTED, 0)
+        latest = None
         for n in export.nodes:
-            out.add(cypher.create_nodes(n.kind), "nodes", _node_row(n))
+            out.add(cypher.create_nodes(n.kind), "nodes", _node_row(n), nodes_written)
             sent["nodes"] += 1
-        out.flush()  # the edges MATCH their ends
+        out.flush()
+        edges = []  # held until the ends that no node defines are made (a few)
         for e in export.edges:
-            out.add(cypher.create_edges(e.kind), "edges", _edge_row(e))
+            for end in (e.src, e.dst):
+                if end not in ids:
+                    ids[end] = -1
+                    out.add(cypher.create_missing(), "missing", {"id": end, "kind": end.split(":", 1)[0]},
+                            nodes_written)
+            if ids[e.src] == -1 or ids[e.dst] == -1:
+                edges.append(e)
+                continue
+            out.add(cypher.create_edges(e.kind), "edges", {"a": ids[e.src], "b": ids[e.dst], "p": _edge_props(e)})
             sent["edges"] += 1
         out.flush()
+        for e in edges:
+            out.add(cypher.create_edges(e.kind), "edges", {"a": ids[e.src], "b": ids[e.dst], "p": _edge_props(e)})
+            sent["edges"] += 1
         for f in export.findings:
-            out.add(cypher.create_findings(), "findings", _finding_row(f))
+            out.add(cypher.create_findings(), "findings", {"o": ids.get(f.object_id), "p": _finding_row(f)})
             sent["findings"] += 1
+            latest = f.date if latest is None or f.date > latest else latest
+        for d in export.duty_records:
+            out.add(cypher.create_duty_records(), "duty_records", _duty_row(d))
+            sent["duty_records"] += 1
+        for link in export.person_links:
+            out.add(cypher.create_links(), "person_links", _link_row(link))
+            sent["person_links"] += 1
         out.flush()
-        expected = {"nodes": export.node_count, "edges": export.edge_count, "findings": export.finding_count}
+        expected = _expected(export)
         verified = self._counts(self.q)
-        if verified != expected or sent != expected:
+        distinct = verified.pop("ids")
+        if verified != expected or sent != expected or distinct != expected["nodes"]:
             self._drop_except(keep=None, only=self.push_id)
-            raise StoreError(f"{self.where}: 推送校验失败，未启用 (the server holds {_fmt(verified)} of {_fmt(expected)} "
-                             f"sent; the push was discarded and the previous graph is unchanged)")
-        self.session.execute_write(lambda tx: tx.run(
-            "MATCH (p:ZerenPush {id: $push}) SET p.state = 'complete', p.finished = $now "
-            "MERGE (h:ZerenHead {key: 'head'}) SET h.push = $push", push=self.push_id, now=_now()).consume())
+            raise StoreError(f"{self.where}: 推送校验失败，未启用 (the server holds {_fmt(verified)}, "
+                             f"{distinct:,} distinct node ids, of {_fmt(expected)} sent; the push was discarded and "
+                             "the previous graph is unchanged)")
+        switched = self.session.execute_write(lambda tx: tx.run(
+            "MATCH (p:ZerenPush {id: $push}) CALL () { MATCH (n:Node {push: $push}) WHERE n.missing IS NULL "
+            "RETURN count(n) AS c } "
+            "WITH p, c WHERE c = $nodes SET p.state = 'complete', p.finished = $now, p.latest = $latest "
+            "MERGE (h:ZerenHead {key: 'head'}) SET h.push = $push RETURN count(*) AS n",
+            push=self.push_id, now=_now(), nodes=expected["nodes"], latest=latest).single()["n"])
+        if not switched:
+            raise StoreError(f"{self.where}: 推送在启用前被改动 (another push removed part of this one before it "
+                             "was switched to); push again")
         self._drop_except(keep=self.push_id)
         return PushResult(self.uri, self.database, self.push_id, "full", last, None, sent, verified)
 
-    def _write(self, query: str, rows: list[dict[str, Any]]) -> None:
+    def _write(self, query: str, rows: list[dict[str, Any]]) -> list[Any]:
         push_id = self.push_id
-        self.session.execute_write(lambda tx: tx.run(query, rows=rows, push=push_id).consume())
+        return self.session.execute_write(lambda tx: list(tx.run(query, rows=rows, push=push_id)))
 
     # -- an incremental push ------------------------------------------------------------------
-    def _incremental(self, export: Any, head: dict[str, Any], last: int, project: str) -> PushResult:
+    def _incremental(self, export: Any, batches: list[dict[str, Any]], head: dict[str, Any], last: int) -> PushResult:
         since = int(head.get("batch") or 0)
         base = head["id"]
-        expected = {"nodes": export.node_count, "edges": export.edge_count, "findings": export.finding_count}
+        expected = _expected(export)
         if since == last:
             verified = self._counts(lambda query, **p: run(self.session, query, self.where, **{**p, "push": base})[0])
+            verified.pop("ids")
             if verified != expected:
                 raise StoreError(f"{self.where}: 服务器数据与项目不一致 (holds {_fmt(verified)}, the project "
                                  f"{_fmt(expected)}); push again with replace")
             return PushResult(self.uri, self.database, base, "unchanged", last, since, {}, verified)
         self.q("CREATE (:ZerenPush {id: $push, state: 'loading', mode: 'incremental', base: $base, started: $now})",
                base=base, now=_now())
-        validity = {r["id"]: (r["f"], r["t"]) for r in run(
-            self.session, "MATCH (:Node {push: $push})-[e]->() RETURN e.id AS id, e.valid_from AS f, e.valid_to AS t",
-            self.where, push=base)[0]}
-        sent = {"nodes": 0, "edges": 0, "findings": 0, "closures": 0}
+        validity = {_key(r["id"], r["kind"], r["src"], r["dst"], r["role"]): (r["f"], r["t"]) for r in run(
+            self.session, "MATCH (a:Node {push: $push})-[e]->(b) RETURN e.id AS id, type(e) AS kind, a.id AS src, "
+            "b.id AS dst, e.role AS role, e.valid_from AS f, e.valid_to AS t", self.where, push=base)[0]}
+        sent = dict.fromkeys((*COUNTED, "closures"), 0)
+        latest = head.get("latest")
         tx = self.session.begin_transaction()
         try:
-            def write(query: str, rows: list[dict[str, Any]]) -> None:
-                tx.run(query, rows=rows, push=base).consume()
+            def write(query: str, rows: list[dict[str, Any]]) -> list[Any]:
+                return list(tx.run(query, rows=rows, push=base))
 
             out = _Batches(write, self.batch_rows, self.max_bytes, self.progress)
             for n in export.nodes:
@@ -185,26 +240,40 @@ class _Push:
                     sent["nodes"] += 1
             out.flush()
             for e in export.edges:
-                if e.id not in validity:
-                    out.add(cypher.create_edges(e.kind), "edges", _edge_row(e))
+                key = _key(e.id, e.kind, e.src, e.dst, e.role)
+                if key not in validity:
+                    out.add(cypher.match_edges(e.kind), "edges", {"src": e.src, "dst": e.dst, "p": _edge_props(e),
+                                                                  "sk": e.src.split(":", 1)[0],
+                                                                  "dk": e.dst.split(":", 1)[0]})
                     sent["edges"] += 1
-                elif validity[e.id] != (e.valid_from, e.valid_to):
+                elif validity[key] != (e.valid_from, e.valid_to) and e.id is not None:
                     out.add(cypher.set_validity(e.kind), "closures",
                             {"src": e.src, "id": e.id, "valid_from": e.valid_from, "valid_to": e.valid_to})
                     sent["closures"] += 1
-            out.flush()
             for f in export.findings:
                 if (f.provenance.batch or 0) > since:
-                    out.add(cypher.create_findings(), "findings", _finding_row(f))
+                    out.add(cypher.match_findings(), "findings", {"p": _finding_row(f)})
                     sent["findings"] += 1
+                    latest = f.date if latest is None or f.date > latest else latest
+            for d in export.duty_records:
+                if (d.provenance.batch or 0) > since:
+                    out.add(cypher.create_duty_records(), "duty_records", _duty_row(d))
+                    sent["duty_records"] += 1
+            out.flush()
+            tx.run("MATCH (l:PersonLink {push: $push}) DELETE l", push=base).consume()  # the links, anew: few
+            for link in export.person_links:
+                out.add(cypher.create_links(), "person_links", _link_row(link))
+                sent["person_links"] += 1
             out.flush()
             verified = self._counts(lambda query, **p: list(tx.run(query, {**p, "push": base})))
-            if verified != expected:
+            distinct = verified.pop("ids")
+            if verified != expected or distinct != expected["nodes"]:
                 raise StoreError(f"{self.where}: 推送校验失败，未启用 (the server would hold {_fmt(verified)}, the "
                                  f"project {_fmt(expected)}; nothing was changed)")
-            tx.run("MATCH (p:ZerenPush {id: $base}) SET p.batch = $batch, p.meta = $meta, p.finished = $now "
-                   "WITH p MATCH (m:ZerenPush {id: $marker}) DELETE m", base=base, batch=last, marker=self.push_id,
-                   meta=json.dumps(export.meta, ensure_ascii=False), now=_now()).consume()
+            tx.run("MATCH (p:ZerenPush {id: $base}) SET p.batch = $batch, p.meta = $meta, p.batches = $batches, "
+                   "p.latest = $latest, p.finished = $now WITH p MATCH (m:ZerenPush {id: $marker}) DELETE m",
+                   base=base, batch=last, marker=self.push_id, meta=_meta(export.meta), latest=latest,
+                   batches=json.dumps(batches, ensure_ascii=False), now=_now()).consume()
             tx.commit()
         finally:
             if tx.closed() is False:
@@ -214,11 +283,14 @@ class _Push:
     # -- checks and clean-up --------------------------------------------------------------------
     @staticmethod
     def _counts(q: Callable[..., list[Any]]) -> dict[str, int]:
-        row = q("CALL () { MATCH (n:Node {push: $push}) RETURN count(n) AS nodes } "
+        row = q("CALL () { MATCH (n:Node {push: $push}) WHERE n.missing IS NULL "
+                "RETURN count(n) AS nodes, count(DISTINCT n.id) AS ids } "
                 "CALL () { MATCH (:Node {push: $push})-[e]->() RETURN count(e) AS edges } "
                 "CALL () { MATCH (f:Finding {push: $push}) RETURN count(f) AS findings } "
-                "RETURN nodes, edges, findings")[0]
-        return {"nodes": row["nodes"], "edges": row["edges"], "findings": row["findings"]}
+                "CALL () { MATCH (d:DutyRecord {push: $push}) RETURN count(d) AS duty_records } "
+                "CALL () { MATCH (l:PersonLink {push: $push}) RETURN count(l) AS person_links } "
+                f"RETURN nodes, ids, {', '.join(COUNTED[1:])}")[0]
+        return {k: row[k] for k in ("nodes", "ids", *COUNTED[1:])}
 
     def _drop_unfinished(self) -> None:
         """Pushes that never finished (killed, or failed): their markers and whatever they wrote."""
@@ -226,36 +298,41 @@ class _Push:
             self._drop_except(keep=None, only=r["id"])
 
     def _drop_except(self, keep: str | None, only: str | None = None) -> None:
-        """Delete one push (``only``), or everything but the push ``keep`` (and the head marker)."""
+        """Delete one push (``only``), or everything older than the push ``keep`` (earlier
+        pushes, their markers, anything not pushed by zeren); a push started later is left alone."""
         if only is not None:
             match = "MATCH (n) WHERE n.push = $old OR (n:ZerenPush AND n.id = $old)"
         else:
-            match = ("MATCH (n) WHERE NOT (n:ZerenHead OR (n:ZerenPush AND n.id = $keep) "
-                     "OR coalesce(n.push, '') = $keep)")
+            match = ("MATCH (n) WHERE NOT n:ZerenHead AND coalesce(n.push, CASE WHEN n:ZerenPush THEN n.id END, '') "
+                     "< $keep")
         self.q(f"{match} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS", old=only, keep=keep)
 
 
 class _Batches:
-    """Rows grouped by query, sent when a group reaches ``rows`` rows or ``max_bytes`` bytes."""
+    """Rows grouped by query, sent when a group reaches ``rows`` rows or ``max_bytes`` bytes;
+    a group's ``then`` gets its rows and the records the server returned for them."""
 
-    def __init__(self, write: Callable[[str, list[dict[str, Any]]], None], rows: int, max_bytes: int,
+    def __init__(self, write: Callable[[str, list[dict[str, Any]]], list[Any]], rows: int, max_bytes: int,
                  progress: Callable[[str, int], None] | None):
         self.write, self.rows, self.max_bytes, self.progress = write, rows, max_bytes, progress
-        self.groups: dict[str, tuple[str, list[dict[str, Any]], list[int]]] = {}
+        self.groups: dict[str, tuple[str, list[dict[str, Any]], list[int], Callable | None]] = {}
 
-    def add(self, query: str, what: str, row: dict[str, Any]) -> None:
+    def add(self, query: str, what: str, row: dict[str, Any],
+            then: Callable[[list[dict[str, Any]], list[Any]], None] | None = None) -> None:
         group = self.groups.get(query)
         if group is None:
-            group = self.groups[query] = (what, [], [0])
+            group = self.groups[query] = (what, [], [0], then)
         group[1].append(row)
         group[2][0] += _size(row)
         if len(group[1]) >= self.rows or group[2][0] >= self.max_bytes:
             self._send(query)
 
     def _send(self, query: str) -> None:
-        what, rows, size = self.groups.pop(query)
+        what, rows, _size_, then = self.groups.pop(query)
         if rows:
-            self.write(query, rows)
+            records = self.write(query, rows)
+            if then is not None:
+                then(rows, records)
             if self.progress:
                 self.progress(what, len(rows))
 
@@ -277,8 +354,32 @@ def _size(row: dict[str, Any]) -> int:
     return n
 
 
+def _expected(export: Any) -> dict[str, int]:
+    return {"nodes": export.node_count, "edges": export.edge_count, "findings": export.finding_count,
+            "duty_records": export.duty_record_count, "person_links": len(export.person_links)}
+
+
+def _key(edge_id: int | None, kind: str, src: str, dst: str, role: str | None) -> Any:
+    """What identifies an edge between pushes: its id, or for the registries' undated edges
+    (a person's organisation, a post's owner), which have none, its ends."""
+    return edge_id if edge_id is not None else (kind, src, dst, role or "")
+
+
 def _fmt(counts: dict[str, int]) -> str:
-    return ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    return ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
+
+
+def _project_id(meta: dict[str, str]) -> str:
+    """Which project a push copies: its creation time and a digest of its secret (which itself
+    stays in the file), so that two projects made in the same second are told apart."""
+    import hashlib
+
+    digest = hashlib.sha256(f"zeren-project:{meta.get('secret', '')}".encode()).hexdigest()[:16]
+    return f"{meta.get('created', '')} {digest}"
+
+
+def _meta(meta: dict[str, str]) -> str:
+    return json.dumps({k: v for k, v in meta.items() if k not in PRIVATE_META}, ensure_ascii=False)
 
 
 def _json(props: dict[str, Any]) -> str:
@@ -292,12 +393,12 @@ def _node_row(n: Node) -> dict[str, Any]:
     return {k: v for k, v in row.items() if v is not None}
 
 
-def _edge_row(e: Edge) -> dict[str, Any]:
+def _edge_props(e: Edge) -> dict[str, Any]:
     p = e.provenance
     props = {"id": e.id, "role": e.role, "valid_from": e.valid_from, "valid_to": e.valid_to, "origin": e.origin,
              "scope": e.scope, "props": _json(e.props), "source": p.source, "sheet": p.sheet, "row": p.row,
              "batch": p.batch}
-    return {"src": e.src, "dst": e.dst, "p": {k: v for k, v in props.items() if v is not None}}
+    return {k: v for k, v in props.items() if v is not None}
 
 
 def _finding_row(f: Finding) -> dict[str, Any]:
@@ -306,3 +407,16 @@ def _finding_row(f: Finding) -> dict[str, Any]:
            "object_text": f.object_text, "inspector": f.inspector, "note": f.note, "props": _json(f.props),
            "source": p.source, "sheet": p.sheet, "row": p.row, "batch": p.batch}
     return {k: v for k, v in row.items() if v is not None}
+
+
+def _duty_row(d: DutyRecord) -> dict[str, Any]:
+    p = d.provenance
+    row = {"n": d.n, "date": d.date, "subject_id": d.subject_id, "subject_text": d.subject_text, "item": d.item,
+           "object_id": d.object_id, "object_text": d.object_text, "days": d.days, "note": d.note,
+           "props": _json(d.props), "source": p.source, "sheet": p.sheet, "row": p.row, "batch": p.batch}
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def _link_row(link: tuple[str, str, int | None, str]) -> dict[str, Any]:
+    a, b, batch, note = link
+    return {k: v for k, v in {"a": a, "b": b, "batch": batch, "note": note or ""}.items() if v is not None}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from .rules import Rulebook
 
-__all__ = ["Provenance", "Node", "Edge", "Finding", "ReadStore", "Export"]
+__all__ = ["Provenance", "Node", "Edge", "Finding", "DutyRecord", "ReadStore", "Export"]
 
 
 @dataclass(slots=True)
@@ -70,6 +70,23 @@ class Finding:
     provenance: Provenance = field(default_factory=Provenance)
 
 
+@dataclass(slots=True)
+class DutyRecord:
+    """One line of a duty log (履职记录): who did which duty, when, where, for how many days."""
+
+    n: int
+    date: str
+    subject_id: str
+    subject_text: str
+    item: str
+    object_id: str | None = None
+    object_text: str = ""
+    days: float | None = None
+    note: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+
 @runtime_checkable
 class ReadStore(Protocol):
     """What queries read. Dates are ISO strings; validity bounds are inclusive, None = open."""
@@ -105,12 +122,22 @@ class ReadStore(Protocol):
 
     def finding(self, n: int) -> Finding: ...
 
+    def latest_finding_date(self) -> str | None: ...
+
+    def duty_records(self, date_from: str | None = None, date_to: str | None = None,
+                     items: Sequence[str] | None = None, subject_id: str | None = None) -> list[DutyRecord]: ...
+
+    def persons(self, name: str, org: str | None = None) -> list[tuple[str, str, str | None]]: ...
+
+    def person_links(self, ids: Sequence[str]) -> list[tuple[str, str, int | None, str]]: ...
+
     def close(self) -> None: ...
 
 
 @dataclass
 class Export:
-    """A whole project, streamed for a push: meta values, then nodes, edges and findings.
+    """A whole project, streamed for a push: meta values, then nodes, edges, findings, the duty
+    log and the confirmed person links.
 
     Each iterator may be consumed once; counts are known up front so a push can check that
     the server holds exactly what was sent.
@@ -123,3 +150,6 @@ class Export:
     nodes: Iterator[Node]
     edges: Iterator[Edge]
     findings: Iterator[Finding]
+    duty_record_count: int = 0
+    duty_records: Iterator[DutyRecord] = field(default_factory=lambda: iter(()))
+    person_links: list[tuple[str, str, int | None, str]] = field(default_factory=list)  # (a, b, batch, note)

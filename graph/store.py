@@ -1,9 +1,13 @@
 """The embedded project store: one SQLite file, written only inside transactions.
 
-Tables: ``meta`` (schema version, rulebook), ``batch`` (one row per load), ``node``,
-``edge`` (dated: ``valid_from``/``valid_to`` inclusive ISO dates, NULL = open) and
-``finding``. Every node, edge and finding records its provenance: source file, sheet,
-row and load batch. History is never deleted: a roster that drops an assignment closes it.
+Tables: ``meta`` (schema version, rulebook with its pack), ``batch`` (one row per load),
+``source`` (the files and sheets facts came from), the rulebook's ``seed_node``/``seed_edge``
+(the county, its bodies, lead units, clauses), the registries of ``person`` and ``post``,
+one fact table per group of facts the pack's rosters state (:mod:`zeren.graph.facts`), and
+``finding``. The ``node`` and ``edge`` views present all of it as the graph the queries read:
+every node and edge keeps its provenance (file, sheet, row, batch) and edges their validity
+(``valid_from``/``valid_to``, inclusive ISO dates, NULL = open). History is never deleted: a
+roster that drops an assignment closes it, and what a load closed can be reopened.
 
 Reads go straight to indexed SQL, so a single trace touches a few dozen rows and never
 loads the county into memory; :mod:`zeren.graph.netx` builds a networkx view when a whole
@@ -13,33 +17,40 @@ graph is wanted.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from . import facts, projectfile, schema
 from .errors import NotFound, StoreError
-from .model import Edge, Export, Finding, Node, Provenance
+from .model import DutyRecord, Edge, Export, Finding, Node, Provenance
 from .rules import Rulebook, parse_rulebook
 
-__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]  # types: .model
+__all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _DDL = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE batch(id INTEGER PRIMARY KEY, loaded_at TEXT NOT NULL, files TEXT NOT NULL,
-                   summary TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE node(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
-                  props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
-                  batch INTEGER) WITHOUT ROWID;
-CREATE TABLE edge(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
-                  role TEXT NOT NULL DEFAULT '', valid_from TEXT, valid_to TEXT,
-                  origin TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',
-                  props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER,
-                  batch INTEGER);
+                   summary TEXT NOT NULL DEFAULT '{}', mode TEXT NOT NULL DEFAULT 'snapshot',
+                   reverted_by INTEGER, reverts INTEGER);
+CREATE TABLE source(id INTEGER PRIMARY KEY, file TEXT NOT NULL, sheet TEXT NOT NULL DEFAULT '',
+                    UNIQUE(file, sheet));
+CREATE TABLE seed_node(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
+                       props TEXT NOT NULL DEFAULT '{}') WITHOUT ROWID;
+CREATE TABLE seed_edge(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
+                       role TEXT NOT NULL DEFAULT '', props TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE person(id TEXT PRIMARY KEY, name TEXT NOT NULL, org TEXT, props TEXT NOT NULL DEFAULT '{}',
+                    src INTEGER, row INTEGER, batch INTEGER) WITHOUT ROWID;
+CREATE INDEX person_org ON person(org);
+CREATE TABLE post(id TEXT PRIMARY KEY, title TEXT NOT NULL, owner TEXT NOT NULL, edge TEXT NOT NULL,
+                  src INTEGER, row INTEGER, batch INTEGER) WITHOUT ROWID;
+CREATE INDEX post_owner ON post(owner);
 CREATE TABLE finding(n INTEGER PRIMARY KEY, date TEXT NOT NULL, type TEXT NOT NULL,
                      object_type TEXT NOT NULL, object_id TEXT NOT NULL, object_text TEXT NOT NULL,
                      inspector TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
@@ -47,39 +58,39 @@ CREATE TABLE finding(n INTEGER PRIMARY KEY, date TEXT NOT NULL, type TEXT NOT NU
                      source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
 CREATE INDEX finding_date ON finding(date);
 CREATE INDEX finding_object ON finding(object_id);
+CREATE TABLE duty_record(n INTEGER PRIMARY KEY, date TEXT NOT NULL, subject_id TEXT NOT NULL,
+                         subject_text TEXT NOT NULL, item TEXT NOT NULL, object_id TEXT, object_text TEXT NOT NULL DEFAULT '',
+                         days REAL, note TEXT NOT NULL DEFAULT '', digest TEXT NOT NULL UNIQUE,
+                         props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
+CREATE INDEX duty_record_item ON duty_record(item, date);
+CREATE INDEX duty_record_subject ON duty_record(subject_id, date);
+CREATE TABLE person_link(a TEXT NOT NULL, b TEXT NOT NULL, batch INTEGER, note TEXT NOT NULL DEFAULT '',
+                         PRIMARY KEY(a, b));
 """
 
-#: Secondary indexes, by table: created with the tables, and dropped and rebuilt around a
-#: bulk insert (building an index once, sorted, is far cheaper than growing it row by row).
-_INDEXES: dict[str, dict[str, str]] = {
-    "node": {},  # ids begin with their kind: the primary key serves lookups by kind
-    "edge": {"edge_dst": "edge(dst, kind, role)", "edge_src": "edge(src, kind, role)",
-             "edge_origin": "edge(origin, scope)"},
-}
-_DDL += "".join(f"CREATE INDEX {name} ON {on};\n" for table in _INDEXES.values() for name, on in table.items())
-
 _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
-_OVERLAPS = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
+_OVERLAPS = _VALID_AT
 
 
-def _props(text: str) -> dict[str, Any]:
-    return {} if text == "{}" else json.loads(text)
-
-
-def _node(row: Sequence[Any]) -> Node:
-    return Node(row[0], row[1], row[2], _props(row[3]), Provenance(row[4], row[5], row[6], row[7]))
+def _props(text: str | None) -> dict[str, Any]:
+    return {} if not text or text == "{}" else json.loads(text)
 
 
 _NODE_COLS = "id, kind, name, props, source, sheet, row, batch"
 _EDGE_COLS = "id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, batch"
 _FINDING_COLS = "n, date, type, object_type, object_id, object_text, inspector, note, props, source, sheet, row, batch"
+_DUTY_COLS = "n, date, subject_id, subject_text, item, object_id, object_text, days, note, props, source, sheet, row, batch"
+
+
+def _node(row: Sequence[Any]) -> Node:
+    return Node(row[0], row[1], row[2], _props(row[3]), Provenance(row[4], row[5] or None, row[6], row[7]))
 
 
 def _edge(row: Sequence[Any]) -> Edge:
     return Edge(
         kind=row[1], src=row[2], dst=row[3], role=row[4], valid_from=row[5], valid_to=row[6],
         origin=row[7], scope=row[8], props=_props(row[9]),
-        provenance=Provenance(row[10], row[11], row[12], row[13]), id=row[0],
+        provenance=Provenance(row[10], row[11] or None, row[12], row[13]), id=row[0],
     )
 
 
@@ -87,20 +98,30 @@ def _finding(row: Sequence[Any]) -> Finding:
     return Finding(*row[:8], props=json.loads(row[8]), provenance=Provenance(*row[9:13]))
 
 
-class StoreBase:
-    """What every store shares: the rulebook read from ``meta``, and ``with`` blocks.
+def _duty_record(row: Sequence[Any]) -> DutyRecord:
+    return DutyRecord(*row[:9], props=json.loads(row[9]), provenance=Provenance(*row[10:14]))
 
-    Subclasses provide ``meta``, ``node``, ``edges``, ``findings``, ``finding``,
-    ``findings_within``, ``count_located``, ``counts`` and ``close``.
-    """
+
+def _merge_nodes(rows: list[Node]) -> Node:
+    """One node from the rows the views give for one id (a lead unit is seeded and may also be
+    defined by a roster): the roster's name and properties over the seed's."""
+    if len(rows) == 1:
+        return rows[0]
+    rows = sorted(rows, key=lambda n: n.provenance.batch or 0)
+    props: dict[str, Any] = {}
+    for n in rows:
+        props.update(n.props)
+    last = rows[-1]
+    return Node(last.id, last.kind, last.name, props, last.provenance)
+
+
+class StoreBase:
+    """What every store shares: the rulebook read from ``meta``, and ``with`` blocks."""
 
     path: str
     _rulebook: Rulebook | None = None
 
     def meta(self, key: str) -> str | None:
-        raise NotImplementedError
-
-    def node(self, node_id: str) -> Node | None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -128,27 +149,35 @@ class Store(StoreBase):
         self.readonly = readonly
         self._rulebook: Rulebook | None = None
 
-    # -- opening ---------------------------------------------------------------------
+    # -- opening ---------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, rulebook: Rulebook) -> "Store":
         """Create a new project file holding ``rulebook``; refuse to overwrite one."""
         path = Path(path)
         if path.exists():
-            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it")
+            warning = projectfile.exposure(path)
+            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it"
+                             + (f"。另外：{warning}" if warning else ""))
         tmp = path.with_name(path.name + ".creating")
         tmp.unlink(missing_ok=True)
+        root = schema.node_id(rulebook.model.root, schema.name_key(rulebook.county))
         try:
+            projectfile.private_dir(path.parent)
+            projectfile.create_private(tmp)  # 0600; SQLite gives its WAL and journal the same mode
             conn = sqlite3.connect(tmp)
             # WAL: readers keep reading while a load writes (the web workbench serves during loads).
             conn.execute("PRAGMA journal_mode=WAL")
             with conn:
-                conn.executescript(_DDL)
+                conn.executescript(_DDL + facts.ddl(rulebook.pack, root))
                 conn.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
                     [
                         ("schema_version", SCHEMA_VERSION),
                         ("rulebook", json.dumps(rulebook.to_dict(), ensure_ascii=False)),
                         ("created", _now()),
+                        # The key of the keyed hashes (身份证号 → hash): links a person across rosters
+                        # without keeping the number; never leaves the project file.
+                        ("secret", secrets.token_hex(32)),
                     ],
                 )
             conn.close()
@@ -167,54 +196,70 @@ class Store(StoreBase):
         if not path.exists():
             raise StoreError(f"{path}: 项目文件不存在 (no project here); create it with `zeren init`")
         try:
-            uri = f"file:{path.resolve().as_posix()}?mode={'ro' if readonly else 'rw'}"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = projectfile.connect(path, write=not readonly)
             conn.execute("PRAGMA foreign_keys=OFF")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.Error as err:
             raise StoreError(f"{path}: not a zeren project file ({err})") from err
         if version is None or version[0] != SCHEMA_VERSION:
             raise StoreError(f"{path}: project schema {version and version[0]!r}, this zeren reads {SCHEMA_VERSION!r}")
-        return cls(conn, str(path), readonly)
+        store = cls(conn, str(path), readonly)
+        if not readonly:
+            store._ensure_indexes()
+        return store
+
+    def _ensure_indexes(self) -> None:
+        """Create the indexes a project made by an earlier zeren of the same schema lacks."""
+        from .facts import _q, indexes
+
+        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        for name, on in indexes(self.rulebook.pack):
+            if name not in have:
+                self.conn.execute(f"CREATE INDEX {_q(name)} ON {on}")
 
     def close(self) -> None:
         self.conn.close()
 
-    # -- meta ------------------------------------------------------------------------
+    @property
+    def root_id(self) -> str:
+        return schema.node_id(self.rulebook.model.root, schema.name_key(self.rulebook.county))
+
+    # -- meta ------------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    # -- nodes -----------------------------------------------------------------------
+    # -- nodes -----------------------------------------------------------------------------
     def node(self, node_id: str) -> Node | None:
-        row = self.conn.execute(f"SELECT {_NODE_COLS} FROM node WHERE id=?", (node_id,)).fetchone()
-        return _node(row) if row else None
+        rows = [_node(r) for r in self.conn.execute(f"SELECT {_NODE_COLS} FROM node WHERE id=?", (node_id,))]
+        return _merge_nodes(rows) if rows else None
 
     def nodes_by_id(self, ids: Sequence[str]) -> list[Node]:
-        out: list[Node] = []
+        found: dict[str, list[Node]] = {}
         for i in range(0, len(ids), 900):
             chunk = list(ids[i:i + 900])
-            out.extend(_node(r) for r in self.conn.execute(
-                f"SELECT {_NODE_COLS} FROM node WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+            for r in self.conn.execute(
+                    f"SELECT {_NODE_COLS} FROM node WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                found.setdefault(r[0], []).append(_node(r))
+        return [_merge_nodes(rows) for rows in found.values()]
 
     def node_ids(self, kind: str) -> set[str]:
-        """Every id of one kind: a range of the primary key (ids begin with ``kind:``)."""
+        """Every id of one kind (ids begin with ``kind:``)."""
         return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE id >= ? AND id < ?", (f"{kind}:", f"{kind};"))}
 
     def counts(self) -> dict[str, int]:
         """Nodes per kind, and findings."""
-        out = dict(self.conn.execute("SELECT kind, count(*) FROM node GROUP BY kind ORDER BY kind").fetchall())
+        out = dict(self.conn.execute("SELECT kind, count(DISTINCT id) FROM node GROUP BY kind ORDER BY kind").fetchall())
         out["finding"] = self.conn.execute("SELECT count(*) FROM finding").fetchone()[0]
         return out
 
-    # -- edges -----------------------------------------------------------------------
+    # -- edges -----------------------------------------------------------------------------
     def edges(
         self,
         *,
         src: str | None = None,
         dst: str | None = None,
-        kinds: Iterable[str] | None = None,
+        kinds: Sequence[str] | None = None,
         role: str | None = None,
         at: str | None = None,
         origin: str | None = None,
@@ -235,7 +280,8 @@ class Store(StoreBase):
         sql = f"SELECT {_EDGE_COLS} FROM edge"
         if conds:
             sql += " WHERE " + " AND ".join(conds)
-        return [_edge(r) for r in self.conn.execute(sql + " ORDER BY valid_from, id", args)]
+        rows = self.conn.execute(sql, args).fetchall()
+        return sorted((_edge(r) for r in rows), key=lambda e: (e.valid_from or "", e.id or 0, e.src, e.dst))
 
     def edge_ends(self, kind: str, role: str, at: str, src_kind: str | None = None) -> list[tuple[str, str]]:
         """(src, dst) of every ``kind``/``role`` edge valid on ``at`` (from ``src_kind`` nodes only):
@@ -247,28 +293,36 @@ class Store(StoreBase):
             args += [f"{src_kind}:", f"{src_kind};"]
         return self.conn.execute(sql, args).fetchall()
 
-    def edge_keys(self, origin: str = "") -> set[tuple[str, str, str, str]]:
-        """(kind, src, dst, role) of every edge of one origin ('' = permanent structure)."""
-        return set(self.conn.execute("SELECT kind, src, dst, role FROM edge WHERE origin=?", (origin,)).fetchall())
+    def persons(self, name: str, org: str | None = None) -> list[tuple[str, str, str | None]]:
+        """(id, name, organisation id) of the persons of one name (in one organisation)."""
+        sql = "SELECT id, name, org FROM person WHERE name = ?" + (" AND org = ?" if org else "")
+        return self.conn.execute(sql, (name, org) if org else (name,)).fetchall()
+
+    def person_links(self, ids: Sequence[str]) -> list[tuple[str, str, int | None, str]]:
+        """(a, b, batch, note) of the confirmed links of these persons (kept in both directions)."""
+        out: list[tuple[str, str, int | None, str]] = []
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i:i + 900])
+            out += self.conn.execute(f"SELECT a, b, batch, note FROM person_link WHERE a IN "
+                                     f"({','.join('?' * len(chunk))}) ORDER BY a, b", chunk).fetchall()
+        return sorted(out)
 
     def count_located(self, kind: str, village_ids: Sequence[str], date_from: str, date_to: str) -> int:
-        """How many ``kind`` nodes were located in (or assisted) these villages during the window."""
-        if kind == "household":
-            edge_kind, role, col, other = "LOCATED_IN", "", "dst", "src"
-        else:
-            edge_kind, role, col, other = "ASSISTS", "驻村帮扶", "dst", "src"
+        """How many ``kind`` nodes were tied to these places (their parents) during the window."""
+        k = self.rulebook.model.kinds[kind]
+        mine, theirs = ("dst", "src") if k.parent_reverse else ("src", "dst")
         total = 0
         for i in range(0, len(village_ids), 500):
-            chunk = village_ids[i:i + 500]
+            chunk = list(village_ids[i:i + 500])
             row = self.conn.execute(
-                f"SELECT count(DISTINCT {other}) FROM edge WHERE kind=? AND role=? AND {col} IN "
-                f"({','.join('?' * len(chunk))}) AND {_OVERLAPS} AND {other} LIKE ?",
-                [edge_kind, role, *chunk, date_to, date_from, f"{kind}:%"],
+                f"SELECT count(DISTINCT {mine}) FROM edge WHERE kind=? AND role=? AND {theirs} IN "
+                f"({','.join('?' * len(chunk))}) AND {_OVERLAPS} AND {mine} >= ? AND {mine} < ?",
+                [k.parent_edge, k.parent_role, *chunk, date_to, date_from, f"{kind}:", f"{kind};"],
             ).fetchone()
             total += row[0]
         return total
 
-    # -- findings ----------------------------------------------------------------------
+    # -- findings --------------------------------------------------------------------------
     def findings(self, date_from: str | None = None, date_to: str | None = None,
                  object_id: str | None = None) -> list[Finding]:
         conds, args = [], []
@@ -286,19 +340,79 @@ class Store(StoreBase):
             sql += " WHERE " + " AND ".join(conds)
         return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
 
+    def search(self, text: str, *, id_hash: str | None = None, masked_id: bool = False,
+               limit: int = 200) -> list[tuple[str, str, str, str]]:
+        """(node id, name, what matched, the matched value) of the nodes on the register whose id,
+        name or a text property holds ``text`` (persons by name); with ``id_hash`` (the keyed hash
+        of a whole 身份证号) those whose number is that one; with ``masked_id`` those whose stored
+        masked number is ``text``. Property matches name the roster column."""
+        out: list[tuple[str, str, str, str]] = []
+        for t in facts.fact_tables(self.rulebook.pack):
+            if t.node_kind is None:
+                continue
+            node = facts._q("s_" + t.group.node)
+            if id_hash or masked_id:
+                for p in (p for p in t.props if p.type == "id_number"):
+                    col = facts._q("p_" + p.name)
+                    cond, args = ("json_extract(extras, ?) = ?", (f"$.{p.name}_hash", id_hash)) if id_hash else \
+                        (f"{col} = ?", (text,))
+                    sql = f"SELECT DISTINCT {node}, name, {col} FROM {facts._q(t.name)} WHERE latest = 1 AND {cond} LIMIT ?"
+                    out += [(r[0], r[1], p.column, r[2] or "") for r in self.conn.execute(sql, (*args, limit))]
+                continue
+            texts = [p for p in t.props if p.type == "text" and not p.personal]
+            cols = [("", "name"), *((p.column, facts._q("p_" + p.name)) for p in texts)]
+            picks = ", ".join(f"CASE WHEN instr({c}, ?) THEN {c} END" for _, c in cols)
+            where = " OR ".join(f"instr({c}, ?)" for _, c in cols)
+            sql = (f"SELECT DISTINCT {node}, name, {picks} FROM {facts._q(t.name)} "
+                   f"WHERE latest = 1 AND (instr({node}, ?) OR {where}) LIMIT ?")
+            for r in self.conn.execute(sql, [text] * len(cols) + [text] + [text] * len(cols) + [limit]):
+                hit = next(((label or "名称", v) for (label, _), v in zip(cols, r[2:]) if v), ("编号", r[0]))
+                out.append((r[0], r[1], *hit))
+        if id_hash:
+            out += [(r[0], r[1], "身份证号", "") for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE id = ? LIMIT ?", (f"person:#h{id_hash[:16]}", limit))]
+        elif not masked_id:
+            out += [(r[0], r[1], "姓名", r[1]) for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE instr(name, ?) LIMIT ?", (text, limit))]
+        return out
+
+    def latest_finding_date(self) -> str | None:
+        return self.conn.execute("SELECT max(date) FROM finding").fetchone()[0]
+
     def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
                         types: Sequence[str]) -> list[Finding]:
-        """Findings of ``types`` in the window on these villages, their households or teams,
-        or the township itself (by structure, whatever the date: callers check the date)."""
+        """Findings of ``types`` in the window on the scope itself, these places (its children),
+        or anything tied to them as to a parent (by structure, whatever the date: callers check
+        the date)."""
         types = list(types)
-        villages = list(village_ids)
-        places = ",".join("?" * len(villages)) or "NULL"
+        places = list(village_ids)
+        marks = ",".join("?" * len(places)) or "NULL"
+        model = self.rulebook.model
+        ties = sorted({(k.parent_edge, k.parent_role, k.parent_reverse) for k in model.kinds.values() if k.parent})
+        sub = " UNION ".join(
+            f"SELECT {'dst' if rev else 'src'} FROM edge WHERE kind=? AND role=? AND {'src' if rev else 'dst'} IN ({marks})"
+            for _, _, rev in ties) or "SELECT NULL"
+        tie_args = [x for kind, role, _ in ties for x in (kind, role, *places)]
         sql = (f"SELECT {_FINDING_COLS} FROM finding WHERE date >= ? AND date <= ? "
-               f"AND type IN ({','.join('?' * len(types))}) AND (object_id = ? OR object_id IN ({places}) "
-               f"OR object_id IN (SELECT src FROM edge WHERE kind IN ('LOCATED_IN', 'ASSISTS') "
-               f"AND dst IN ({places}))) ORDER BY date, n")
-        rows = self.conn.execute(sql, [date_from, date_to, *types, township_id, *villages, *villages])
+               f"AND type IN ({','.join('?' * len(types))}) AND (object_id = ? OR object_id IN ({marks}) "
+               f"OR object_id IN ({sub})) ORDER BY date, n")
+        rows = self.conn.execute(sql, [date_from, date_to, *types, township_id, *places, *tie_args])
         return [_finding(r) for r in rows]
+
+    def duty_records(self, date_from: str | None = None, date_to: str | None = None,
+                     items: Sequence[str] | None = None, subject_id: str | None = None) -> list[DutyRecord]:
+        """Duty-log records in a window (inclusive), of some 履职事项, or of one subject."""
+        conds, args = [], []
+        for cond, val in (("date >= ?", date_from), ("date <= ?", date_to), ("subject_id = ?", subject_id)):
+            if val:
+                conds.append(cond)
+                args.append(val)
+        if items is not None:
+            items = list(items)
+            conds.append(f"item IN ({','.join('?' * len(items))})")
+            args.extend(items)
+        sql = f"SELECT {_DUTY_COLS} FROM duty_record" + (" WHERE " + " AND ".join(conds) if conds else "")
+        return [_duty_record(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
 
     def finding(self, n: int) -> Finding:
         row = self.conn.execute(f"SELECT {_FINDING_COLS} FROM finding WHERE n=?", (n,)).fetchone()
@@ -311,36 +425,62 @@ class Store(StoreBase):
 
     def batches(self) -> list[dict[str, Any]]:
         return [
-            {"id": r[0], "loaded_at": r[1], "files": json.loads(r[2]), "summary": json.loads(r[3])}
-            for r in self.conn.execute("SELECT id, loaded_at, files, summary FROM batch ORDER BY id")
+            {"id": r[0], "loaded_at": r[1], "files": json.loads(r[2]), "summary": json.loads(r[3]), "mode": r[4],
+             "reverted_by": r[5], "reverts": r[6]}
+            for r in self.conn.execute(
+                "SELECT id, loaded_at, files, summary, mode, reverted_by, reverts FROM batch ORDER BY id")
         ]
 
     def export(self) -> Export:
         """Everything the project holds, streamed (for ``zeren push``)."""
         conn = self.conn
-        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+
+        def nodes() -> Iterator[Node]:
+            current: list[Node] = []
+            for r in conn.execute(f"SELECT {_NODE_COLS} FROM node ORDER BY id"):
+                n = _node(r)
+                if current and current[0].id != n.id:
+                    yield _merge_nodes(current)
+                    current = []
+                current.append(n)
+            if current:
+                yield _merge_nodes(current)
+
+        node_count = conn.execute("SELECT count(DISTINCT id) FROM node").fetchone()[0]
         return Export(
             meta=dict(conn.execute("SELECT key, value FROM meta").fetchall()),
-            node_count=count("node"), edge_count=count("edge"), finding_count=count("finding"),
-            nodes=(_node(r) for r in conn.execute(f"SELECT {_NODE_COLS} FROM node")),
+            node_count=node_count,
+            edge_count=conn.execute("SELECT count(*) FROM edge").fetchone()[0],
+            finding_count=conn.execute("SELECT count(*) FROM finding").fetchone()[0],
+            nodes=nodes(),
             edges=(_edge(r) for r in conn.execute(f"SELECT {_EDGE_COLS} FROM edge")),
             findings=(_finding(r) for r in conn.execute(f"SELECT {_FINDING_COLS} FROM finding")),
+            duty_record_count=conn.execute("SELECT count(*) FROM duty_record").fetchone()[0],
+            duty_records=(_duty_record(r) for r in conn.execute(f"SELECT {_DUTY_COLS} FROM duty_record")),
+            person_links=conn.execute("SELECT a, b, batch, note FROM person_link ORDER BY a, b").fetchall(),
         )
 
-    # -- writing -----------------------------------------------------------------------
+    # -- writing ---------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator["Writer"]:
-        """All writes of one load: committed together, or rolled back on any exception."""
+    def transaction(self, *, rollback: bool = False) -> Iterator["Writer"]:
+        """All writes of one load: committed together, or rolled back on any exception (or
+        always, when ``rollback``: a dry run computes everything a load would, then undoes it).
+
+        The write lock is taken first (BEGIN IMMEDIATE), so what a load reads to validate and
+        compare is what it writes over: two loads at once run one after the other.
+        """
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         self.conn.execute("BEGIN IMMEDIATE")
+        writer = Writer(self)
+        writer.rollback = rollback
         try:
-            yield Writer(self)
+            yield writer
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         else:
-            self.conn.execute("COMMIT")
+            self.conn.execute("ROLLBACK" if writer.rollback else "COMMIT")
 
 
 class Writer:
@@ -349,71 +489,26 @@ class Writer:
     def __init__(self, store: Store):
         self.store = store
         self.conn = store.conn
+        self._sources: dict[tuple[str, str], int] = {}
+        self.rollback = False  # set: the transaction ends by undoing everything (a dry run, or no change)
 
-    def new_batch(self, files: list[str]) -> int:
-        cur = self.conn.execute("INSERT INTO batch(loaded_at, files) VALUES (?, ?)",
-                                (_now(), json.dumps(files, ensure_ascii=False)))
+    def new_batch(self, files: list[str], mode: str = "snapshot") -> int:
+        cur = self.conn.execute("INSERT INTO batch(loaded_at, files, mode) VALUES (?, ?, ?)",
+                                (_now(), json.dumps(files, ensure_ascii=False), mode))
         return int(cur.lastrowid)
 
     def finish_batch(self, batch: int, summary: dict[str, Any]) -> None:
         self.conn.execute("UPDATE batch SET summary=? WHERE id=?", (json.dumps(summary, ensure_ascii=False), batch))
 
-    @contextmanager
-    def _bulk(self, table: str, rows: int) -> Iterator[None]:
-        """Drop ``table``'s indexes around an insert of more rows than the table holds."""
-        if not _INDEXES[table]:
-            yield
-            return
-        have = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        bulk = rows > max(20000, have)
-        if bulk:
-            for name in _INDEXES[table]:
-                self.conn.execute(f"DROP INDEX {name}")
-        yield
-        if bulk:
-            for name, on in _INDEXES[table].items():
-                self.conn.execute(f"CREATE INDEX {name} ON {on}")
+    def source(self, file: str, sheet: str) -> int:
+        """The id of a (file, sheet) in the source register."""
+        key = (file, sheet or "")
+        if key not in self._sources:
+            self.conn.execute("INSERT OR IGNORE INTO source(file, sheet) VALUES (?, ?)", key)
+            self._sources[key] = self.conn.execute("SELECT id FROM source WHERE file=? AND sheet=?", key).fetchone()[0]
+        return self._sources[key]
 
-    def upsert_nodes(self, nodes: Sequence[Node], batch: int | None = None) -> None:
-        """Insert or update nodes; ``batch`` (if given) replaces their provenance's batch."""
-        with self._bulk("node", len(nodes)):
-            self._upsert_nodes(nodes, batch)
-
-    def _upsert_nodes(self, nodes: Sequence[Node], batch: int | None) -> None:
-        self.conn.executemany(
-            "INSERT INTO node(id, kind, name, props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, props=excluded.props, "
-            "source=excluded.source, sheet=excluded.sheet, row=excluded.row, batch=excluded.batch",
-            sorted(  # in key order: each B-tree page of the WITHOUT ROWID table is touched once
-                (n.id, n.kind, n.name, _json(n.props),
-                 n.provenance.source, n.provenance.sheet, n.provenance.row,
-                 n.provenance.batch if batch is None else batch)
-                for n in nodes
-            ),
-        )
-
-    def insert_edges(self, edges: Sequence[Edge], batch: int | None = None) -> None:
-        with self._bulk("edge", len(edges)):
-            self._insert_edges(edges, batch)
-
-    def _insert_edges(self, edges: Sequence[Edge], batch: int | None) -> None:
-        self.conn.executemany(
-            "INSERT INTO edge(kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, row, "
-            "batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (e.kind, e.src, e.dst, e.role, e.valid_from, e.valid_to, e.origin, e.scope,
-                 _json(e.props), e.provenance.source, e.provenance.sheet,
-                 e.provenance.row, e.provenance.batch if batch is None else batch)
-                for e in edges
-            ],
-        )
-
-    def set_validity(self, changes: Iterable[tuple[int, str | None, str | None]]) -> None:
-        """Set (valid_from, valid_to) of stored edges by id: closing never deletes."""
-        self.conn.executemany("UPDATE edge SET valid_from=?, valid_to=? WHERE id=?",
-                              [(f, t, i) for i, f, t in changes])
-
-    def insert_findings(self, findings: Iterable[tuple[Finding, str]], batch: int | None = None) -> None:
+    def insert_findings(self, findings: Sequence[tuple[Finding, str]], batch: int | None = None) -> None:
         self.conn.executemany(
             "INSERT INTO finding(date, type, object_type, object_id, object_text, inspector, note, digest, props, "
             "source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -425,29 +520,90 @@ class Writer:
             ],
         )
 
-    def seed_rulebook(self, rulebook: Rulebook) -> None:
-        """The county, its bodies, the lead units and the clauses, as nodes."""
-        from . import schema
+    def revert(self, batch: int) -> dict[str, Any]:
+        """Undo load ``batch`` (refused, with the reason, when later loads built on it); the
+        undo is itself a batch of the register, and the reverted batch names it."""
+        row = self.conn.execute("SELECT id, reverted_by, reverts FROM batch WHERE id = ?", (batch,)).fetchone()
+        if row is None:
+            raise NotFound(f"批次 #{batch} 不存在 (no load batch {batch}); list them with `zeren history`")
+        if row[1] is not None:
+            raise StoreError(f"批次 #{batch} 已由批次 #{row[1]} 撤销 (already reverted)")
+        if row[2] is not None:
+            raise StoreError(f"批次 #{batch} 本身是一次撤销（撤销批次 #{row[2]}）；请重新导入所需名单")
+        pack = self.store.rulebook.pack
+        blockers = facts.revert_blockers(self.conn, pack, batch)
+        if blockers:
+            raise StoreError(f"批次 #{batch} 之后的导入已在其基础上改动了数据，不能单独撤销：{'；'.join(blockers)}；"
+                             "请先撤销之后的批次")
+        counts = facts.revert(self.conn, pack, batch)
+        findings = self.conn.execute("DELETE FROM finding WHERE batch = ?", (batch,)).rowcount
+        duties = self.conn.execute("DELETE FROM duty_record WHERE batch = ?", (batch,)).rowcount
+        persons = self.conn.execute("DELETE FROM person WHERE batch = ?", (batch,)).rowcount
+        self.conn.execute("DELETE FROM person_link WHERE batch = ?", (batch,))
+        posts = self.conn.execute("DELETE FROM post WHERE batch = ?", (batch,)).rowcount
+        undo = self.new_batch([], "revert")
+        summary = {"reverts": batch, "rows": counts, "findings": findings, "duty_records": duties,
+                   "persons": persons, "posts": posts}
+        self.conn.execute("UPDATE batch SET summary = ?, reverts = ? WHERE id = ?",
+                          (json.dumps(summary, ensure_ascii=False), batch, undo))
+        self.conn.execute("UPDATE batch SET reverted_by = ? WHERE id = ?", (undo, batch))
+        return {"batch": undo, **summary}
 
-        prov = Provenance(source=f"rulebook:{rulebook.name}")
-        county = schema.node_id("county", rulebook.county)
-        nodes = [Node(county, "county", rulebook.county, {}, prov)]
+    def link_persons(self, a: str, b: str, note: str = "") -> int:
+        """Record that two person ids are one person (both directions), as a batch of its own."""
+        for pid in (a, b):
+            if not self.conn.execute("SELECT 1 FROM person WHERE id = ?", (pid,)).fetchone():
+                raise NotFound(f"人员 {pid} 不在项目中")
+        if a == b:
+            raise StoreError("两个编号相同，无需合并")
+        batch = self.new_batch([], "merge")
+        self.conn.executemany("INSERT OR REPLACE INTO person_link(a, b, batch, note) VALUES (?, ?, ?, ?)",
+                              [(a, b, batch, note), (b, a, batch, note)])
+        self.finish_batch(batch, {"merge": [a, b], "note": note})
+        return batch
+
+    def unlink_persons(self, a: str, b: str) -> int:
+        gone = self.conn.execute("DELETE FROM person_link WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)",
+                                 (a, b, b, a)).rowcount
+        if not gone:
+            raise NotFound(f"{a} 与 {b} 没有合并记录")
+        batch = self.new_batch([], "unmerge")
+        self.finish_batch(batch, {"unmerge": [a, b]})
+        return batch
+
+    def insert_duty_records(self, records: Sequence[tuple[DutyRecord, str]], batch: int) -> None:
+        self.conn.executemany(
+            "INSERT INTO duty_record(date, subject_id, subject_text, item, object_id, object_text, days, note, digest, "
+            "props, source, sheet, row, batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(d.date, d.subject_id, d.subject_text, d.item, d.object_id, d.object_text, d.days, d.note, digest,
+              _json(d.props), d.provenance.source, d.provenance.sheet, d.provenance.row, batch)
+             for d, digest in records])
+
+    def seed_rulebook(self, rulebook: Rulebook) -> None:
+        """The county, its bodies, the lead units and the clauses, as nodes; the county's posts."""
+        model = rulebook.model
+        root = schema.node_id(model.root, schema.name_key(rulebook.county))
+        nodes = [(root, model.root, rulebook.county, "{}")]
         edges = []
         for body in rulebook.bodies:
             bid = schema.node_id("body", body["name"])
-            nodes.append(Node(bid, "body", body["name"], {"duty": body.get("duty", "")}, prov))
-            edges.append(Edge("SUPERVISES", bid, county, body.get("duty", ""), provenance=prov, origin="rulebook"))
+            nodes.append((bid, "body", body["name"], _json({"duty": body.get("duty", "")})))
+            edges.append(("SUPERVISES", bid, root, body.get("duty", ""), "{}"))
+        # The rulebook's list of lead units: nodes of the kind the roster slot naming them refers to.
+        unit_kind = next((s.kind for r in rulebook.pack.rosters for s in r.slots if s.vocabulary == "lead_units"), None)
         for unit in rulebook.lead_units:
-            nodes.append(Node(schema.node_id("unit", unit), "unit", unit, {"lead_unit": True, "level": "县直"}, prov))
-        for title, spec in rulebook.county_posts.items():
-            pid = schema.post_id(county, title)
-            nodes.append(Node(pid, "post", title, {"owner": county, "body": spec.get("body", "")}, prov))
-            edges.append(Edge(spec.get("edge", "LEADS"), pid, county, title, provenance=prov, origin="rulebook"))
+            if unit_kind:
+                nodes.append((schema.node_id(unit_kind, schema.name_key(unit)), unit_kind, unit,
+                              _json({"lead_unit": True, **{p.name: p.default for p in model.kinds[unit_kind].props.values()
+                                                           if p.default is not None}})))
         for clause in rulebook.clauses:
-            nodes.append(Node(schema.node_id("clause", clause.id), "clause", clause.id,
-                              {"title": clause.title, "text": clause.text}, prov))
-        self.upsert_nodes(nodes)
-        self.insert_edges(edges)
+            nodes.append((schema.node_id("clause", clause.id), "clause", clause.id,
+                          _json({"title": clause.title, "text": clause.text})))
+        self.conn.executemany("INSERT OR REPLACE INTO seed_node VALUES (?,?,?,?)", nodes)
+        self.conn.executemany("INSERT INTO seed_edge(kind, src, dst, role, props) VALUES (?,?,?,?,?)", edges)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO post(id, title, owner, edge) VALUES (?,?,?,?)",
+            [(schema.post_id(root, title), title, root, spec.edge) for title, spec in model.posts[model.root].items()])
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps would build one per call for this option
@@ -458,4 +614,4 @@ def _json(props: dict[str, Any]) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone(timedelta(hours=8))).isoformat(timespec="seconds")

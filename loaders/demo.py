@@ -16,7 +16,7 @@ from pathlib import Path
 from ..graph.errors import ZerenError
 from .values import check_digit
 
-__all__ = ["TOWNSHIPS", "DemoCounty", "generate"]
+__all__ = ["TOWNSHIPS", "DemoCounty", "generate", "generator"]
 
 TOWNSHIPS = ["平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "义岗川镇", "陇阳镇", "陇山镇", "陇川镇",
              "碧玉镇", "襄南镇", "华家岭镇", "北城铺镇", "什川镇", "寺子川乡", "第三铺乡", "李家店乡", "新景乡"]
@@ -45,6 +45,8 @@ class DemoCounty:
     households: int = 0
     villages: int = 0
     teams: int = 0
+    trace: tuple[str, str] = ("", "")  # the subject the demo traces: (kind, id)
+    rulebook: str = "tongwei-2018"
 
 
 def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
@@ -105,10 +107,10 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     ws.append(["通渭县各乡镇党政负责人名单"])
     ws.merge_cells("A1:G1")
     ws.append(["序号", "乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"])
-    secretaries = {}
+    secretaries, town_heads, directors = {}, {}, {}
     for i, t in enumerate(towns, 1):
-        secretaries[t] = person()
-        ws.append([i, t, secretaries[t], person(), person(), date(year - 1, 6, 1), None])
+        secretaries[t], town_heads[t], directors[t] = person(), person(), person()
+        ws.append([i, t, secretaries[t], town_heads[t], directors[t], date(year - 1, 6, 1), None])
     ws2 = wb.create_sheet("村")
     ws2.append(["通渭县行政村及包村领导名单"])
     ws2.merge_cells("A1:G1")
@@ -201,10 +203,13 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     out.households = households
     out.files.append(write_csv("结对帮扶.csv", ["户编号", "户主姓名", "身份证号", "乡镇", "村", "帮扶责任人", "帮扶责任人单位",
                                               "起始日期", "终止日期"], pair_rows))
-    out.files.append(write_csv("一户一策.csv", ["户编号", "计划编号", "制定日期", "状态"], plan_rows))
 
-    # A round of inspections in Q2: plan failures (one township well over 3%), absent teams,
-    # a stagnating village, lax management, an unfit cadre, an annual task missed.
+    # A round of inspections in Q2 covering every finding type of the list: plan failures (one
+    # township well over 3%), absent teams, a stagnating village (and one helped only by a
+    # provincial unit, which 三.5 does not bind), lax management (in a township whose 党建办主任
+    # post stands vacant), an unfit cadre, an annual task missed, negative incidents on a
+    # township, a unit and a cadre, unsolved problems, a weak 两委 (and one in a village that is
+    # not poor), county-level lapses, and one 未制定 finding that the plan roster contradicts.
     f_rows = []
     hot = towns[1]
     by_t: dict[str, list[str]] = {}
@@ -224,18 +229,64 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         f_rows.append([when(), "县委督查室", "一户一策未制定", "户", hot_rows[0], "督查抽查"])
     out.failed_household = hot_rows[0]
     out.failed_plan = f"P{out.failed_household}"
+    out.trace = ("plan", out.failed_plan)
+    # The plan roster agrees with the inspections: a plan found 未制定 is recorded 未制定, but one.
+    unmade = {r[4] for r in f_rows if r[2] == "一户一策未制定"}
+    contradicted = next((h for h, _t, _v in hh_ids if h not in {r[4] for r in f_rows}), None)
+    if contradicted:
+        f_rows.append([when(), "县政府督查室", "一户一策未制定", "户", contradicted, "入户核查未见计划"])
+    for row in plan_rows:
+        if row[0] in unmade:
+            row[2], row[3] = "", "未制定"
+    out.files.append(write_csv("一户一策.csv", ["户编号", "计划编号", "制定日期", "状态"], plan_rows))
+
     teams = list(helper)
     hot_teams = [k for k in teams if k[0] == hot]
-    for t, v in hot_teams[:2] + rnd.sample(teams, 4):
+    for t, v in rnd.sample(teams, 4):
         f_rows.append([when(), "县驻村帮扶工作队管理领导小组办公室", "驻村走读", "工作队", f"{t}/{v}", "未吃住在村"])
+    # Two teams of the hot township found 走读 in June for what went on in April, before their
+    # captains were replaced on 05-01: the captain liable is the one in post when it happened.
+    for k, (t, v) in enumerate(hot_teams[:2]):
+        f_rows.append([f"{year}-06-{10 + k:02d}", "县驻村帮扶工作队管理领导小组办公室", "驻村走读", "工作队", f"{t}/{v}",
+                       "群众反映4月份工作队长期不在村", f"{year}-04-{15 + k:02d}"])
     t, v = teams[5]
     f_rows.append([when(), "县政府督查室", "帮扶村发展停滞", "村", f"{t}/{v}", "产业发展长期停滞"])
+    higher = {u for u, _level in _HIGHER_UNITS}
+    provincial = next(((t, v) for (t, v), u in helper.items() if u in higher), None)
+    if provincial:
+        f_rows.append([when(), "县政府督查室", "帮扶村发展停滞", "村", "/".join(provincial), "基础设施建设停滞"])
+    lax = towns[3]
     f_rows.append([when(), "县委督查室", "日常管理不严", "村", f"{hot}/{hot_teams[0][1]}", "干部两头跑"])
+    f_rows.append([f"{year}-05-20", "县委督查室", "日常管理不严", "乡镇", lax, "工作队考勤流于形式"])
     f_rows.append([when(), "县委督查室", "年度任务未完成", "单位", helper[teams[7]], "年度脱贫任务未完成"])
-    f_rows.append([when(), "县委组织部", "驻村干部不胜任", "干部", f"{helper[teams[3]]}/{team_rows[0][2]}"
-                   if team_rows[0][4] == helper[teams[3]] else f"{team_rows[0][4]}/{team_rows[0][2]}", "长期不驻村"])
-    f_rows.sort()
-    out.files.append(write_csv("督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"], f_rows))
+    f_rows.append([when(), "县委组织部", "驻村干部不胜任", "干部", f"{team_rows[0][4]}/{team_rows[0][2]}", "长期不驻村"])
+    f_rows.append([when(), "市督查组", "重大负面影响", "乡镇", towns[4], "涉贫舆情"])
+    f_rows.append([when(), "市督查组", "重大负面影响", "单位", helper[teams[9]], "帮扶资金挪用被通报"])
+    f_rows.append([when(), "市督查组", "重大负面影响", "干部", f"{team_rows[4][4]}/{team_rows[4][2]}", "酒驾被查处"])
+    f_rows.append([when(), "县委督查室", "工作队反映问题未解决", "工作队", "/".join(teams[11]), "饮水工程问题反映三次未解决"])
+    f_rows.append([when(), "县委督查室", "工作队反映问题未解决", "乡镇", towns[5], "工作队经费长期未报销"])
+    poor_v = next((t, v) for t, vs in vill.items() for v, p in vs if p)
+    plain_v = next(((t, v) for t, vs in vill.items() for v, p in vs if not p), None)
+    f_rows.append([when(), "县委督查室", "两委作用发挥不好", "村", "/".join(poor_v), "村党支部软弱涣散"])
+    if plain_v:
+        f_rows.append([when(), "县委督查室", "两委作用发挥不好", "村", "/".join(plain_v), "村委会换届后不履职"])
+    f_rows.append([when(), "省督查组", "整改不到位", "乡镇", towns[6], "省督查反馈问题逾期未整改"])
+    f_rows.append([when(), "县委督查室", "乡镇帮扶推动不力", "乡镇", towns[7], "帮扶工作推进缓慢"])
+    f_rows.append([when(), "市督查组", "部署落实不到位", "县", "通渭县", "产业扶贫部署在两个乡镇未落实"])
+    f_rows.append([when(), "市督查组", "培训不足", "县", "通渭县", "驻村干部轮训仅3天"])
+    f_rows.append([when(), "市督查组", "督查失察", "县", "通渭县", "重大失误未被县级督查发现"])
+    f_rows = sorted(r + [""] * (7 - len(r)) for r in f_rows)
+    out.files.append(write_csv("督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明", "问题发生日期"],
+                               f_rows))
+
+    # The 党建办主任 of one township left on 2019-03-31; the successor starts in July.
+    later_towns = write_csv(f"乡镇-{lax}-{year}年3月调整.csv",
+                            ["乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"],
+                            [[lax, secretaries[lax], town_heads[lax], directors[lax], date(year - 1, 6, 1),
+                              f"{year}-03-31"],
+                             [lax, secretaries[lax], town_heads[lax], "", f"{year}-04-01", f"{year}-06-30"],
+                             [lax, secretaries[lax], town_heads[lax], person(), f"{year}-07-01", ""]])
+    out.later_files.append(later_towns)
 
     # A rotation on 2019-05-01 in the hot township: two captains replaced (a later roster).
     later = [r for r in team_rows if r[0] == hot]
@@ -244,4 +295,97 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         later = [r for r in later if not (r[1] == v and r[3] == "队长")]
         later.append([t, v, person(), "队长", helper[(t, v)], f"{year}-05-01", ""])
     out.later_files.append(write_csv(f"工作队-{hot}-{year}年5月轮换.csv", team_header, later))
+
+    # The county leaders' roster of 05-15: one township gets a new contact leader mid-quarter.
+    moved = towns[8 % len(towns)]
+    successor = person()
+    new_leaders = []
+    for row in leaders:
+        if row[2] == moved:
+            new_leaders.append([row[0], row[1], "", "", row[4], ""])
+            new_leaders.append([successor, "副县长", moved, row[3], f"{year}-05-15", ""])
+        else:
+            new_leaders.append(row)
+    out.later_files.append(write_csv(f"县级领导-{year}年5月调整.csv", ["姓名", "职务", "联系乡镇", "包抓村", "起始日期", "终止日期"],
+                                     new_leaders))
+    out.later_files.append(_duty_log(out, write_csv, random.Random(seed + 7), year=year, towns=towns, vill=vill,
+                                     leaders=leaders, moved=moved, successor=successor, lead_rows=lead_rows,
+                                     helper=helper, leaders_of=leaders_of, team_rows=team_rows, pair_rows=pair_rows,
+                                     lax=lax))
     return out
+
+
+def _duty_log(out: DemoCounty, write_csv, rnd: random.Random, *, year: int, towns, vill, leaders, moved, successor,
+              lead_rows, helper, leaders_of, team_rows, pair_rows, lax) -> Path:
+    """A first half-year's duty log (履职记录): most duties met, some missed, a visit to the wrong
+    township, a contact leader's handover on 05-15, a township that held no 例会 after April."""
+    rows: list[list[object]] = []
+
+    def day(month: int, lo: int = 1, hi: int = 28) -> str:
+        return date(year, month, rnd.randint(lo, hi)).isoformat()
+
+    for q in (2, 5):  # the county: a 专题研究 each quarter, a 协调推进会 in the half-year
+        rows.append([day(q), "县委", "专题研究", "", "", "常委会专题研究帮扶工作"])
+    rows.append([day(3), "县政府", "协调推进会", "", "", ""])
+    secretary = next(r[0] for r in leaders if r[1] == "县委书记")
+    for q in (1, 4):
+        rows.append([day(q), secretary, "队长会议", "", "", "驻村帮扶工作队队长会议"])
+    rows.append([day(3), "县委督查室", "督查暗访", "", "", "一季度暗访"])  # none in the second quarter
+    for t, v, name, role, unit, *_ in team_rows:  # 轮训: most 5 days or more by June
+        for _ in range(rnd.choice((1, 2, 2, 3))):
+            rows.append([day(rnd.randint(3, 6)), f"{unit}/{name}", "培训", "", rnd.choice((2, 2, 3)), "驻村干部轮训"])
+    for name, _title, town, _villages, *_ in leaders:
+        if not town:
+            continue
+        for month in (4, 5, 6):
+            if town == moved and month == 5:
+                rows.append([date(year, 5, 20).isoformat(), name, "调研指导", town, "", "交接后仍去原联系乡镇"])
+                continue
+            if town == moved and month == 6:
+                rows.append([day(6), successor, "调研指导", town, "", ""])
+                continue
+            if (name, month) == (leaders[2][0], 6):
+                continue  # one leader misses June
+            where = town if (name, month) != (leaders[3][0], 5) else towns[(towns.index(town) + 1) % len(towns)]
+            rows.append([day(month), name, "调研指导", where, "", ""])
+        rows.append([day(5), name, "推进会议", town, "", ""])
+        for v, poor in vill[town]:
+            if poor and rnd.random() < 0.6:
+                rows.append([day(rnd.randint(1, 6)), name, "走访", f"{town}/{v}", "", ""])
+    for i, (unit, town, *_rest) in enumerate(lead_rows):
+        if i % 7 != 3:
+            rows.append([day(rnd.randint(1, 6)), unit, "协调推进会", town, "", "县直帮扶单位协调推进会"])
+    for t in towns:
+        for month in (4, 5, 6):
+            if t == lax and month > 4:
+                continue
+            rows.append([day(month), t, "工作例会", "", "", "驻村帮扶工作队队长工作例会"])
+    helped: dict[str, list[tuple[str, str]]] = {}
+    for (t, v), unit in helper.items():
+        helped.setdefault(unit, []).append((t, v))
+    for k, (unit, places) in enumerate(sorted(helped.items())):
+        main, deputy = leaders_of[unit]
+        rows.append([day(rnd.randint(1, 6)), unit, "党组研究", "", "", ""])
+        for q, months in enumerate(((1, 3), (4, 6))):
+            if k % 9 == 4 and q == 1:
+                continue  # a unit whose leaders did not go in the second quarter
+            t, v = rnd.choice(places)
+            rows.append([day(rnd.randint(*months)), f"{unit}/{rnd.choice((main, deputy))}", "调研指导", f"{t}/{v}", "", ""])
+            rows.append([day(months[1]), unit, "进展报告", "", "", ""])
+            rows.append([day(months[1]), unit, "回访", "", "", "回访选派干部"])
+    for hid, _head, _idn, _t, _v, cadre, unit, *_ in pair_rows:
+        if rnd.random() < 0.7:
+            rows.append([day(rnd.randint(1, 6)), f"{unit}/{cadre}", "帮办实事", hid, "", ""])
+    rows.sort(key=lambda r: str(r[0]))
+    return write_csv("履职记录.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"], rows)
+
+
+def generator(rulebook: str):
+    """The demo generator of a built-in rulebook (each makes data shaped like its own list)."""
+    if rulebook == "river-chief":
+        from .demo_river import generate as river
+
+        return river
+    if rulebook == "tongwei-2018":
+        return generate
+    raise ZerenError(f"没有规则手册“{rulebook}”的演示数据（有：tongwei-2018、river-chief）")

@@ -1,31 +1,66 @@
-"""Loading assignment lists and findings: validate, resolve references, diff, write once.
+"""Loading assignment lists and findings: validate, resolve references, compare, write once.
 
-A roster is a snapshot of its scope (a township, a unit, or the county) at a date: the
-assignments it lists are opened or kept, the ones of that scope it no longer lists are
-closed the day before its date, history is never deleted. One call of :func:`load_files`
-is one transaction: any problem in any file means nothing is written.
+What a roster says is the domain pack's (:mod:`zeren.graph.pack`): its columns, the nodes
+each row creates or refers to (slots), and the facts it states, grouped by the snapshot they
+belong to. This module is the grammar that reads any pack's rosters:
+
+1. the write lock is taken first, so what is compared is what is written over;
+2. each row is checked cell by cell (dates, yes/no, 身份证号, references that must exist),
+   every problem named with file, sheet, row, column and value, and its facts are staged;
+3. each fact table compares its staged rows with the store, set-based
+   (:class:`zeren.graph.facts.FactLoad`): a roster is a snapshot of its scope (a township, a
+   unit, the county) — what it no longer lists is closed the day before its date, what it
+   lists is opened or kept, history is never deleted;
+4. one-holder posts are checked for two holders on one day, a roster far shorter than what
+   it would close is refused unless the user says it is whole (``snapshot``) or a correction
+   (``add``); any problem in any file, and nothing is written.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import schema
+from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
-from ..graph.rules import Rulebook
-from ..graph.store import Edge, Finding, Node, Provenance, Store
-from .kinds import KINDS, Record, Table, recognise
-from .snapshot import EdgeKey, KindDiff, check_holders, diff_snapshots, pending
+from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
+from ..graph.model import DutyRecord, Finding, Provenance
+from ..graph.pack import Hold, Pack, Roster, Slot
+from ..graph.store import Store, Writer
+from .kinds import Record, Table, recognise
 from .tabular import read_file
 from .values import key, parse_bool, parse_date, parse_id_number, text
 
-__all__ = ["KindDiff", "LoadResult", "load_files", "ORDER"]
+__all__ = ["KindDiff", "LoadResult", "load_files", "MODES"]
 
-ORDER = [k.name for k in KINDS]  # dependency order: 乡镇 → 村 → … → 督查发现
+#: How a load treats what its rosters no longer list: snapshot (close it; refused when the
+#: roster is far shorter than its scope, unless forced), add (close nothing).
+MODES = ("auto", "snapshot", "add")
+_SPLIT = re.compile(r"[、,，;；/\s]+")
+_BATCH = 5000  # staged rows per executemany
+
+
+@dataclass
+class KindDiff:
+    rows: int = 0
+    added: int = 0
+    closed: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    corrected: int = 0
+    nodes_added: int = 0
+    nodes_changed: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.closed or self.changed or self.corrected or self.nodes_added
+                    or self.nodes_changed)
 
 
 @dataclass
@@ -38,441 +73,835 @@ class LoadResult:
     #: roster kind → the node ids whose snapshot the load touches (townships, units, the county);
     #: for findings, the ids of the objects they name. Who may load a file is decided on these.
     scopes: dict[str, list[str]] = field(default_factory=dict)
+    mode: str = "snapshot"
+    #: the assignments opened and closed: (action 开/关, post id, person id, from, to)
+    holds: list[tuple[str, str, str, str | None, str | None]] = field(default_factory=list)
+    persons_added: int = 0
 
     @property
     def changed(self) -> bool:
-        return any(not d.empty for d in self.diff.values())
+        return any(not d.empty for d in self.diff.values()) or self.persons_added > 0
 
 
 class _Src:
     """Where a fact comes from: one record of one table."""
 
-    __slots__ = ("table", "record", "provenance")
+    __slots__ = ("table", "record", "src")
 
-    def __init__(self, table: Table, record: Record):
+    def __init__(self, table: Table, record: Record, src: int):
         self.table = table
         self.record = record
-        self.provenance = Provenance(table.sheet.file, table.sheet.name or None, record.row)
+        self.src = src
 
     def problem(self, column: str, message: str, value: object = None) -> Problem:
         return Problem(self.table.sheet.file, message, sheet=self.table.sheet.name, row=self.record.row,
-                       column=column, value=None if value is None else text(value))
-
-
-@dataclass
-class _Plan:
-    nodes: dict[str, tuple[Node, _Src | None]] = field(default_factory=dict)
-    snap: dict[tuple[str, str], dict[EdgeKey, tuple[Edge, _Src | None]]] = field(default_factory=dict)
-    perm: dict[EdgeKey, Edge] = field(default_factory=dict)
-    findings: list[tuple[Finding, str, _Src]] = field(default_factory=list)
-    kind_of_node: dict[str, str] = field(default_factory=dict)  # node id → roster kind that defined it
+                       column=column, value=None if value is None else _shown(value))
 
 
 class _Loader:
-    def __init__(self, store: Store, rulebook: Rulebook, tables: list[Table], as_of: str | None):
+    def __init__(self, store: Store, writer: Writer, batch: int, *, as_of: str | None, mode: str, forced: bool):
         self.store = store
-        self.rulebook = rulebook
-        self.tables = tables
+        self.writer = writer
+        self.rb = store.rulebook
+        self.pack: Pack = self.rb.pack
+        self.model = self.pack.model
+        self.batch = batch
         self.as_of = as_of
+        self.mode = mode
         self.problems: list[Problem] = []
-        self.plan = _Plan()
-        self.county = schema.node_id("county", key(rulebook.county))
-        self._resolved: dict[tuple[str, str, str], tuple[str, str]] = {}  # (kind, context, raw) → (id, name)
-        # Every id the store already has, by the kinds a roster creates: a reference resolves and
-        # a node counts as new without a query per row.
-        self.known = {kind: store.node_ids(kind)
-                      for kind in ("township", "village", "unit", "household", "person", "plan", "team", "post")}
-        self._persons: dict[tuple[str, str], str] = {}
+        self.root = schema.node_id(self.model.root, key(self.rb.county))
+        self.tables = {(t.roster.name, t.group.name): t for t in fact_tables(self.pack)}
+        self.loads: dict[str, FactLoad] = {}
+        self.staged: dict[str, list[tuple]] = {}
+        self.forced = forced
+        self._known: dict[str, set[str]] = {}
+        self._memo: dict[tuple, Any] = {}
+        self.persons: dict[str, tuple] = {}  # new persons: id → row
+        self._person_props: dict[str, dict[str, str]] = {}
+        self.posts: dict[str, tuple] = {}
+        self._stored_posts: set[str] | None = None
+        self.findings: list[tuple[Finding, str, _Src]] = []
+        self.duty_records: list[tuple[DutyRecord, str]] = []
+        self.scope_dates: dict[str, dict[str, str]] = {}  # roster → scope → the roster's date there
+        self.group_scopes: dict[str, set[str]] = {}  # fact table → the scopes its roster's rows list
+        self.scopes: dict[str, set[str]] = {}
+        self.names: dict[str, str] = {}  # node id → display name, for messages
+        secret = store.meta("secret") or ""
+        self._secret = secret
 
-    # -- helpers -----------------------------------------------------------------------
+    # -- known nodes -------------------------------------------------------------------------------
+    def known(self, kind: str) -> set[str]:
+        """Ids of one kind that exist: in the store when the load began, or created by it."""
+        if kind not in self._known:
+            self._known[kind] = self.store.node_ids(kind)
+        return self._known[kind]
+
     def fail(self, src: _Src, column: str, message: str, value: object = None) -> None:
         self.problems.append(src.problem(column, message, value))
 
-    def required(self, src: _Src, column: str) -> str:
+    # -- cells -------------------------------------------------------------------------------
+    def cell(self, src: _Src, column: str, *, required: bool) -> str:
         value = text(src.record.values.get(column))
-        if not value:
+        if not value and required:
             self.fail(src, column, f"“{column}”不能为空")
         return value
 
     def parsed(self, src: _Src, column: str, parser: Callable[[object], Any], shown: object = None) -> tuple[bool, Any]:
-        """(True, value) for a cell the parser accepts; else the problem is reported: (False, None).
-
-        ``shown`` replaces the cell in the message (a 身份证号 is masked even in errors).
-        """
-        cell = src.record.values.get(column)
+        """(True, value) for a cell the parser accepts; else the problem is reported: (False, None)."""
+        raw = src.record.values.get(column)
         try:
-            return True, parser(cell)
+            return True, parser(raw)
         except ValueError as err:
-            self.fail(src, column, str(err), cell if shown is None else shown)
+            self.fail(src, column, str(err), raw if shown is None else shown)
             return False, None
 
-    def dates(self, src: _Src) -> tuple[str | None, str | None] | None:
-        ok_start, start = self.parsed(src, "起始日期", parse_date)
-        ok_end, end = self.parsed(src, "终止日期", parse_date)
+    def dates(self, src: _Src, roster: Roster) -> tuple[str | None, str | None] | None:
+        if roster.valid is None:
+            return None, None
+        first, last = roster.valid
+        ok_start, start = self.parsed(src, first, parse_date)
+        ok_end, end = self.parsed(src, last, parse_date)
         if ok_start and start is None:
-            self.fail(src, "起始日期", "“起始日期”不能为空（任职从哪天开始？）")
+            self.fail(src, first, f"“{first}”不能为空（从哪天开始？）")
         if not (ok_start and ok_end) or start is None:
             return None
         if end is not None and end < start:
-            self.fail(src, "终止日期", f"终止日期早于起始日期 {start}；请核对", src.record.values.get("终止日期"))
+            self.fail(src, last, f"{last}早于{first} {start}；请核对", src.record.values.get(last))
             return None
         return start, end
 
-    def node(self, src: _Src | None, node: Node, identity: dict[str, str] | None = None) -> None:
-        """Add a node; the same id with another value of an ``identity`` prop (prop → the column
-        it comes from) earlier in this load is a conflict, reported in that column."""
-        old = self.plan.nodes.get(node.id)
-        if old is not None:
-            prev, prev_src = old
-            for prop, column in (identity or {}).items():
-                if prop in prev.props and prop in node.props and prev.props[prop] != node.props[prop] and src:
-                    where = f"第{prev_src.record.row}行" if prev_src else "前文"
-                    self.fail(src, column, f"与{where}的“{_shown(prev.props[prop])}”矛盾（同一{schema.NODE_KINDS[node.kind]}"
-                                           f"“{node.name}”只能有一个值）；请统一", _shown(node.props[prop]))
-            node = Node(node.id, node.kind, node.name, {**prev.props, **node.props}, node.provenance)
-        self.plan.nodes[node.id] = (node, src)
+    def prop_value(self, src: _Src, prop: Any) -> tuple[bool, Any]:
+        raw = src.record.values.get(prop.column)
+        if raw is None or text(raw) == "":
+            if prop.required and prop.column in src.record.values:
+                self.fail(src, prop.column, f"“{prop.column}”不能为空")
+                return False, None
+            if prop.type == "bool" and prop.column in src.record.values:
+                return True, False
+            return True, prop.default
+        if prop.type == "bool":
+            return self.parsed(src, prop.column, parse_bool)
+        if prop.type == "date":
+            return self.parsed(src, prop.column, parse_date)
+        if prop.type == "id_number":
+            ok, value = self.parsed(src, prop.column, parse_id_number, shown=_masked_raw(raw))
+            return ok, (_mask_id(value), self._hash(value)) if ok and value else None
+        if prop.type == "int":
+            try:
+                return True, int(text(raw))
+            except ValueError:
+                self.fail(src, prop.column, "应为整数", raw)
+                return False, None
+        return True, text(raw)
 
-    def perm(self, kind: str, source: str, target: str, role: str, prov: Provenance) -> None:
-        """A structural fact (a village's township, a person's unit): written once, never closed."""
-        k = (kind, source, target, role)
-        if k not in self.plan.perm:
-            self.plan.perm[k] = Edge(kind, source, target, role, provenance=prov)
+    def _hash(self, value: str) -> str:
+        """A keyed hash (HMAC-SHA256 with the project's secret): links one person, reveals nothing."""
+        return keyed_hash(self._secret, value)
 
-    def snap(self, src: _Src, origin: str, scope: str, kind: str, source: str, target: str, role: str,
-             dates: tuple[str | None, str | None], props: dict[str, Any] | None = None) -> None:
-        """A dated fact of a roster's scope (closed when a later roster of the scope drops it)."""
-        facts = self.plan.snap.setdefault((origin, scope), {})
-        k = (kind, source, target, role)
-        lo, hi = dates
-        old = facts.get(k)
-        if old is not None:  # the same fact twice (e.g. a team's tie to its village): widen
-            prev, src = old
-            lo = min(prev.valid_from, lo) if prev.valid_from and lo else None
-            hi = None if prev.valid_to is None or hi is None else max(prev.valid_to, hi)
-        facts[k] = (Edge(kind, source, target, role, lo, hi, props or {}, src.provenance, origin=origin, scope=scope),
-                    src)
-
-    def exists(self, kind: str, node_id: str) -> bool:
-        return node_id in self.known[kind] or node_id in self.plan.nodes
-
-    def ref(self, src: _Src, column: str, kind: str, node_id: str, value: str, hint: str) -> bool:
-        if self.exists(kind, node_id):
+    # -- slots -------------------------------------------------------------------------------------
+    def resolve(self, src: _Src, roster: Roster, slot: Slot, ids: dict[str, Any]) -> bool:
+        """Bind ``slot`` for this row into ``ids`` (None when an optional cell is empty)."""
+        if slot.mode == "create" and not slot.column:  # derived from its parent (a village's team)
+            parent = ids.get(slot.within)
+            if parent is None:
+                ids[slot.name] = None
+                return True
+            kind = self.model.kinds[slot.kind]
+            nid = schema.node_id(slot.kind, parent.split(":", 1)[1])
+            self.names[nid] = kind.name_template.format(parent=self.names.get(parent, parent.split("/")[-1]))
+            self.known(slot.kind).add(nid)
+            ids[slot.name] = nid
             return True
-        label = schema.NODE_KINDS[kind]
-        prefix = node_id.rsplit("/", 1)[0] + "/" if "/" in node_id else f"{kind}:"
-        names = [i.split(":", 1)[1].rsplit("/", 1)[-1] for i in (self.known[kind] | set(self.plan.nodes))
-                 if i.startswith(prefix)]
-        import difflib
+        raw = src.record.values.get(slot.column)
+        value = raw if type(raw) is str else text(raw)
+        parent = ids.get(slot.within) if slot.within else None
+        memo = (slot.mode, slot.kind, slot.column, value, parent, slot.org and ids.get(slot.org))
+        found = self._memo.get(memo)
+        if found is not None:
+            ids[slot.name] = found
+            return True
+        name = value.strip().replace("\u3000", " ").strip() if type(value) is str else text(value)
+        if not name:
+            if not slot.optional:
+                self.fail(src, slot.column, f"“{slot.column}”不能为空")
+                return False
+            ids[slot.name] = None
+            return True
+        if slot.within and parent is None:  # the parent failed (already reported) or is empty
+            ids[slot.name] = None
+            return slot.optional
+        if slot.mode == "person":
+            org = self.root if slot.org == "root" else ids.get(slot.org)
+            if org is None:
+                return False
+            ident = self.identity(src, slot)
+            if ident is False:
+                return False
+            # A person is known by name within an organisation, unless the roster identifies them
+            # (干部编号, or a 身份证号 kept only as a keyed hash): then one id across every roster.
+            pid = schema.node_id("person", ident) if ident else schema.node_id("person", org.split(":", 1)[1], key(name))
+            self.names[pid] = name
+            ids[slot.name] = pid
+            if not ident:
+                self._memo[memo] = pid
+            if pid not in self.persons and pid not in self.known("person"):
+                self.persons[pid] = (pid, name, org, src)
+                self.known("person").add(pid)
+            elif ident and pid in self.persons and key(self.persons[pid][1]) != key(name):
+                self.fail(src, slot.column, f"与第{self.persons[pid][3].record.row}行同一身份（{ident[1:]}）的姓名"
+                                            f"“{self.persons[pid][1]}”不同；请核对姓名或身份列", name)
+                return False
+            return True
+        if slot.many:
+            values = [v for v in _SPLIT.split(name) if v]
+            out = []
+            for v in values:
+                nid = self._node_id(slot, v, parent)
+                if self._exists(src, slot, nid, v):
+                    out.append(nid)
+            ids[slot.name] = out
+            return len(out) == len(values)
+        nid = self._node_id(slot, name, parent)
+        if slot.vocabulary and not self._in_vocabulary(src, slot, name):
+            return False
+        if slot.mode == "create":
+            self.known(slot.kind).add(nid)
+            self.names[nid] = name
+        elif not self._exists(src, slot, nid, name):
+            return False
+        self.names.setdefault(nid, name)
+        ids[slot.name] = nid
+        self._memo[memo] = nid
+        return True
 
-        close = difflib.get_close_matches(value, names, n=1, cutoff=0.5)
-        also = f"（是不是“{close[0]}”？）" if close else ""
-        self.fail(src, column, f"{label}“{value}”不存在{also}；{hint}", value)
+    def identity(self, src: _Src, slot: Slot) -> str | None | bool:
+        """``#<干部编号>`` or ``#h<keyed hash of the 身份证号>``; None without one; False when refused."""
+        for column, typ in slot.identity:
+            raw = src.record.values.get(column)
+            if raw is None or text(raw) == "":
+                continue
+            if typ == "code":
+                return "#" + key(raw)
+            ok, number = self.parsed(src, column, parse_id_number, shown=_masked_raw(raw))
+            if not ok:
+                return False
+            return "#h" + self._hash(number)[:16]
+        return None
+
+    def _node_id(self, slot: Slot, name: str, parent: str | None) -> str:
+        kind = self.model.kinds[slot.kind]
+        if kind.id_within_parent and parent:
+            return schema.node_id(slot.kind, parent.split(":", 1)[1], key(name))
+        return schema.node_id(slot.kind, key(name))
+
+    def _in_vocabulary(self, src: _Src, slot: Slot, name: str) -> bool:
+        allowed = {key(u): u for u in getattr(self.rb, slot.vocabulary)}
+        if key(name) in allowed:
+            return True
+        self.fail(src, slot.column, f"不是规则手册 {self.rb.name} 所列的{slot.column}（{'、'.join(allowed.values())}）；"
+                                    f"{slot.hint or '请核对名称'}", name)
         return False
 
-    def person(self, src: _Src, org_kind: str, org_id: str, name: str) -> str:
-        pid = self._persons.get((org_id, name))
-        if pid is not None:
-            return pid
-        org = org_id.split(":", 1)[1]
-        pid = self._persons[(org_id, name)] = schema.node_id("person", org, key(name))
-        if pid not in self.plan.nodes:
-            self.node(src, Node(pid, "person", name, {"org": org, "org_id": org_id}, src.provenance))
-            if org_kind == "unit":
-                self.perm("MEMBER_OF", pid, org_id, "", src.provenance)
-        return pid
+    def _exists(self, src: _Src, slot: Slot, nid: str, value: str) -> bool:
+        known = self.known(slot.kind)
+        if nid in known:
+            return True
+        label = self.model.label(slot.kind)
+        prefix = nid.rsplit("/", 1)[0] + "/" if "/" in nid else f"{slot.kind}:"
+        names = [i.split(":", 1)[1].rsplit("/", 1)[-1] for i in known if i.startswith(prefix)]
+        close = difflib.get_close_matches(value, names, n=1, cutoff=0.5) if len(names) < 5000 else []
+        also = f"（是不是“{close[0]}”？）" if close else ""
+        self.fail(src, slot.column, f"{label}“{value}”不存在{also}；{slot.hint or '请先导入相应名单，或核对名称'}", value)
+        return False
 
-    def post(self, src: _Src | None, owner_id: str, title: str, owner_kind: str) -> str:
-        pid = schema.post_id(owner_id, title)
-        if pid not in self.plan.nodes and pid not in self.known["post"]:
-            prov = src.provenance if src else Provenance()
-            self.node(None, Node(pid, "post", title, {"owner": owner_id}, prov))
-            if owner_kind == "county":
-                edge_kind = self.rulebook.county_posts[title].get("edge", "LEADS")
+    # -- posts -------------------------------------------------------------------------------------
+    def titles(self, src: _Src, hold: Hold, owner_kind: str) -> list[str] | None:
+        """The titles a row's hold names: fixed, or read from a column (its words matched)."""
+        if hold.post:
+            return [hold.post]
+        pf = hold.post_from
+        raw = text(src.record.values.get(pf.column))
+        t = key(raw)
+        titles = self.model.posts.get(owner_kind, {})
+        if t in titles:
+            return [t]
+        found = [m.post for m in pf.match if not m.fallback and all(w in t for w in m.has)
+                 and not any(w in t for w in m.lacks)]
+        if not found:
+            found = [m.post for m in pf.match if m.fallback and all(w in t for w in m.has)
+                     and not any(w in t for w in m.lacks)]
+        found = [f for f in dict.fromkeys(found) if f in titles]
+        if not found and pf.invalid:
+            self.fail(src, pf.column, pf.invalid, raw)
+            return None
+        return found
+
+    def post(self, owner: str, title: str, src: _Src) -> str:
+        pid = schema.post_id(owner, title)
+        if pid not in self.posts:
+            if self._stored_posts is None:
+                self._stored_posts = self.store.node_ids("post")
+            if pid not in self._stored_posts:
+                spec = self.model.post(schema.kind_of(owner), title)
+                self.posts[pid] = (pid, title, owner, spec.edge if spec else "LEADS", src.src, src.record.row)
             else:
-                edge_kind = schema.POSTS[owner_kind][title][0]
-            self.perm(edge_kind, pid, owner_id, title, prov)
+                self.posts[pid] = None
         return pid
 
-    def hold(self, src: _Src, origin: str, scope: str, person_id: str, post_id: str,
-             dates: tuple[str | None, str | None], props: dict[str, Any] | None = None) -> None:
-        self.snap(src, origin, scope, "HOLDS", person_id, post_id, "", dates, props)
+    # -- rows --------------------------------------------------------------------------------------
+    def table(self, table: Table, progress: Callable[[str, int], None] | None) -> int:
+        """Check and stage every row of one table; the number of rows read."""
+        roster = table.kind
+        src_id = self.writer.source(table.sheet.file, table.sheet.name)
+        label = f"{table.sheet.file} {table.sheet.name} {roster.name}"
+        count = 0
+        if roster.record:
+            handler = self.finding if roster.record == "finding" else self.duty
+            for record in table.records:
+                count += 1
+                handler(_Src(table, record, src_id), roster)
+        else:
+            groups = [self.tables[(roster.name, g.name)] for g in roster.groups]
+            for record in table.records:
+                self.row(_Src(table, record, src_id), roster, groups)
+                count += 1
+                if progress and count % 20000 == 0:
+                    progress(label, 20000)
+        if progress:
+            progress(label, count % 20000)
+        return count
 
-    def township(self, src: _Src, column: str = "乡镇") -> tuple[str, str] | None:
-        return self.lookup(src, column, "township", "", "请先导入乡镇表，或核对乡镇名称")
-
-    def village(self, src: _Src, tid: str, column: str = "村") -> tuple[str, str] | None:
-        return self.lookup(src, column, "village", tid, "请先导入村表，或核对村名与所属乡镇")
-
-    def unit(self, src: _Src, column: str) -> tuple[str, str] | None:
-        return self.lookup(src, column, "unit", "", "请先导入帮扶单位表（或组长单位表），或核对单位名称")
-
-    def lookup(self, src: _Src, column: str, kind: str, parent: str, hint: str) -> tuple[str, str] | None:
-        """Resolve the name in ``column`` to an existing node (memoised: rosters repeat names)."""
-        raw = src.record.values.get(column)
-        memo = (kind, parent, raw if type(raw) is str else text(raw))
-        found = self._resolved.get(memo)
-        if found is not None:
-            return found
-        name = self.required(src, column)
-        if not name:
-            return None
-        nid = schema.node_id(kind, *([parent.split(":", 1)[1]] if parent else []), key(name))
-        if not self.ref(src, column, kind, nid, name, hint):
-            return None
-        self._resolved[memo] = (nid, name)
-        return nid, name
-
-    # -- kinds -------------------------------------------------------------------------
-    def do_乡镇(self, src: _Src) -> None:
-        name = self.required(src, "乡镇")
-        dates = self.dates(src)
-        if not name or dates is None:
+    def row(self, src: _Src, roster: Roster, groups: list[FactTable]) -> None:
+        ok = True
+        dates = self.dates(src, roster)
+        if dates is None:
+            ok = False
+        ids: dict[str, Any] = {}
+        for slot in roster.slots:
+            ok = self.resolve(src, roster, slot, ids) and ok
+        props: dict[str, tuple[list[Any], str | None]] = {}
+        for t in groups:  # every cell is checked, whatever else failed in the row
+            if t.group.node:
+                node_props = self.node_props(src, t)
+                ok = ok and node_props is not None
+                props[t.name] = node_props
+        if not ok:
             return
-        tid = schema.node_id("township", key(name))
-        self.node(src, Node(tid, "township", name, dict(src.record.extras), src.provenance))
-        self.known["township"].add(tid)
-        self.perm("LOCATED_IN", tid, self.county, "", src.provenance)
-        for title in ("党委书记", "乡镇长", "党建办主任"):
-            holder = text(src.record.values.get(title))
-            if holder:
-                self.hold(src, "乡镇", tid, self.person(src, "township", tid, holder),
-                          self.post(src, tid, title, "township"), dates)
+        for pslot in roster.slots:
+            if pslot.mode == "person" and pslot.props and ids.get(pslot.name):
+                self._person_props[ids[pslot.name]] = {p: text(src.record.values.get(col)) for p, col in pslot.props.items()}
+        vf, vt = dates
+        for t in groups:
+            self.group_rows(src, roster, t, ids, vf, vt, props.get(t.name))
 
-    def do_村(self, src: _Src) -> None:
-        t = self.township(src)
-        dates = self.dates(src)
-        name = self.required(src, "村")
-        ok, poor = self.parsed(src, "是否贫困村", parse_bool)
-        if t is None or dates is None or not name or not ok:
+    def node_props(self, src: _Src, t: FactTable) -> tuple[list[Any], str | None] | None:
+        """The created node's property values (a 身份证号 masked) and its extras (with the keyed
+        hash of each personal number), or None when a cell is refused."""
+        values: list[Any] = []
+        extra = dict(src.record.extras)
+        ok = True
+        for prop in t.props:
+            good, value = self.prop_value(src, prop)
+            ok = ok and good
+            if prop.type == "id_number" and value:
+                extra[f"{prop.name}_hash"] = value[1]
+                value = value[0]
+            values.append(value)
+        return (values, _json(extra) if extra else None) if ok else None
+
+    def group_rows(self, src: _Src, roster: Roster, t: FactTable, ids: dict[str, Any], vf: str | None,
+                   vt: str | None, node_props: tuple[list[Any], str | None] | None) -> None:
+        g = t.group
+        scope = (self.root if g.scope == "root" else ids.get(g.scope)) if g.scope else None
+        if g.scope and scope is None:
             return
-        tid, _ = t
-        vid = schema.node_id("village", tid.split(":", 1)[1], key(name))
-        self.node(src, Node(vid, "village", name, {"poor": poor, **src.record.extras}, src.provenance), {"poor": "是否贫困村"})
-        self.known["village"].add(vid)
-        self.perm("LOCATED_IN", vid, tid, "", src.provenance)
-        leader = text(src.record.values.get("包村领导"))
-        if leader:
-            self.hold(src, "村", tid, self.person(src, "township", tid, leader),
-                      self.post(src, vid, "包村领导", "village"), dates)
-
-    def county_post(self, title: str) -> str | None:
-        t = key(title)
-        posts = self.rulebook.county_posts
-        if t in posts:
-            return t
-        if "挂职" in t and "副书记" in t and "挂职县委副书记" in posts:
-            return "挂职县委副书记"
-        if "分管" in t:
-            candidate = "县委分管领导" if t.startswith("县委") else "县政府分管领导"
-            return candidate if candidate in posts else None
-        return None
-
-    def do_县级领导(self, src: _Src) -> None:
-        name = self.required(src, "姓名")
-        title = self.required(src, "职务")
-        dates = self.dates(src)
-        if not name or not title or dates is None:
-            return
-        pid = self.person(src, "county", self.county, name)
-        self.plan.nodes[pid][0].props["title"] = title
-        post = self.county_post(title)
-        if post:
-            self.hold(src, "县级领导", self.county, pid, self.post(src, self.county, post, "county"), dates)
-        contact = text(src.record.values.get("联系乡镇"))
-        if contact:
-            t = self.township(src, "联系乡镇")
-            if t is None:
+        if scope is not None and vf:  # the roster lists this scope: its date there is its latest start
+            dates = self.scope_dates.setdefault(roster.name, {})
+            if dates.get(scope, "") < vf:
+                dates[scope] = vf
+            self.group_scopes.setdefault(t.name, set()).add(scope)
+        name = None
+        props: list[Any] = []
+        extras = None
+        if g.node:
+            node = ids.get(g.node)
+            if node is None or node_props is None:
                 return
-            tid = t[0]
-            self.hold(src, "县级领导", self.county, pid, self.post(src, tid, "县级联系乡镇领导", "township"), dates)
-            for v in re.split(r"[、,，;；/\s]+", text(src.record.values.get("包抓村"))):
-                if v:
-                    vid = schema.node_id("village", tid.split(":", 1)[1], key(v))
-                    if self.ref(src, "包抓村", "village", vid, v, "包抓村应为联系乡镇内的村，用顿号分隔"):
-                        self.hold(src, "县级领导", self.county, pid, self.post(src, vid, "包抓县级领导", "village"), dates)
+            name = self.names.get(node)
+            props, extras = node_props
+        expand: list[tuple[str, Any]] = [("", None)]
+        if g.each and g.each != "post":
+            values = ids.get(g.each) or []
+            expand = [(g.each, v) for v in values]
+        rows = []
+        for each_slot, each_value in expand:
+            bound = dict(ids)
+            if each_slot:
+                bound[each_slot] = each_value
+            holds: list[list[str | None]] = []
+            for h in t.holds:
+                owner = self.root if h.of == "root" else bound.get(h.of)
+                person = bound.get(h.person)
+                if owner is None or person is None:
+                    holds.append([None])
+                    continue
+                titles = self.titles(src, h, schema.kind_of(owner))
+                if titles is None:
+                    return
+                holds.append([self.post(owner, title, src) for title in titles] or [None])
+            posts_options = _product(holds) if g.each == "post" else [[h[0] for h in holds]]
+            for posts in posts_options:
+                if g.each == "post" and not any(posts):
+                    continue
+                slot_ids = [bound.get(s) for s in t.slots]
+                keyparts = [bound.get(s) or "" for s in g.key] + ([p or "" for p in posts] if g.each == "post" else [])
+                sig = "\x1f".join(str(x) for x in (name, *slot_ids, *props, *posts))
+                rows.append((scope, "|".join(keyparts), sig, name, *slot_ids, *props, *posts, extras, vf, vt,
+                             src.src, src.record.row, self.batch))
+        if scope:
+            self.scopes.setdefault(roster.name, set()).add(scope)
+        buffer = self.staged.setdefault(t.name, [])
+        buffer.extend(rows)
+        if len(buffer) >= _BATCH:
+            self.flush(t)
 
-    def do_组长单位(self, src: _Src) -> None:
-        name = self.required(src, "组长单位")
-        t = self.township(src, "联系乡镇")
-        dates = self.dates(src)
-        if not name or t is None or dates is None:
+    def flush(self, t: FactTable) -> None:
+        buffer = self.staged.get(t.name)
+        if not buffer:
             return
-        allowed = {key(u): u for u in self.rulebook.lead_units}
-        if key(name) not in allowed:
-            self.fail(src, "组长单位", f"不是规则手册 {self.rulebook.name} 所列的组长单位（{'、'.join(allowed.values())}）；"
-                                   "请核对单位名称", name)
-            return
-        uid = schema.node_id("unit", key(name))
-        tid = t[0]
-        self.snap(src, "组长单位", self.county, "SUPERVISES", uid, tid, "组长单位", dates)
-        chief = text(src.record.values.get("乡镇驻村帮扶工作队总队长"))
-        if chief:
-            self.hold(src, "组长单位", self.county, self.person(src, "unit", uid, chief),
-                      self.post(src, tid, "乡镇驻村帮扶工作队总队长", "township"), dates)
+        if t.name not in self.loads:
+            self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
+                                          forced=self.forced)
+        self.loads[t.name].add(buffer)
+        self.staged[t.name] = []
 
-    def do_帮扶单位(self, src: _Src) -> None:
-        name = self.required(src, "帮扶单位")
-        t = self.township(src)
-        dates = self.dates(src)
-        if not name or t is None or dates is None:
-            return
-        v = self.village(src, t[0], "帮扶村")
-        uid = schema.node_id("unit", key(name))
-        props = {"level": text(src.record.values.get("层级")) or "县直", **src.record.extras}
-        self.node(src, Node(uid, "unit", name, props, src.provenance), {"level": "层级"})
-        self.known["unit"].add(uid)
-        if v is not None:
-            self.snap(src, "帮扶单位", t[0], "ASSISTS", uid, v[0], "帮扶单位", dates)
-        for title in ("主要领导", "分管领导"):
-            holder = text(src.record.values.get(title))
-            if holder:
-                self.hold(src, "帮扶单位", uid, self.person(src, "unit", uid, holder),
-                          self.post(src, uid, title, "unit"), dates)
-
-    def do_工作队(self, src: _Src) -> None:
-        t = self.township(src)
-        name = self.required(src, "姓名")
-        role = key(self.required(src, "队内职务"))
-        u = self.unit(src, "派出单位")
-        dates = self.dates(src)
-        if t is None or not name or u is None or dates is None:
-            return
-        # 队长兼第一书记 holds both posts; a 副队长 is a member, not the one-holder 队长.
-        plain = role.replace("副队长", "队员")
-        titles = [r for r in ("队长", "第一书记", "队员") if r in plain]
-        if "队员" in titles and len(titles) > 1:
-            titles.remove("队员")
-        if not titles:
-            self.fail(src, "队内职务", "应为 队长、第一书记 或 队员（可写“队长兼第一书记”）", role)
-            return
-        v = self.village(src, t[0])
-        if v is None:
-            return
-        tm = schema.node_id("team", v[0].split(":", 1)[1])
-        self.node(src, Node(tm, "team", f"{v[1]}驻村帮扶工作队", {"village": v[0]}, src.provenance))
-        self.snap(src, "工作队", t[0], "ASSISTS", tm, v[0], "驻村帮扶", dates)
-        pid = self.person(src, "unit", u[0], name)
-        for title in titles:
-            self.hold(src, "工作队", t[0], pid, self.post(src, tm, title, "team"), dates, {"dispatched_by": u[0]})
-
-    def do_结对帮扶(self, src: _Src) -> None:
-        hh = self.required(src, "户编号")
-        head = self.required(src, "户主姓名")
-        t = self.township(src)
-        cadre = self.required(src, "帮扶责任人")
-        u = self.unit(src, "帮扶责任人单位")
-        dates = self.dates(src)
-        id_number = ""
-        if "身份证号" in src.record.values:
-            id_number = self.parsed(src, "身份证号", parse_id_number,
-                                    shown=_masked_raw(src.record.values["身份证号"]))[1] or ""
-        if not hh or t is None or dates is None:
-            return
-        v = self.village(src, t[0])
-        if v is None:
-            return
-        hid = schema.node_id("household", key(hh))
-        props = {"head": head, "village": v[0], **({"id_number": id_number} if id_number else {}),
-                 **src.record.extras}
-        self.node(src, Node(hid, "household", hh, props, src.provenance),
-                  {"head": "户主姓名", "village": "村", "id_number": "身份证号"})
-        self.snap(src, "结对帮扶", t[0], "LOCATED_IN", hid, v[0], "", dates)
-        if cadre and u is not None:
-            self.snap(src, "结对帮扶", t[0], "ASSISTS", self.person(src, "unit", u[0], cadre), hid, "帮扶责任人", dates)
-
-    def do_一户一策(self, src: _Src) -> None:
-        hh = self.required(src, "户编号")
-        plan = self.required(src, "计划编号")
-        status = self.required(src, "状态")
-        ok, made = self.parsed(src, "制定日期", parse_date)
-        if not hh or not plan or not status or not ok:
-            return
-        hid = schema.node_id("household", key(hh))
-        if not self.ref(src, "户编号", "household", hid, hh, "请先导入结对帮扶表，或核对户编号"):
-            return
-        pid = schema.node_id("plan", key(plan))
-        props = {"household": hid, "status": status, **({"made": made} if made else {}), **src.record.extras}
-        self.node(src, Node(pid, "plan", plan, props, src.provenance), {"household": "户编号", "status": "状态"})
-        self.perm("HAS_PLAN", hid, pid, "", src.provenance)
-
-    def do_督查发现(self, src: _Src) -> None:
-        vals = src.record.values
-        ok, day = self.parsed(src, "发现日期", parse_date)
+    # -- findings ----------------------------------------------------------------------------------
+    def finding(self, src: _Src, roster: Roster) -> None:
+        f = roster.fields
+        ok, day = self.parsed(src, f["date"], parse_date)
         if ok and day is None:
-            self.fail(src, "发现日期", "“发现日期”不能为空")
-        ftype = key(self.required(src, "问题类型"))
-        otype = key(self.required(src, "对象类型"))
-        obj = self.required(src, "对象")
+            self.fail(src, f["date"], f"“{f['date']}”不能为空")
+        occurred = None
+        if "occurred" in f:
+            ok_o, occurred = self.parsed(src, f["occurred"], parse_date)
+            if ok_o and occurred and day and occurred > day:
+                self.fail(src, f["occurred"], f"{f['occurred']}晚于{f['date']} {day}；请核对", occurred)
+                return
+        ftype = key(self.cell(src, f["type"], required=True))
+        otype = key(self.cell(src, f["object_type"], required=True))
+        obj = self.cell(src, f["object"], required=True)
         if not (day and ftype and otype and obj):
             return
-        types = self.rulebook.finding_types
+        types = self.rb.finding_types
         if ftype not in types:
-            self.fail(src, "问题类型", f"不是规则手册所列的问题类型（{'、'.join(types)}）", ftype)
+            self.fail(src, f["type"], f"不是规则手册所列的问题类型（{'、'.join(types)}）", ftype)
             return
         if otype not in types[ftype]:
-            self.fail(src, "对象类型", f"“{ftype}”的对象类型应为 {'、'.join(types[ftype])}", otype)
+            self.fail(src, f["object_type"], f"“{ftype}”的对象类型应为 {'、'.join(types[ftype])}", otype)
             return
-        object_id = self.finding_object(src, otype, obj)
+        object_id = self.finding_object(src, f["object"], otype, obj)
         if object_id is None:
             return
-        inspector, note = text(vals.get("督查主体")), text(vals.get("说明"))
+        vals = src.record.values
+        inspector = text(vals.get(f.get("inspector", ""))) if "inspector" in f else ""
+        note = text(vals.get(f.get("note", ""))) if "note" in f else ""
+        props = dict(src.record.extras)
+        if occurred:
+            props["occurred"] = occurred
+        if "round" in f and text(vals.get(f["round"])):
+            props["round"] = text(vals.get(f["round"]))
         digest = hashlib.sha1("\x1f".join([day, ftype, object_id, inspector, note]).encode()).hexdigest()
-        finding = Finding(0, day, ftype, otype, object_id, obj, inspector, note, dict(src.record.extras),
-                          src.provenance)
-        self.plan.findings.append((finding, digest, src))
+        finding = Finding(0, day, ftype, otype, object_id, obj, inspector, note, props,
+                          Provenance(src.table.sheet.file, src.table.sheet.name or None, src.record.row))
+        self.findings.append((finding, digest, src))
+        self.scopes.setdefault(roster.name, set()).add(object_id)
 
-    def finding_object(self, src: _Src, otype: str, obj: str) -> str | None:
-        kind = schema.OBJECT_TYPES[otype]
+    def finding_object(self, src: _Src, column: str, otype: str, obj: str) -> str | None:
+        spec = self.model.objects[otype]
+        kind = spec.kind
+        hint = spec.hint or "请核对对象"
         parts = [p for p in re.split(r"[/／]", obj) if p.strip()]
-        hint = {"household": "对象应为户编号", "team": "对象应写成“乡镇/村”（村名唯一时可只写村名）",
-                "village": "对象应写成“乡镇/村”（村名唯一时可只写村名）", "township": "对象应为乡镇名称",
-                "unit": "对象应为单位名称", "person": "对象应写成“单位/姓名”（姓名唯一时可只写姓名）",
-                "county": f"对象应为“{self.rulebook.county}”"}[kind]
-        if kind == "county":
-            return self.county if key(obj) == self.county.split(":", 1)[1] else self._bad(src, obj, hint)
-        if kind in ("household", "township", "unit"):
-            nid = schema.node_id(kind, key(obj))
-            return nid if self.exists(kind, nid) else self._bad(src, obj, hint)
-        lookup = "village" if kind in ("village", "team") else "person"
-        if len(parts) == 2:
-            nid = schema.node_id(lookup, key(parts[0]), key(parts[1]))
-            found = [nid] if self.exists(lookup, nid) else []
+        if kind == self.model.root:
+            return self.root if key(obj) == self.root.split(":", 1)[1] else self._bad(src, column, obj, hint)
+        if kind == "person":
+            found = self.people(parts[-1], parts[0] if len(parts) == 2 else None)
+            if len(found) != 1:
+                more = f"，有 {len(found)} 个同名：{'、'.join(self._name(f) for f in found)}" if found else ""
+                return self._bad(src, column, obj, hint + more)
+            return found[0]
+        k = self.model.kinds.get(kind)
+        lookup = k.parent if k is not None and k.one_per_parent else kind
+        if len(parts) == 1 and not (self.model.kinds.get(lookup) and self.model.kinds[lookup].id_within_parent) \
+                and lookup != "person":
+            nid = schema.node_id(lookup, key(obj))
+            found = [nid] if nid in self.known(lookup) else []
+        elif len(parts) >= 2:
+            nid = schema.node_id(lookup, *(key(p) for p in parts))
+            found = [nid] if nid in self.known(lookup) else []
         else:
             suffix = "/" + key(obj)
-            found = sorted(i for i in self.known[lookup] | {n for n in self.plan.nodes if n.startswith(lookup + ":")}
-                           if i.endswith(suffix))
+            found = sorted(i for i in self.known(lookup) if i.endswith(suffix))
         if len(found) != 1:
             more = f"，有 {len(found)} 个同名：{'、'.join(f.split(':', 1)[1] for f in found)}" if found else ""
-            return self._bad(src, obj, hint + more)
-        if kind == "team":
-            return schema.node_id("team", found[0].split(":", 1)[1])
+            return self._bad(src, column, obj, hint + more)
+        if lookup != kind:
+            return schema.node_id(kind, found[0].split(":", 1)[1])
         return found[0]
 
-    def _bad(self, src: _Src, obj: str, hint: str) -> None:
-        self.fail(src, "对象", f"找不到该对象；{hint}", obj)
+    # -- duty log ----------------------------------------------------------------------------------
+    def duty(self, src: _Src, roster: Roster) -> None:
+        """A 履职记录 line: the day, who (a person, or a body or organisation), which duty's
+        evidence (refused unless the rulebook names it), where or whom, how many days."""
+        f = roster.fields
+        ok, day = self.parsed(src, f["date"], parse_date)
+        if ok and day is None:
+            self.fail(src, f["date"], f"“{f['date']}”不能为空")
+        subject_text = self.cell(src, f["subject"], required=True)
+        item = key(self.cell(src, f["item"], required=True))
+        valid = self.rb.evidence()
+        if item and item not in valid:
+            close = difflib.get_close_matches(item, valid, n=1, cutoff=0.4)
+            also = f"（是不是“{close[0]}”？）" if close else ""
+            self.fail(src, f["item"], f"不是规则手册所列的履职事项{also}；可用：{'、'.join(valid)}", item)
+            item = ""
+        subject = self.duty_subject(src, f["subject"], subject_text) if subject_text else None
+        object_text = text(src.record.values.get(f["object"])) if "object" in f else ""
+        object_id = self.duty_object(src, f["object"], object_text) if object_text else None
+        days = None
+        raw_days = text(src.record.values.get(f["days"])) if "days" in f else ""
+        if raw_days:
+            try:
+                days = float(raw_days)
+                if not 0 < days <= 366:
+                    raise ValueError
+            except ValueError:
+                self.fail(src, f["days"], "天数应为大于0的数字", raw_days)
+                return
+        elif item and any(d.unit == "天" for d in self.rb.duties if d.evidence == item):
+            self.fail(src, f.get("days", "天数"), f"“{item}”按天数计，请填写天数")
+            return
+        if not (day and subject and item) or (object_text and object_id is None):
+            return
+        note = text(src.record.values.get(f["note"])) if "note" in f else ""
+        digest = hashlib.sha1("\x1f".join([day, subject, item, object_id or "", str(days or ""), note]).encode()
+                              ).hexdigest()
+        self.duty_records.append((DutyRecord(0, day, subject, subject_text, item, object_id, object_text, days, note,
+                                             dict(src.record.extras),
+                                             Provenance(src.table.sheet.file, src.table.sheet.name or None,
+                                                        src.record.row)), digest))
+
+    def duty_subject(self, src: _Src, column: str, value: str) -> str | None:
+        """A person (单位/姓名, or a name unique in the project) or a body or organisation by name."""
+        parts = [p for p in re.split(r"[/／]", value) if p.strip()]
+        if len(parts) == 2:
+            people = self.people(parts[1], parts[0])
+            if len(people) == 1:
+                return people[0]
+        else:
+            name = key(value)
+            for kind in ("body", *self.model.orgs):
+                nid = schema.node_id(kind, name)
+                if nid in self.known(kind) or (kind == self.model.root and nid == self.root):
+                    return nid
+            people = self.people(value)
+            if len(people) == 1:
+                return people[0]
+            if len(people) > 1:
+                self.fail(src, column, f"有 {len(people)} 人同名（{'、'.join(self._display_person(p) for p in people)}）；"
+                                       "请写成“单位/姓名”", value)
+                return None
+        shown = {p.rsplit("/", 1)[-1]: p.split(":", 1)[1] for p in self.known("person")}  # name → 单位/姓名
+        shown.update({p.split(":", 1)[1]: p.split(":", 1)[1] for p in self.known("person")})
+        shown.update({b.split(":", 1)[1]: b.split(":", 1)[1] for kind in ("body", *self.model.orgs)
+                      for b in self.known(kind)})
+        close = difflib.get_close_matches(key(value), list(shown), n=1, cutoff=0.5) if len(shown) < 40000 else []
+        also = f"（是不是“{shown[close[0]]}”？）" if close else ""
+        self.fail(src, column, f"履职主体不在项目中{also}；应为名单中的人员（单位/姓名，或唯一的姓名）或机构、单位、"
+                               f"{self.model.label(self.rb.pack.org.levels[0]) if self.rb.pack.org.levels else '地方'}名称",
+                  value)
         return None
 
-    # -- run -------------------------------------------------------------------------
-    def build(self, progress: Callable[[str, int], None] | None) -> None:
-        for kind_name in ORDER:
-            handler = getattr(self, f"do_{kind_name}")
-            for table in self.tables:
-                if table.kind.name != kind_name:
-                    continue
-                for record in table.records:
-                    handler(_Src(table, record))
-                if progress:
-                    progress(f"{table.sheet.file} {table.sheet.name} {kind_name}", len(table.records))
+    def people(self, name: str, org: str | None = None) -> list[str]:
+        """Ids of the persons of one name (in the organisation of that name), stored or new."""
+        name = key(name)
+        org_ids = None
+        if org is not None:
+            org_ids = {schema.node_id(k, key(org)) for k in self.model.orgs}
+        found = {pid for pid, _, o in self.store.persons(name) if org_ids is None or o in org_ids}
+        found |= {pid for pid, n, o, _ in self.persons.values() if key(n) == name and (org_ids is None or o in org_ids)}
+        return sorted(found)
+
+    def _display_person(self, pid: str) -> str:
+        org = next((o for p, _, o, _ in self.persons.values() if p == pid), None)
+        if org is None:
+            row = self.store.conn.execute("SELECT org FROM person WHERE id=?", (pid,)).fetchone()
+            org = row[0] if row else None
+        return f"{org.split(':', 1)[-1]}/{self.names.get(pid) or pid.rsplit('/', 1)[-1]}" if org else pid
+
+    def duty_object(self, src: _Src, column: str, value: str) -> str | None:
+        """Where or whom a duty record concerns: any object a finding could name, by the same forms."""
+        parts = [p for p in re.split(r"[/／]", value) if p.strip()]
+        candidates: list[str] = []
+        for kind in self.model.places()[1:] + [k for k in self.model.kinds if k not in self.model.places()]:
+            k = self.model.kinds[kind]
+            if k.one_per_parent:
+                continue
+            if len(parts) == 1 and not k.id_within_parent:
+                nid = schema.node_id(kind, key(value))
+                if nid in self.known(kind):
+                    candidates.append(nid)
+            elif len(parts) >= 2 and k.id_within_parent:
+                nid = schema.node_id(kind, *(key(p) for p in parts))
+                if nid in self.known(kind):
+                    candidates.append(nid)
+            elif len(parts) == 1 and k.id_within_parent:
+                suffix = "/" + key(value)
+                candidates.extend(i for i in self.known(kind) if i.endswith(suffix))
+        if len(candidates) == 1:
+            return candidates[0]
+        forms = "、".join(f"{o.word}（{o.hint.removeprefix('对象应为').removeprefix('对象应写成')}）"
+                         for o in self.model.objects.values() if o.kind in self.model.kinds)
+        self.fail(src, column, ("对象有多个同名：" + "、".join(c.split(":", 1)[1] for c in candidates) if candidates
+                                else "找不到该对象") + f"；可写：{forms}", value)
+        return None
+
+    def _bad(self, src: _Src, column: str, obj: str, hint: str) -> None:
+        self.fail(src, column, f"找不到该对象；{hint}", obj)
+        return None
+
+    # -- finishing ---------------------------------------------------------------------------------
+    def finish(self, result: LoadResult) -> None:
+        """Compare every staged table with the store and write; collect the problems it finds."""
+        for t in self.tables.values():
+            self.flush(t)
+        outcomes: dict[str, Outcome] = {}
+        for t in self.tables.values():
+            scopes = {sc: (self.as_of or self.scope_dates.get(t.roster.name, {}).get(sc, ""))
+                      for sc in self.group_scopes.get(t.name, ())}
+            if t.name not in self.loads and scopes:  # the roster lists the scope but nothing of this table
+                self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
+                                              forced=self.forced)
+            if t.name in self.loads:
+                outcomes[t.name] = self.loads[t.name].finish(scopes)
+        diff = result.diff
+        for t in self.tables.values():
+            o = outcomes.get(t.name)
+            if o is None:
+                continue
+            d = diff.setdefault(t.roster.name, KindDiff())
+            d.added += o.added
+            d.closed += o.closed
+            d.changed += o.changed
+            d.unchanged += o.unchanged
+            d.corrected += o.corrected
+            if t.group.node:
+                d.nodes_added += o.new_keys
+            self._report(t, o)
+            for person, post, vf, vt in o.opened_holds:
+                result.holds.append(("开", post, person, vf, vt))
+            for person, post, vf, vt in o.closed_holds:
+                result.holds.append(("关", post, person, vf, vt))
+        self._write_registries(result)
+        self._check_holders({p for o in outcomes.values() for p in o.posts})
+        self._write_findings(diff)
+        self._write_duty_records(diff)
+
+    def _report(self, t: FactTable, o: Outcome) -> None:
+        file, sheet = self._roster_file(t.roster)
+        for conflict in o.conflicts:
+            src_file, src_sheet = self._source(conflict.row[0])
+            if not conflict.values:
+                self.problems.append(Problem(
+                    src_file, f"与第{conflict.other_row}行内容不同而日期重叠（同一{self._key_label(t)}只能有一种记录）；"
+                              "请合并为一行，或核对起止日期", sheet=src_sheet, row=conflict.row[1]))
+            for col, new, old in conflict.values:
+                self.problems.append(Problem(
+                    src_file, f"与第{conflict.other_row}行的“{_display(old)}”矛盾（同一{self._key_label(t)}只能有一个值）；"
+                              "请统一，或核对起止日期", sheet=src_sheet, row=conflict.row[1],
+                    column=self._column_of(t, col), value=_display(new)))
+        for key_text, scope, src_id, row, vf in o.unknown_ends:
+            parts = [k for k in key_text.split("|") if k]
+            people = [k for k in parts if schema.kind_of(k) == "person"]
+            posts = [k for k in parts if schema.kind_of(k) == "post"]
+            who = "、".join(_person_name(k) for k in people) or "、".join(self._name(k) for k in parts)
+            what = "、".join(f"{p[5:].rsplit('/', 1)[0].split(':', 1)[-1]} {p.rsplit('/', 1)[1]}" for p in posts) or \
+                "、".join(self._name(k) for k in parts if k not in people)
+            self.problems.append(Problem(
+                file, f"{_base(self._source(src_id)[0])}第{row}行的“{who}”（{what + '，' if what else ''}自 {vf} 起）"
+                      "不在这份名单中，"
+                      "但名单日期不晚于其起始日期，无法确定其"
+                      "终止日期；请用 --as-of 指定名单日期，或在名单中保留该行并填写终止日期；若这是对个别记录的更正，请加 --add",
+                sheet=sheet))
+        for scope, open_keys, listed, dropped in o.partial:
+            where = self._name(scope)
+            self.problems.append(Problem(
+                file, f"{where}现有 {open_keys} 条在册记录，这份名单只列出 {listed} 条，将关闭 {dropped} 条；这不像一份完整的"
+                      f"名单。若它就是{where}的全部名单，请加 --snapshot 确认关闭其余记录；若只是补充或更正个别记录，"
+                      "请加 --add（只新增和修改，不关闭任何记录）", sheet=sheet))
+
+    def _name(self, node_id: str) -> str:
+        if node_id in self.names:
+            return self.names[node_id]
+        node = self.store.node(node_id)
+        return node.name if node else node_id.split(":", 1)[-1]
+
+    def _source(self, src_id: int) -> tuple[str, str]:
+        row = self.writer.conn.execute("SELECT file, sheet FROM source WHERE id=?", (src_id,)).fetchone()
+        return (row[0], row[1]) if row else ("", "")
+
+    def _roster_file(self, roster: Roster) -> tuple[str, str]:
+        return self._files.get(roster.name, ("", ""))
+
+    def _key_label(self, t: FactTable) -> str:
+        return "、".join(self.model.label(t.roster.slot(s).kind) for s in t.group.key if t.roster.slot(s))
+
+    def _column_of(self, t: FactTable, col: str) -> str:
+        if col.startswith("s_"):
+            slot = t.roster.slot(col[2:])
+            return slot.column if slot and slot.column else col[2:]
+        if col.startswith("p_"):
+            return next((p.column for p in t.props if p.name == col[2:]), col)
+        if col.startswith("h") and col[1:].isdigit():
+            h = t.holds[int(col[1:])]
+            return h.post_from.column if h.post_from else (t.roster.slot(h.person).column or col)
+        return t.roster.slot(t.group.node).column if t.group.node and t.roster.slot(t.group.node) else col
+
+    def _write_registries(self, result: LoadResult) -> None:
+        conn = self.writer.conn
+        rows = []
+        for pid, name, org, src in self.persons.values():
+            props = self._person_props.get(pid, {})
+            rows.append((pid, name, org, _json(props), src.src, src.record.row, self.batch))
+        conn.executemany("INSERT INTO person(id, name, org, props, src, row, batch) VALUES (?,?,?,?,?,?,?)", rows)
+        result.persons_added = len(rows)
+        changed = []
+        for pid, props in self._person_props.items():
+            if pid in self.persons:
+                continue
+            old = conn.execute("SELECT props FROM person WHERE id=?", (pid,)).fetchone()
+            if old is not None and _json({**_loads(old[0]), **props}) != old[0]:
+                changed.append((_json({**_loads(old[0]), **props}), pid))
+        conn.executemany("UPDATE person SET props=? WHERE id=?", changed)
+        conn.executemany("INSERT INTO post(id, title, owner, edge, src, row, batch) VALUES (?,?,?,?,?,?,?)",
+                         [(*p, self.batch) for p in self.posts.values() if p is not None])
+
+    def _check_holders(self, posts: set[str]) -> None:
+        """Two people in a one-holder post on the same day: one line, naming both rows."""
+        single = [p for p in posts if self._single(p)]
+        conn = self.writer.conn
+        for i in range(0, len(single), 400):
+            chunk = single[i:i + 400]
+            edges = conn.execute(
+                "SELECT src, dst, valid_from, valid_to, source, sheet, row, batch FROM edge WHERE kind='HOLDS' AND dst IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY dst, valid_from", chunk).fetchall()
+            by_post: dict[str, list[tuple]] = {}
+            for e in edges:
+                by_post.setdefault(e[1], []).append(e)
+            for post, holds in by_post.items():
+                for j, a in enumerate(holds):
+                    for b in holds[j + 1:]:
+                        if a[0] == b[0] or not _overlap(a[2], a[3], b[2], b[3]):
+                            continue
+                        new, old = (b, a) if b[7] == self.batch else (a, b)
+                        if new[7] != self.batch:
+                            continue
+                        title = post.rsplit("/", 1)[1]
+                        owner = post[5:].rsplit("/", 1)[0].split(":", 1)[-1]
+                        where = f"第{old[6]}行的" if old[7] == self.batch else \
+                            f"项目中已有的（{_base(old[4])}第{old[6]}行）"
+                        self.problems.append(Problem(
+                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{self._name(old[0])}”"
+                                          f"（{old[2] or '…'} 至 {old[3] or '今'}）重叠；请核对起止日期",
+                            sheet=new[5] or "", row=new[6], column=self._hold_column(post),
+                            value=self._name(new[0])))
+
+    def _hold_column(self, post: str) -> str:
+        title = post.rsplit("/", 1)[1]
+        for t in self.tables.values():
+            for h in t.holds:
+                if h.post == title or (h.post_from and any(m.post == title for m in h.post_from.match)):
+                    return t.roster.slot(h.person).column or title  # where the person is named
+        return title
+
+    def _write_duty_records(self, diff: dict[str, KindDiff]) -> None:
+        if not self.duty_records:
+            return
+        digests = {r[0] for r in self.writer.conn.execute("SELECT digest FROM duty_record")}
+        roster = self.pack.record_roster("duty")
+        d = diff.setdefault(roster.name if roster else "duty_log", KindDiff())
+        new = []
+        for record, digest in self.duty_records:
+            d.rows += 1
+            if digest in digests:
+                d.unchanged += 1
+                continue
+            digests.add(digest)
+            new.append((record, digest))
+            d.added += 1
+        self.writer.insert_duty_records(new, self.batch)
+
+    def _single(self, post: str) -> bool:
+        owner = post[5:].rsplit("/", 1)[0]
+        spec = self.model.post(schema.kind_of(owner), post.rsplit("/", 1)[1])
+        return spec.single if spec else True
+
+    def _write_findings(self, diff: dict[str, KindDiff]) -> None:
+        if not self.findings:
+            return
+        digests = {r[0] for r in self.writer.conn.execute("SELECT digest FROM finding")}
+        roster = self.pack.record_roster("finding")
+        d = diff.setdefault(roster.name if roster else "findings", KindDiff())
+        new = []
+        for finding, digest, _src in self.findings:
+            d.rows += 1
+            if digest in digests:
+                d.unchanged += 1
+                continue
+            digests.add(digest)
+            new.append((finding, digest))
+            d.added += 1
+        self.writer.insert_findings(new, batch=self.batch)
+
+
+def _display(value: object) -> str:
+    """A stored value as the roster wrote it: 是/否 for yes/no, a name rather than a node id."""
+    if value is True or value == 1 and not isinstance(value, str):
+        return "是"
+    if value is False or value == 0 and not isinstance(value, str):
+        return "否"
+    s = text(value)
+    if ":" in s and s.split(":", 1)[0].isidentifier() and s.split(":", 1)[0].isascii():
+        return s.split(":", 1)[1].rsplit("/", 1)[-1]
+    return _shown(s)
+
+
+def _product(options: list[list[str | None]]) -> list[list[str | None]]:
+    out: list[list[str | None]] = [[]]
+    for opts in options:
+        out = [prev + [o] for prev in out for o in opts]
+    return out
+
+
+def _overlap(af: str | None, at: str | None, bf: str | None, bt: str | None) -> bool:
+    return (af is None or bt is None or af <= bt) and (bf is None or at is None or bf <= at)
+
+
+def _person_name(person_id: str) -> str:
+    return person_id.rsplit("/", 1)[-1]
+
+
+def _base(path: str | None) -> str:
+    return (path or "").replace("\\", "/").rsplit("/", 1)[-1] + ":" if path else ""
 
 
 def _shown(value: object) -> str:
-    """A stored value as the roster wrote it: 是/否, a name rather than a node id, masked IDs."""
+    """A cell as the roster wrote it: 是/否, masked IDs."""
     if isinstance(value, bool):
         return "是" if value else "否"
-    value = str(value)
-    if value.isdigit() and len(value) == 18 or value[:17].isdigit() and value.endswith("X"):
+    value = text(value)
+    if len(value) == 18 and value[:17].isdigit():
         return _masked_raw(value)
-    return value.split(":", 1)[1] if ":" in value and value.split(":", 1)[0] in schema.NODE_KINDS else value
+    return value
 
 
 def _masked_raw(value: object) -> str:
@@ -480,13 +909,16 @@ def _masked_raw(value: object) -> str:
     return raw[:6] + "*" * max(0, len(raw) - 10) + raw[-4:] if len(raw) > 10 else raw
 
 
-def _scopes(loader: _Loader) -> dict[str, list[str]]:
-    out: dict[str, set[str]] = {}
-    for origin, scope in loader.plan.snap:
-        out.setdefault(origin, set()).add(scope)
-    for finding, _digest, src in loader.plan.findings:
-        out.setdefault(src.table.kind.name, set()).add(finding.object_id)
-    return {kind: sorted(ids) for kind, ids in out.items()}
+def _mask_id(value: str) -> str:
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else value
+
+
+def _loads(text_: str) -> dict[str, Any]:
+    return json.loads(text_) if text_ else {}
+
+
+def _json(props: dict[str, Any]) -> str:
+    return json.dumps(props, ensure_ascii=False, sort_keys=True) if props else "{}"
 
 
 def load_files(
@@ -495,12 +927,24 @@ def load_files(
     *,
     as_of: str | None = None,
     dry_run: bool = False,
+    mode: str = "auto",
     progress: Callable[[str, int], None] | None = None,
 ) -> LoadResult:
     """Validate and load assignment lists and findings in one transaction.
 
-    Raises :class:`InputError` listing every problem of every file; nothing is written then.
+    ``mode``: ``auto`` (a snapshot, refused when a roster would close far more than it lists),
+    ``snapshot`` (the rosters are whole: close what they no longer list), ``add`` (corrections:
+    add and change rows, close nothing). Raises :class:`InputError` listing every problem of
+    every file; nothing is written then (nor ever, with ``dry_run``).
     """
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
+    if as_of:
+        try:
+            as_of = parse_date(as_of)
+        except ValueError as err:
+            raise InputError([Problem("--as-of", str(err), value=as_of)]) from None
+    pack = store.rulebook.pack
     problems: list[Problem] = []
     tables: list[Table] = []
     for path in paths:
@@ -511,46 +955,34 @@ def load_files(
             continue
         found = 0
         for sheet in sheets:
-            table, issues = recognise(sheet)
+            table, issues = recognise(sheet, pack)
             problems.extend(issues)
             if table is not None:
                 tables.append(table)
                 found += 1
         if not found and not any(p.file == str(path) for p in problems):
             problems.append(Problem(str(path), "文件中没有数据"))
-    if as_of:
-        try:
-            as_of = parse_date(as_of)
-        except ValueError as err:
-            raise InputError([Problem("--as-of", str(err), value=as_of)]) from None
-    loader = _Loader(store, store.rulebook, tables, as_of)
-    loader.problems = problems
-    loader.build(progress)
-    diff: dict[str, KindDiff] = {}
-    for table in tables:
-        diff.setdefault(table.kind.name, KindDiff()).rows += len(table.records)
-    new_edges, changes, after = diff_snapshots(loader, diff)
-    check_holders(loader, after)
-    if loader.problems:
-        raise InputError(loader.problems)
-
-    nodes, perm, findings = pending(loader, diff)
-    result = LoadResult(
-        files=[str(p) for p in paths],
-        tables=[(t.sheet.file, t.sheet.name, t.kind.name, len(t.records), t.sheet.encoding) for t in tables],
-        diff=diff,
-        dry_run=dry_run,
-        scopes=_scopes(loader),
-    )
-    if dry_run or not result.changed:
-        return result
-    with store.transaction() as w:
-        batch = w.new_batch(result.files)
-        w.upsert_nodes(nodes, batch=batch)
-        w.insert_edges(new_edges + perm, batch=batch)
-        w.set_validity((i, f, t) for i, (f, t) in changes.items())
-        w.insert_findings(findings, batch=batch)
-        w.finish_batch(batch, {k: v.__dict__ for k, v in diff.items()})
-    result.batch = batch
+    order = {r.name: i for i, r in enumerate(pack.rosters)}
+    tables.sort(key=lambda t: order[t.kind.name])
+    result = LoadResult(files=[str(p) for p in paths], tables=[], diff={}, dry_run=dry_run,
+                        mode="add" if mode == "add" else "snapshot")
+    with store.transaction(rollback=dry_run) as w:
+        batch = w.new_batch(result.files, result.mode)
+        loader = _Loader(store, w, batch, as_of=as_of, mode=result.mode, forced=mode == "snapshot")
+        loader.problems = problems
+        loader._files = {t.kind.name: (t.sheet.file, t.sheet.name) for t in tables}
+        for table in tables:
+            rows = loader.table(table, progress)
+            if not table.kind.record:
+                result.diff.setdefault(table.kind.name, KindDiff()).rows += rows
+            result.tables.append((table.sheet.file, table.sheet.name, table.kind.name, rows, table.sheet.encoding))
+        loader.finish(result)
+        if loader.problems:
+            raise InputError(loader.problems)
+        result.scopes = {kind: sorted(ids) for kind, ids in loader.scopes.items()}
+        if not result.changed:
+            w.rollback = True  # nothing to write: the project file stays byte for byte as it was
+        else:
+            w.finish_batch(batch, {k: v.__dict__ for k, v in result.diff.items()})
+            result.batch = None if dry_run else batch
     return result
-

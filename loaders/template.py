@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .kinds import KINDS
+from ..graph.pack import Pack
 
-__all__ = ["write_templates"]
-
-_TEXT_COLUMNS = {"身份证号", "户编号", "计划编号"}
+__all__ = ["write_templates", "text_columns"]
 
 
-def write_templates(directory: str | Path, rows: int = 500) -> list[Path]:
+def text_columns(pack: Pack, roster) -> set[str]:
+    """Columns Excel must keep as typed (ids, 身份证号): never numbers, never dates."""
+    out = {s.column for s in roster.slots if s.column and s.mode in ("create", "ref")}
+    for kind in pack.model.kinds.values():
+        out |= {p.column for p in kind.props.values() if p.type == "id_number"}
+    if roster.record:
+        out |= {roster.fields[f] for f in ("object",) if f in roster.fields}
+    return out & set(roster.headers)
+
+
+def write_templates(directory: str | Path, pack: Pack, rows: int = 500) -> list[Path]:
     """One workbook per kind and ``全部清单.xlsx`` with a sheet per kind; returns the paths.
 
     ID columns are formatted as text so Excel never turns a 身份证号 into a number.
@@ -24,20 +32,21 @@ def write_templates(directory: str | Path, rows: int = 500) -> list[Path]:
     written = []
 
     def fill(ws, kind) -> None:
+        typed = text_columns(pack, kind)
         ws.append(["序号", *kind.headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for i, header in enumerate(["序号", *kind.headers], start=1):
             letter = ws.cell(row=1, column=i).column_letter
             ws.column_dimensions[letter].width = max(10, 2.2 * len(header) + 2)
-            if header in _TEXT_COLUMNS:
+            if header in typed:
                 for r in range(2, rows + 2):
                     ws.cell(row=r, column=i).number_format = "@"
         ws.freeze_panes = "A2"
 
     everything = Workbook()
     everything.remove(everything.active)
-    for kind in KINDS:
+    for kind in pack.rosters:
         wb = Workbook()
         ws = wb.active
         ws.title = kind.name

@@ -1,10 +1,11 @@
-"""Batch traces: every household's chain at one date, precomputed once, then O(1) each.
+"""Batch traces: every leaf object's chain at one date, precomputed once, then O(1) each.
 
 For an inspection round of thousands of plans (or a province's million households), the
 per-trace SQL walk of :mod:`zeren.queries.trace` costs tens of µs. A :class:`ChainIndex`
-reads the store once for a date: each village's chain (its team, township, lead unit,
-contact leader and county posts) is resolved once and shared by its households; a
-household adds only its 帮扶责任人 and that cadre's unit leaders.
+reads the store once for a date. The rulebook's chain paths that start at the leaf kind (a
+household) either climb to its parent (its village) or take one other step first (its
+pairing cadre); every such path is resolved once per parent or per first-step node and shared by
+all the leaves that reach it, so a leaf's chain is a few cached tuples joined.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..graph.rules import RolePath, parse_role_path
+from ..graph.rules import RolePath
 from .paths import Resolver
 
 __all__ = ["ChainIndex", "IndexedLink"]
@@ -26,47 +27,72 @@ class IndexedLink:
 
 
 class ChainIndex:
-    """``ChainIndex(store, at).chain(household_id)`` → the chain as a tuple of IndexedLink."""
+    """``ChainIndex(store, at).chain(leaf_id)`` → the chain as a tuple of IndexedLink.
 
-    def __init__(self, store: Any, at: str):
+    ``kind``: the leaf kind indexed (default: the kind an org chart lists as members).
+    """
+
+    def __init__(self, store: Any, at: str, kind: str | None = None):
         self.at = at
+        rb = store.rulebook
+        model = rb.model
         r = Resolver(store)
-        steps = [(s.get("label", s["role"]), parse_role_path(s["role"], store.rulebook.county_posts))
-                 for s in store.rulebook.trace_chain]
-        per_household = [(label, p) for label, p in steps if p.start == "household"]
-        per_village = [(label, p) for label, p in steps if p.start != "household"]
-        self.village_of: dict[str, str] = dict(store.edge_ends("LOCATED_IN", "", at, src_kind="household"))
-        self.cadre_of: dict[str, str] = {hh: cadre for cadre, hh in store.edge_ends("ASSISTS", "帮扶责任人", at)}
-        # A household's own part depends only on its cadre: each path household.cadre.REST is
-        # resolved once per cadre as person.REST; paths household.village.REST join the village part.
-        by_cadre = [(label, RolePath(p.text, "person", p.steps[1:])) for label, p in per_household
-                    if p.steps and p.steps[0][0] == "cadre"]
-        per_village += [(label, RolePath(p.text, "village", p.steps[1:])) for label, p in per_household
-                        if p.steps and p.steps[0][0] == "village"]
-        unknown = [p.text for _, p in per_household if not p.steps or p.steps[0][0] not in ("cadre", "village")]
-        if unknown:
-            raise ValueError(f"trace_chain paths a ChainIndex cannot share: {', '.join(unknown)}")
-        self.cadre_part: dict[str, tuple[IndexedLink, ...]] = {}
-        for cadre in set(self.cadre_of.values()):
-            self.cadre_part[cadre] = tuple(IndexedLink(label, party.node, party.person)
-                                           for label, path in by_cadre for party in r.parties(path, cadre, at))
-        self.village_part: dict[str, tuple[IndexedLink, ...]] = {}
-        for village in set(self.village_of.values()):
-            links = []
-            for label, path in per_village:
-                for party in r.parties(path, village, at):
-                    links.append(IndexedLink(label, party.node, party.person))
-            self.village_part[village] = tuple(links)
+        leaf = kind or rb.pack.org.members or next(iter(model.kinds))
+        self.kind = leaf
+        parent = model.parent(leaf)
+        k = model.kinds[leaf]
+        ends = store.edge_ends(k.parent_edge, k.parent_role, at, src_kind=None if k.parent_reverse else leaf)
+        self.parent_of: dict[str, str] = {(b if k.parent_reverse else a): (a if k.parent_reverse else b)
+                                          for a, b in ends}
+        # Each chain path belongs to a part: "parent" (resolved per parent node) or a first step
+        # of the leaf's own (resolved per the node that step reaches). Consecutive paths of one
+        # part form a run; a chain is its runs' cached tuples joined, in the rulebook's order.
+        self.by_step: dict[str, dict[str, str]] = {}
+        runs: list[tuple[str, list[tuple[str, RolePath]]]] = []
+        for step in rb.trace_chain:
+            path = rb.role(step["role"])
+            label = step.get("label", step["role"])
+            if path.start == leaf:
+                if not path.steps:
+                    continue  # the leaf itself
+                first = path.steps[0]
+                if first.name == parent:
+                    part, sub = "parent", path.tail(1)
+                else:
+                    part, sub = first.name, path.tail(1)
+                    if part not in self.by_step:
+                        rel = model.relation(leaf, first.name)
+                        pairs = store.edge_ends(rel.edge if isinstance(rel.edge, str) else rel.edge[0], rel.role, at)
+                        self.by_step[part] = {(b if rel.direction == "in" else a): (a if rel.direction == "in" else b)
+                                              for a, b in pairs}
+            elif parent and model.lift_path(parent, path.start) is not None:
+                part, sub = "parent", path
+            else:
+                continue  # a path that no leaf reaches (it starts below the leaf)
+            if runs and runs[-1][0] == part:
+                runs[-1][1].append((label, sub))
+            else:
+                runs.append((part, [(label, sub)]))
+        self.runs: list[tuple[str, dict[str, tuple[IndexedLink, ...]]]] = []
+        for part, paths in runs:
+            nodes = set(self.parent_of.values()) if part == "parent" else set(self.by_step[part].values())
+            cache = {node: tuple(IndexedLink(label, party.node, party.person)
+                                 for label, path in paths for party in r.parties(path, node, at))
+                     for node in nodes}
+            self.runs.append((part, cache))
         self._empty: tuple[IndexedLink, ...] = ()
 
     def __len__(self) -> int:
-        return len(self.village_of)
+        return len(self.parent_of)
 
-    def chain(self, household: str) -> tuple[IndexedLink, ...]:
-        """The chain of ``household`` (a node id) on the index's date; () if unknown."""
-        village = self.village_of.get(household)
-        if village is None:
+    def chain(self, leaf: str) -> tuple[IndexedLink, ...]:
+        """The chain of ``leaf`` (a node id) on the index's date; () if unknown."""
+        parent = self.parent_of.get(leaf)
+        if parent is None:
             return self._empty
-        cadre = self.cadre_of.get(household)
-        return (self.cadre_part.get(cadre, self._empty) if cadre else self._empty) + self.village_part[village]
-
+        out = self._empty
+        for part, cache in self.runs:
+            node = parent if part == "parent" else self.by_step[part].get(leaf)
+            if node is not None:
+                out += cache.get(node, self._empty)
+        return out

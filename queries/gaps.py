@@ -1,7 +1,8 @@
-"""Gaps on a date: what the rosters leave uncovered, found on the networkx view.
+"""Gaps on a date: what the rosters leave uncovered, as the pack's ``gaps`` section lists them.
 
-A vacant one-holder post, a poor village without a team or a helping unit, a registered
-household without a 帮扶责任人, a township without a lead unit: each would leave a trace
+Two sorts: every one-holder post of an owner at work that day must be held (``vacant_posts``),
+and every node of a kind (that satisfies ``where``) must reach something by a role path
+(``missing``: a poor village its team, a household its pairing cadre). Each gap would leave a trace
 with a hole in it, so clerks fix them before an inspection does.
 """
 
@@ -11,15 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph import schema
-from ..graph.netx import to_networkx
+from .paths import Resolver, kind_of
 
 __all__ = ["Gap", "gaps"]
 
 
 @dataclass
 class Gap:
-    kind: str  # 职务空缺 / 贫困村无工作队 / 贫困村无帮扶单位 / 贫困户无帮扶责任人 / 乡镇无组长单位
-    scope: str  # the township
+    kind: str  # the pack's label of the gap
+    scope: str  # the first-level place it lies in (a township), '' for the county
     object: str  # what is uncovered
     detail: str = ""
 
@@ -28,56 +29,54 @@ class Gap:
 
 
 def gaps(store: Any, at: str, *, township: str | None = None) -> list[Gap]:
-    """Every gap on ``at``, sorted by township; ``township`` keeps one township's."""
-    g = to_networkx(store, at, findings=False)
+    """Every gap on ``at``, sorted by place; ``township`` keeps one first-level place's."""
+    r = Resolver(store)
+    rb = store.rulebook
+    model = rb.model
+    level = rb.pack.org.levels[0] if rb.pack.org.levels else None
     out: list[Gap] = []
 
-    def township_of(node: str) -> str:
-        seen = node
-        while True:
-            kind = g.nodes[seen].get("kind") if seen in g else None
-            if kind == "township":
-                return g.nodes[seen]["name"]
-            up = [v for _, v, d in g.out_edges(seen, data=True) if d["kind"] in ("LOCATED_IN", "ASSISTS")
-                  and g.nodes.get(v, {}).get("kind") in ("village", "township")]
-            if not up:
-                return ""
-            seen = up[0]
+    def scope_of(node: str) -> str:
+        if level is None or kind_of(node) == model.root:
+            return ""
+        place = r.lift(node, level, at)
+        return r.name(place) if place else ""
 
-    incoming = {n: [(u, d) for u, _, d in g.in_edges(n, data=True)] for n in g.nodes}
-    for node, data in g.nodes(data=True):
-        kind = data.get("kind")
-        if kind == "post":
-            owner = data.get("owner", "")
-            owner_kind = owner.split(":", 1)[0]
-            single = owner_kind == "county" or schema.POSTS.get(owner_kind, {}).get(data["name"], ("", False))[1]
-            if single and _active(g, owner) and not any(d["kind"] == "HOLDS" for _, d in incoming[node]):
-                out.append(Gap("职务空缺", township_of(owner) if owner_kind != "county" else "",
-                               f"{g.nodes[owner]['name'] if owner in g else owner} {data['name']}", "该日无人在职"))
-        elif kind == "village" and data.get("poor"):
-            helpers = [d for _, d in incoming[node] if d["kind"] == "ASSISTS"]
-            if not any(d["role"] == "驻村帮扶" for d in helpers):
-                out.append(Gap("贫困村无工作队", township_of(node), data["name"]))
-            if not any(d["role"] == "帮扶单位" for d in helpers):
-                out.append(Gap("贫困村无帮扶单位", township_of(node), data["name"]))
-        elif kind == "household":
-            located = [v for _, v, d in g.out_edges(node, data=True) if d["kind"] == "LOCATED_IN"]
-            if located and not any(d["kind"] == "ASSISTS" and d["role"] == "帮扶责任人" for _, d in incoming[node]):
-                out.append(Gap("贫困户无帮扶责任人", township_of(node), data["name"]))
-        elif kind == "township":
-            if not any(d["kind"] == "SUPERVISES" and d["role"] == "组长单位" for _, d in incoming[node]):
-                out.append(Gap("乡镇无组长单位", data["name"], data["name"]))
+    for spec in rb.pack.gaps:
+        if spec.vacant_posts:
+            for post in sorted(store.node_ids("post")):
+                node = r.node(post)
+                owner = (node.props.get("owner") if node else None) or post[5:].rsplit("/", 1)[0]
+                title = post.rsplit("/", 1)[1]
+                pspec = model.post(kind_of(owner), title)
+                if pspec is None or not pspec.single or not _active(r, store, owner, at):
+                    continue
+                if not r.holders(post, at):
+                    out.append(Gap(spec.label, scope_of(owner), f"{r.name(owner)} {title}", "该日无人在职"))
+            continue
+        where = rb.role(spec.where) if spec.where else None
+        missing = rb.role(spec.missing)
+        for node in sorted(store.node_ids(spec.kind)):
+            if not r.on_register(node, at):
+                continue
+            if where is not None and not r.resolve(where, node, at):
+                continue
+            if not r.resolve(missing, node, at):
+                out.append(Gap(spec.label, scope_of(node), r.name(node)))
     if township:
-        out = [x for x in out if x.scope == township]
+        out = [x for x in out if x.scope == schema.name_key(township) or x.scope == township]
     return sorted(out, key=lambda x: (x.scope, x.kind, x.object))
 
 
-def _active(g: Any, owner: str) -> bool:
-    """Whether a post's owner works on the view's date: a team or unit must be helping."""
-    if owner not in g:
+def _active(r: Resolver, store: Any, owner: str, at: str) -> bool:
+    """Whether a post's owner is at work on the day: on the register and, for a node without a
+    structural parent (a unit), with some responsibility edge that day."""
+    kind = kind_of(owner)
+    model = r.model
+    if kind == model.root:
+        return True
+    if kind not in model.kinds or r.node(owner) is None:
         return False
-    kind = g.nodes[owner].get("kind")
-    if kind in ("team", "unit"):
-        return any(d["kind"] in ("ASSISTS", "SUPERVISES") and d["role"] in ("驻村帮扶", "帮扶单位", "组长单位")
-                   for _, _, d in g.out_edges(owner, data=True))
-    return True
+    if model.parent(kind):
+        return r.on_register(owner, at)
+    return any(e.kind in ("ASSISTS", "SUPERVISES") for e in store.edges(src=owner, at=at))

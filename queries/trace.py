@@ -9,17 +9,15 @@ window (by default the quarter of ``at``), evaluated exactly as ``zeren check`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from ..graph import schema
 from ..graph.errors import NotFound
+from ..graph.model import Finding
 from ..graph.privacy import mask_props
-from ..graph.rules import parse_role_path
-from ..graph.store import Finding
-from .check import CheckResult, Liability, evaluate
-from .paths import Resolver, kind_of
-from .periods import quarter_of
+from .check import Liability, Unresolved, Warning
+from .paths import Reached, Resolver, kind_of
+from .periods import default_day, quarter_of
 
 __all__ = ["ChainLink", "TraceResult", "trace"]
 
@@ -40,6 +38,7 @@ class ChainLink:
     body: str = ""
     kind: str = ""
     node: str = ""
+    caption: str = ""  # the pack's caption of the node (a household's 户主)
     source: dict[str, Any] | None = None
     holding_source: dict[str, Any] | None = None
 
@@ -60,6 +59,8 @@ class TraceResult:
     liabilities: list[Liability]
     standing: list[Liability]
     findings: list[Finding] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,13 +77,18 @@ class TraceResult:
             "chain": [c.as_dict() for c in self.chain],
             "liabilities": [li.as_dict() for li in self.liabilities],
             "standing": [li.as_dict() for li in self.standing],
+            "unresolved": [u.as_dict() for u in self.unresolved],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
 def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
           date_from: str | None = None, date_to: str | None = None, show_personal_data: bool = False) -> TraceResult:
-    """Trace a ``plan``, ``household`` or ``finding`` (its number) up the chain."""
+    """Trace a ``finding`` (its number), or an object of any kind of the pack by its id
+    (``plan``, ``household`` …), up the chain. An object's findings are those on it, or on its
+    nearest ancestor that findings can name (a plan's findings are its household's)."""
     r = Resolver(store)
+    model = store.rulebook.model
     findings: list[Finding]
     if subject == "finding":
         try:
@@ -91,54 +97,50 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
             raise NotFound(f"督查发现编号应为数字：{subject_id}") from None
         start = finding.object_id
         findings = [finding]
+        r.prefetch([start])  # a server store fetches every walk below at once
     else:
-        if subject not in ("plan", "household"):
-            raise NotFound(f"unknown subject {subject!r}: plan, household or finding")
+        if subject not in model.kinds:
+            raise NotFound(f"无法追溯“{subject}”：可追溯 finding 或 {', '.join(model.kinds)}")
         start = schema.node_id(subject, schema.name_key(subject_id))
-        node = r.node(start)
-        if node is None:
-            label = {"plan": "计划编号", "household": "户编号"}[subject]
-            raise NotFound(f"{label} {subject_id} 不在项目中 (not in the project)")
-        household = start if subject == "household" else node.props.get("household", "")
-        findings = store.findings(object_id=household)
-    book = store.rulebook  # every walk below, fetched at once from a server store
-    r.prefetch([start], [parse_role_path(s["role"], book.county_posts) for s in book.trace_chain]
-               + [li.role for rule in book.rules for li in rule.liable], at)
-    day = at or (max(f.date for f in findings) if findings else date.today().isoformat())
+        r.prefetch([start])
+        if r.node(start) is None:
+            raise NotFound(f"{_id_label(store.rulebook, subject)} {subject_id} 不在项目中 (not in the project)")
+        objects = {o.kind for o in model.objects.values()}
+        target = next((k for k in [subject, *(model.lift_path(subject, model.root) or [])] if k in objects), subject)
+        found = r.lift(start, target, at or default_day(store)[0])
+        findings = store.findings(object_id=found) if found else []
+    day = at or (max(f.date for f in findings) if findings else default_day(store)[0])
     lo, hi = (date_from, date_to) if date_from and date_to else quarter_of(day)
-    in_window = {f.n for f in findings if lo <= f.date <= hi}
-    result: CheckResult = evaluate(store, lo, hi, focus=in_window) if in_window else None
-    liabilities = result.liabilities if result else []
+    from .evaluators import Evaluation, subject_standing
+
+    inside = [f for f in findings if lo <= f.date <= hi]
+    ev = Evaluation(store, lo, hi, inside, whole_scopes=True)
+    types = {f.type for f in inside}
+    ev.run([rule for rule in ev.rb.rules if set(rule.when) & types or (inside and rule.kind == "escalation")])
+    for rule in ev.rb.rules:
+        if rule.kind == "standing":
+            subject_standing(ev, rule, start, day)
+    assessed = ev.result()
     start_node = r.node(start)
-    obj = {"id": start, "kind": kind_of(start), "name": r.name(start),
+    obj = {"id": start, "kind": kind_of(start), "name": r.name(start), "caption": r.caption(start),
            "props": mask_props(start_node.props if start_node else {}, show_personal_data)}
+    chain = _chain(r, start, day)
+    _add_liable_parties(r, chain, assessed.liabilities + assessed.standing, {f.n: f for f in inside}, start, day)
     return TraceResult(
         subject=subject, subject_id=str(subject_id), at=day, date_from=lo, date_to=hi,
-        rulebook=store.rulebook.name, object=obj, chain=_chain(r, start, day),
-        liabilities=liabilities, standing=_standing(r, store, start, day),
-        findings=sorted(findings, key=lambda f: (f.date, f.n)),
+        rulebook=store.rulebook.name, object=obj, chain=chain,
+        liabilities=assessed.liabilities, standing=assessed.standing,
+        findings=sorted(findings, key=lambda f: (f.date, f.n)), unresolved=assessed.unresolved,
+        warnings=assessed.warnings,
     )
 
 
 def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
+    """Every actor the rulebook's ``trace_chain`` names from the subject, on the day."""
     links: list[ChainLink] = []
-    if kind_of(start) == "plan":  # the subject itself, then its household by the has-plan edge
-        plan = r.node(start)
-        links.append(ChainLink("plan", r.rulebook.label("plan"), r.name(start), "", None, "", "", "", kind="plan", node=start,
-                               source=plan.provenance.as_dict() if plan else None))
-    if kind_of(start) in ("plan", "household"):
-        hh = r.lift(start, "household", day)
-        node = r.node(hh) if hh else None
-        if node is not None:
-            has_plan = kind_of(start) == "plan"
-            links.append(ChainLink("household", r.rulebook.label("household"), node.name, "", None,
-                                   "HAS_PLAN" if has_plan else "", schema.EDGE_KINDS["HAS_PLAN"] if has_plan else "",
-                                   r.name(start) if has_plan else "", origin=node.name if has_plan else "",
-                                   edge_src=hh if has_plan else "", edge_dst=start if has_plan else "",
-                                   kind="household", node=hh, source=node.provenance.as_dict()))
     seen: set[tuple[str, str | None]] = set()
     for step in r.rulebook.trace_chain:
-        path = parse_role_path(step["role"], r.rulebook.county_posts)
+        path = r.rulebook.role(step["role"])
         for reached in r.resolve(path, start, day):
             for party in r.party(reached, day):
                 key = (step["role"], party.node, party.person_id)
@@ -151,27 +153,94 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
                 links.append(ChainLink(
                     role=step["role"], label=step.get("label", ""),
                     name=party.post or r.name(party.node), post=party.post, person=party.person,
-                    edge=edge.kind if edge else "", edge_label=schema.EDGE_KINDS.get(edge.kind, "") if edge else "",
+                    edge=edge.kind if edge else "", edge_label=r.model.edge_label(edge.kind) if edge else "",
                     target=target, origin=origin, edge_src=edge.src if edge else "",
                     edge_dst=edge.dst if edge else "", body=party.body, kind=kind_of(party.node), node=party.node,
-                    source=edge.provenance.as_dict() if edge else None,
+                    caption=r.caption(party.node),
+                    source=edge.provenance.as_dict() if edge else _provenance(r, party.node),
                     holding_source=party.holding.provenance.as_dict() if party.holding else None,
                 ))
     return links
 
 
-def _standing(r: Resolver, store: Any, start: str, day: str) -> list[Liability]:
-    """Standing responsibilities (二.1 …) of the actors above this object, on the day."""
-    out: list[Liability] = []
-    for rule in store.rulebook.rules:
-        if not rule.standing:
+def _add_liable_parties(r: Resolver, chain: list[ChainLink], entries: list[Liability], findings: dict[int, Finding],
+                        start: str, day: str) -> None:
+    """Every party a liability names joins the chain, with the links that reach it from the
+    finding's object (a village's helping unit and its leaders; another team's captain)."""
+    present = {c.node for c in chain}
+    for li in entries:
+        if not li.triggered or not li.party or li.party in present:
             continue
-        for liable in rule.liable:
-            for party in r.parties(liable.role, start, day):
-                out.append(Liability(
-                    clause=rule.clause, rule=rule.id, triggered=True, kind=liable.kind, post=party.post,
-                    person=party.person, body=party.body, scope=r.name(r.lift(start, rule.scope, day) or ""),
-                    role=liable.role.text, label=liable.label, date=day, summary=rule.summary,
-                    explanation="常设责任（不需督查发现触发）", person_id=party.person_id, party=party.node,
-                    source=party.holding.provenance.as_dict() if party.holding else None))
-    return out
+        origins = [(findings[n].object_id, findings[n].date) for n in li.findings if n in findings] or [(start, day)]
+        for obj, when in origins:
+            path = r.rulebook.role(li.role)
+            links = _walk_links(r, path, obj, li.date or when)
+            if not links or links[-1].node != li.party:
+                continue
+            for reached in links:
+                if reached.node in present or reached.edge is None:
+                    continue
+                present.add(reached.node)
+                chain.append(_link(r, li.role, li.label or li.post, reached, li.date or when))
+            break
+
+
+def _walk_links(r: Resolver, path: Any, start: str, day: str) -> list[Reached]:
+    """The nodes (with their edges) along ``path`` from ``start`` that end at one party: the first
+    branch that reaches a node; used to connect a liable party to the chain."""
+    steps = r.model.lift_path(kind_of(start), path.start)
+    if steps is None:
+        return []
+    trail: list[Reached] = []
+    current = Reached(start)
+    for parent in steps:
+        up = r.step(current.node, parent, "", day)
+        if not up:
+            return []
+        current = up[0]
+        trail.append(current)
+
+    def dfs(node: str, i: int) -> list[Reached] | None:
+        if i == len(path.steps):
+            return []
+        step = path.steps[i]
+        for nxt in r.step(node, step.name, step.param, day, step.filters):
+            rest = dfs(nxt.node, i + 1)
+            if rest is not None:
+                return [nxt, *rest]
+        return None
+
+    rest = dfs(current.node, 0)
+    return trail + rest if rest is not None else []
+
+
+def _link(r: Resolver, role: str, label: str, reached: Reached, day: str) -> ChainLink:
+    parties = r.party(reached, day)
+    party = parties[0] if parties else None
+    edge = reached.edge
+    node = r.node(reached.node)
+    post = party.post if party else ""
+    return ChainLink(
+        role=role, label=label if kind_of(reached.node) in ("post", "unit", "body") else r.rulebook.label(
+            kind_of(reached.node)),
+        name=post or r.name(reached.node), post=post, person=party.person if party else None,
+        edge=edge.kind if edge else "", edge_label=r.model.edge_label(edge.kind) if edge else "",
+        target=r.name(edge.dst) if edge else "", origin=r.name(edge.src) if edge else "",
+        edge_src=edge.src if edge else "", edge_dst=edge.dst if edge else "", body=party.body if party else "",
+        kind=kind_of(reached.node), node=reached.node,
+        source=edge.provenance.as_dict() if edge else (node.provenance.as_dict() if node else None),
+        holding_source=party.holding.provenance.as_dict() if party and party.holding else None)
+
+
+def _provenance(r: Resolver, node_id: str) -> dict[str, Any] | None:
+    node = r.node(node_id)
+    return node.provenance.as_dict() if node and node.provenance.source else None
+
+
+def _id_label(rulebook: Any, kind: str) -> str:
+    """What rosters call the id of a kind: the column of the slot that creates it."""
+    for roster in rulebook.pack.rosters:
+        for slot in roster.slots:
+            if slot.mode == "create" and slot.kind == kind and slot.column:
+                return slot.column
+    return rulebook.label(kind)

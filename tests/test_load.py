@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import json
 
@@ -225,7 +227,10 @@ def test_later_roster_closes_and_opens_with_history(county, tmp_path, runner):
     assert result.exit_code == 0, result.output
     assert "工作队" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("工作队"))
-    assert line.split()[1:4] == ["1", "1", "0"]  # added, closed, changed
+    assert line.split()[2:5] == ["1", "1", "0"]  # added, closed, changed (after the rows read)
+    # the report names the assignment it opens and the one it closes
+    assert re.search(r"^任\s+队长\s+东村\s+新队长\s+2019-05-01", result.output, re.M)
+    assert re.search(r"^免\s+队长\s+东村\s+韩队长\s+2018-06-01\s+2019-04-30", result.output, re.M)
     with Store.open(county) as store:
         post = "post:team:甲镇/东村/队长"
         assert holder(store, post, "2019-04-30") == ["韩队长"]
@@ -268,11 +273,11 @@ def test_template_round_trip(project, tmp_path, runner):
     result = runner.invoke(cli, ["template", str(tmp_path / "tpl")])
     assert result.exit_code == 0
     files = sorted((tmp_path / "tpl").glob("*.xlsx"))
-    assert len(files) == len(BASE) + 2
+    assert len(files) == len(BASE) + 3  # and 督查发现, 履职记录, 全部清单
     everything = tmp_path / "tpl" / "全部清单.xlsx"
     with Store.open(project, readonly=False) as store:
         result = load_files(store, [str(everything)])
-    assert {t[2] for t in result.tables} == set(BASE) | {"督查发现"}
+    assert {t[2] for t in result.tables} == set(BASE) | {"督查发现", "履职记录"}
     assert not result.changed
 
 
@@ -307,3 +312,76 @@ def test_deputy_captain_is_a_member_and_excel_serial_dates(county, tmp_path, run
         assert holder(store, "post:team:乙乡/北村/队长", "2019-06-01") == ["许队长"]
         members = store.edges(dst="post:team:乙乡/北村/队员", kinds=["HOLDS"])
         assert [(e.src.rsplit("/", 1)[1], e.valid_from) for e in members] == [("副队长甲", "2019-03-01")]
+
+
+def test_revert_undoes_a_load_and_is_recorded(county, tmp_path, runner):
+    header, rows = TEAMS
+    later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]
+    later.append(["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""])
+    before = json.loads(runner.invoke(cli, ["--project", str(county), "stats", "--format", "json"]).output)
+    assert _load(runner, county, write_csv(tmp_path / "t2.csv", header, later)).exit_code == 0
+    with Store.open(county) as store:
+        assert holder(store, "post:team:甲镇/东村/队长", "2019-06-01") == ["新队长"]
+    result = runner.invoke(cli, ["--project", str(county), "revert", "2"])
+    assert result.exit_code == 0, result.output
+    assert "已撤销批次 #2（记为批次 #3）" in result.output
+    with Store.open(county) as store:
+        assert holder(store, "post:team:甲镇/东村/队长", "2019-06-01") == ["韩队长"]  # reopened
+        assert store.node("person:县财政局/新队长") is None
+        assert [b["mode"] for b in store.batches()] == ["snapshot", "snapshot", "revert"]
+    after = json.loads(runner.invoke(cli, ["--project", str(county), "stats", "--format", "json"]).output)
+    assert after == before
+    history = runner.invoke(cli, ["--project", str(county), "history"]).output
+    assert "撤销批次 #2" in history and "已由批次 #3 撤销" in history
+    again = runner.invoke(cli, ["--project", str(county), "revert", "2"])
+    assert again.exit_code == 1 and "已由批次 #3 撤销" in again.output
+
+
+def test_revert_is_refused_when_a_later_load_built_on_it(county, tmp_path, runner):
+    header, rows = TEAMS
+    first = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")] + [
+        ["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""]]
+    assert _load(runner, county, write_csv(tmp_path / "t2.csv", header, first)).exit_code == 0
+    second = [r for r in first if r[2] != "新队长"] + [["甲镇", "东村", "又一个队长", "队长", "县财政局", "2019-08-01", ""]]
+    assert _load(runner, county, write_csv(tmp_path / "t3.csv", header, second)).exit_code == 0
+    result = runner.invoke(cli, ["--project", str(county), "revert", "2"])
+    assert result.exit_code == 1 and "请先撤销之后的批次" in result.output and "工作队" in result.output
+    assert runner.invoke(cli, ["--project", str(county), "revert", "3"]).exit_code == 0
+    assert runner.invoke(cli, ["--project", str(county), "revert", "2"]).exit_code == 0
+
+
+def test_a_partial_roster_cannot_wipe_a_township(county, tmp_path, runner):
+    header, rows = PAIRINGS
+    many = [[f"B{i:02d}", f"户{i}", "", "乙乡", "北村", "施干部", "县交通局", "2018-06-01", ""] for i in range(10)]
+    assert _load(runner, county, write_csv(tmp_path / "p.csv", header, [rows[3], *many])).exit_code == 0
+    one = write_csv(tmp_path / "one.csv", header, [["B00", "户0", "", "乙乡", "北村", "新干部", "县交通局", "2019-03-01", ""]])
+    out = _refused(runner, county, one)
+    assert "乙乡现有 11 条在册记录，这份名单只列出 1 条，将关闭 10 条" in out
+    assert "--snapshot" in out and "--add" in out
+    fixed = _load(runner, county, one, extra=["--add"])
+    assert fixed.exit_code == 0, fixed.output
+    with Store.open(county) as store:
+        cadres = store.edges(dst="household:B00", kinds=["ASSISTS"], at="2019-06-01")
+        assert [e.src for e in cadres] == ["person:县交通局/新干部"]
+        assert store.edges(dst="household:B05", kinds=["ASSISTS"], at="2019-06-01")  # the others stay open
+        assert store.batches()[-1]["mode"] == "add"
+    whole = _load(runner, county, one, extra=["--snapshot"])
+    assert whole.exit_code == 0, whole.output
+    with Store.open(county) as store:
+        assert not store.edges(dst="household:B05", kinds=["ASSISTS"], at="2019-06-01")  # closed, as told
+        assert store.edges(dst="household:B05", kinds=["ASSISTS"], at="2018-12-01")  # history kept
+
+
+def test_dry_run_lists_each_assignment_it_would_change_as_json(county, tmp_path, runner):
+    header, rows = TEAMS
+    later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]
+    later.append(["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""])
+    before = county.read_bytes()
+    result = runner.invoke(cli, ["--project", str(county), "load", "--dry-run", "--format", "json",
+                                 str(write_csv(tmp_path / "team2019.csv", header, later))])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["dry_run"] and data["batch"] is None and county.read_bytes() == before
+    assert sorted((a["change"], a["post"], a["of"], a["person"], a["from"], a["to"]) for a in data["assignments"]) == [
+        ("任", "队长", "东村", "新队长", "2019-05-01", None), ("免", "队长", "东村", "韩队长", "2018-06-01", "2019-04-30")]
+    assert data["diff"]["工作队"]["added"] == 1

@@ -1,5 +1,6 @@
 """Same answers from the project file and from Neo4j: the ReadStore calls one by one, and every
-read command's JSON (and DOT) for a demo county and a table of edge cases."""
+read command's JSON (and DOT) for both built-in packs' demos (the Tongwei county, the river
+chiefs) and a table of edge cases."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from zeren.cli.main import cli
 from zeren.graph.bolt import BoltStore
 from zeren.graph.model import ReadStore
 from zeren.graph.store import Store
-from zeren.loaders.demo import generate
+from zeren.loaders.demo import generator
 from zeren.loaders.rosters import load_files
 from zeren.loaders.rulebook import load_rulebook
 
 pytestmark = pytest.mark.bolt
 F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
+DEMOS = {"tongwei-2018": {"households": 3000, "villages": 40}, "river-chief": {}}
 
 
 @pytest.fixture
@@ -29,15 +31,16 @@ def uri(monkeypatch):
     return address
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """A demo county of 3,000 households with a quarter of findings and a later rotation."""
-    out = tmp_path_factory.mktemp("demo")
-    county = generate(out / "rosters", households=3000, villages=40)
+@pytest.fixture(scope="module", params=list(DEMOS))
+def demo(request, tmp_path_factory):
+    """A pack's demo project: its rosters, findings and duty log, then the later rosters."""
+    name = request.param
+    out = tmp_path_factory.mktemp(name)
+    county = generator(name)(out / "rosters", **DEMOS[name])
     project = out / "demo.db"
-    with Store.create(project, load_rulebook()) as store:
+    with Store.create(project, load_rulebook(county.rulebook)) as store:
         load_files(store, [str(p) for p in county.files])
-        load_files(store, [str(p) for p in county.later_files])
+        load_files(store, [str(p) for p in county.later_files], mode="snapshot")
     return project, county
 
 
@@ -45,6 +48,13 @@ def _out(runner, args):
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, (args, result.output)
     return result.stdout
+
+
+def _pushed(runner, project, uri):
+    """The project on the server: an incremental push when it is there already, else a full one."""
+    result = runner.invoke(cli, ["--project", str(project), "push", uri])
+    if result.exit_code != 0:
+        _out(runner, ["--project", str(project), "push", uri, "--replace"])
 
 
 def _same(runner, project, uri, commands, tmp_path):
@@ -62,59 +72,115 @@ def _same(runner, project, uri, commands, tmp_path):
         assert remote == local, args
 
 
-def test_every_read_command_on_the_demo_county(demo, uri, runner, tmp_path):
-    project, county = demo
-    _out(runner, ["--project", str(project), "push", uri, "--replace"])
+def _commands(project, county):
+    """Every read command, over what this demo holds: a check of the quarter and the half year,
+    of one place, of one inspection round; a trace of one object of every kind of the pack, of
+    findings of every type, at another day; the diagrams; the duties; people by name."""
     with Store.open(project) as store:
+        rb = store.rulebook
+        model = rb.model
         findings = store.findings()
+        level = rb.pack.org.levels[0] if rb.pack.org.levels else None
+        place = sorted(n.name for n in store.nodes_by_id(sorted(store.node_ids(level))))[0] if level else None
+        # check --township names a 乡镇 (the grammar's administrative level), whatever the org levels are
+        township = sorted(n.name for n in store.nodes_by_id(sorted(store.node_ids("township"))))[-1] \
+            if "township" in model.kinds else None
+        ids = {kind: sorted(store.node_ids(kind)) for kind in model.kinds}
+        people = sorted({n.name for n in store.nodes_by_id(sorted(store.node_ids("person"))[:400])})
+        unique = [p for p in people if len(store.persons(p)) == 1]
+    subject, ident = county.trace
     commands = [["check", "--period", "2019Q2"], ["check", "--period", "2019H1"], ["stats"], ["rulebook", "show"],
-                ["trace", "plan", county.failed_plan], ["trace", "household", county.failed_household],
-                ["trace", "plan", county.failed_plan, "--at", "2019-04-15"],
-                ["render", "trace", "plan", county.failed_plan, "-o", "x.dot"],
-                ["render", "org", "-o", "x.dot"]]
-    commands += [["trace", "finding", str(f.n)] for f in findings[:: max(1, len(findings) // 12)]]
-    commands += [["trace", "finding", str(f.n)] for f in findings if f.type != "一户一策未制定"
-                 and f.type != "一户一策未落实"]
-    _same(runner, project, uri, commands, tmp_path)
+                ["trace", subject, ident], ["trace", subject, ident, "--at", "2019-04-15"],
+                ["render", "trace", subject, ident, "-o", "x.dot"], ["render", "org", "-o", "x.dot"],
+                ["duties", "--period", "2019Q2", "--at", "2019-07-01"], ["duties", "--period", "2019Q2"]]
+    if place:
+        commands.append(["render", "org", "--township", place, "-o", "x.dot"])
+    if township:
+        commands.append(["check", "--period", "2019Q2", "--township", township])
+    rounds = sorted({f.props["round"] for f in findings if f.props.get("round")})
+    commands += [["check", "--round", r] for r in rounds[:1]]
+    for kind, nodes in ids.items():
+        for node in nodes[:: max(1, len(nodes) // 2)][:2]:
+            commands.append(["trace", kind, node.split(":", 1)[1]])
+    by_type: dict[str, int] = {}
+    for f in findings:
+        by_type.setdefault(f.type, f.n)
+    commands += [["trace", "finding", str(n)] for n in sorted(set(by_type.values()))]
+    commands += [["trace", "finding", str(f.n)] for f in findings[:: max(1, len(findings) // 6)]]
+    commands += [["person", name] for name in unique[:: max(1, len(unique) // 4)][:4]]
+    return commands
+
+
+def test_every_read_command_on_the_demos(demo, uri, runner, tmp_path):
+    project, county = demo
+    _pushed(runner, project, uri)
+    _same(runner, project, uri, _commands(project, county), tmp_path)
+
+
+def test_an_ambiguous_person_is_the_same_refusal(demo, uri, runner):
+    project, _ = demo
+    _pushed(runner, project, uri)
+    with Store.open(project) as store:
+        names = sorted({n.name for n in store.nodes_by_id(sorted(store.node_ids("person")))})
+        twice = next((n for n in names if len(store.persons(n)) > 1), None)
+    if twice is None:
+        pytest.skip("no name is shared by two people in this demo")
+    local = runner.invoke(cli, ["--project", str(project), "person", twice])
+    remote = runner.invoke(cli, ["--store", uri, "person", twice])
+    assert local.exit_code == remote.exit_code == 1 and remote.output == local.output
 
 
 def test_the_read_store_protocol_answers_alike(demo, uri, runner):
     """The conformance test: every ReadStore call, the same answer from both stores."""
     project, county = demo
-    _out(runner, ["--project", str(project), "push", uri, "--replace"])
+    _pushed(runner, project, uri)
     with Store.open(project) as file, BoltStore.connect(uri) as server:
         assert isinstance(file, ReadStore) and isinstance(server, ReadStore)
-        hh = f"household:{county.failed_household}"
-        village = file.edges(src=hh, kinds=["LOCATED_IN"])[0].dst
-        township = file.edges(src=village, kinds=["LOCATED_IN"])[0].dst
-        villages = sorted(e.src for e in file.edges(dst=township, kinds=["LOCATED_IN"]))
-        post = f"post:{township}/党委书记"
+        model = file.rulebook.model
+        leaf = next(k for k in reversed(list(model.kinds)) if model.kinds[k].parent and file.node_ids(k))
+        start = sorted(file.node_ids(leaf))[0]
+        parent = file.edges(src=start, kinds=[model.kinds[leaf].parent_edge])[0].dst
+        above = model.kinds[model.kinds[leaf].parent].parent if model.kinds[leaf].parent in model.kinds else None
+        scope = next((e.dst for e in file.edges(src=parent, kinds=[model.kinds[model.kinds[leaf].parent].parent_edge])
+                      if above and e.dst.startswith(above + ":")), parent)
+        places = sorted(e.src for e in file.edges(dst=scope, kinds=[model.kinds[leaf].parent_edge]))
+        post = next(e.dst for e in file.edges(kinds=["HOLDS"]))
+        person = next(e.src for e in file.edges(kinds=["HOLDS"], at="2019-05-01"))
+        name = file.node(person).name
+        types = sorted({f.type for f in file.findings()})
+        records = file.duty_records()
         calls = [
             ("meta", ("schema_version",), {}), ("meta", ("rulebook",), {}), ("meta", ("nope",), {}),
-            ("node", (hh,), {}), ("node", ("household:nope",), {}), ("nodes_by_id", ([hh, village, "x:y"],), {}),
-            ("node_ids", ("township",), {}), ("node_ids", ("team",), {}), ("counts", (), {}),
-            ("edges", (), {"src": hh}), ("edges", (), {"dst": village, "kinds": ["LOCATED_IN"]}),
-            ("edges", (), {"dst": village, "kinds": ["ASSISTS"], "role": "驻村帮扶"}),
+            ("node", (start,), {}), ("node", (f"{leaf}:nope",), {}), ("nodes_by_id", ([start, parent, "x:y"],), {}),
+            *[("node_ids", (k,), {}) for k in model.kinds], ("node_ids", ("person",), {}), ("counts", (), {}),
+            ("edges", (), {"src": start}), ("edges", (), {"dst": parent}),
+            ("edges", (), {"dst": scope, "kinds": [model.kinds[leaf].parent_edge]}),
             ("edges", (), {"dst": post, "kinds": ["HOLDS"], "at": "2019-05-01"}),
-            ("edges", (), {"dst": post, "kinds": ["HOLDS"]}),
-            ("edges", (), {"dst": township, "kinds": ["LEADS", "ASSISTS", "SUPERVISES"], "role": "党委书记",
-                           "at": "2019-05-01"}),
-            ("edges", (), {"origin": "rulebook"}),
-            ("edge_ends", ("ASSISTS", "驻村帮扶", "2019-05-01"), {}),
-            ("edge_ends", ("LOCATED_IN", "", "2019-05-01"), {"src_kind": "household"}),
-            ("count_located", ("household", villages, "2019-04-01", "2019-06-30"), {}),
-            ("count_located", ("team", villages, "2019-04-01", "2019-06-30"), {}),
+            ("edges", (), {"dst": post, "kinds": ["HOLDS"]}), ("edges", (), {"src": person, "kinds": ["HOLDS"]}),
+            ("edges", (), {"dst": scope, "kinds": ["LEADS", "ASSISTS", "SUPERVISES"], "at": "2019-05-01"}),
+            ("edges", (), {"kinds": ["HOLDS"], "at": "2019-05-01"}), ("edges", (), {"origin": "rulebook"}),
+            ("edges", (), {"src": start, "kinds": []}),
+            ("edge_ends", ("LOCATED_IN", "", "2019-05-01"), {}),
+            ("edge_ends", (model.kinds[leaf].parent_edge, model.kinds[leaf].parent_role, "2019-05-01"),
+             {"src_kind": leaf}),
+            ("persons", (name,), {}), ("persons", (name, "nope:x"), {}), ("person_links", ([person],), {}),
             ("findings", (), {}), ("findings", ("2019-04-01", "2019-05-15"), {}),
-            ("findings", (), {"object_id": hh}),
-            ("findings_within", (villages, township, "2019-04-01", "2019-06-30", ["一户一策未制定", "一户一策未落实"]), {}),
+            ("findings", (), {"object_id": start}), ("latest_finding_date", (), {}),
             ("finding", (1,), {}),
+            ("duty_records", (), {}), ("duty_records", ("2019-04-01", "2019-06-30"), {}),
+            ("duty_records", (), {"items": sorted({r.item for r in records})[:1]}),
+            ("duty_records", (), {"subject_id": records[0].subject_id if records else "x"}),
         ]
-        for name, args, kwargs in calls:
-            want, got = getattr(file, name)(*args, **kwargs), getattr(server, name)(*args, **kwargs)
-            if name in ("edge_ends", "nodes_by_id"):
+        for kind in model.measures.values():
+            calls.append(("count_located", (kind.kind, places, "2019-04-01", "2019-06-30"), {}))
+        calls.append(("findings_within", (places, scope, "2019-04-01", "2019-06-30", types), {}))
+        for name_, args, kwargs in calls:
+            want, got = getattr(file, name_)(*args, **kwargs), getattr(server, name_)(*args, **kwargs)
+            if name_ in ("edge_ends", "nodes_by_id"):
                 want, got = sorted(want, key=repr), sorted(got, key=repr)
-            assert got == want, (name, args, kwargs)
+            assert got == want, (name_, args, kwargs)
         assert server.rulebook.to_dict() == file.rulebook.to_dict()
+        assert server.meta("secret") is None and file.meta("secret")  # the keyed-hash key stays in the file
 
 
 # -- edge cases: each builds a small county, pushes it, and compares the read commands ----------
@@ -128,7 +194,7 @@ def _captain_handover(tmp_path, store):
     header, rows = BASE["工作队"]
     later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]
     later.append(["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""])
-    load_files(store, [str(write_csv(tmp_path / "t3.csv", header, later))])
+    load_files(store, [str(write_csv(tmp_path / "t3.csv", header, later))], mode="snapshot")
 
 
 def _vacant_captain(tmp_path, store):
@@ -168,22 +234,30 @@ CASES = {
         ["2019-04-06", "", "重大负面影响", "乡镇", "乙乡", ""], ["2019-04-07", "", "工作队反映问题未解决", "乡镇", "甲镇", ""],
         ["2019-04-08", "", "两委作用发挥不好", "村", "甲镇/东村", ""], ["2019-04-09", "", "日常管理不严", "村", "甲镇/西村", ""],
         ["2019-04-10", "", "年度任务未完成", "单位", "县交通局", ""], ["2019-04-11", "", "帮扶村发展停滞", "村", "乙乡/北村", ""]]),
+    "the problem happened before the captain's handover (问题发生日期, 督查批次)": (
+        [_captain_handover], (F_HEADER + ["问题发生日期", "督查批次"], [
+            ["2019-05-10", "县委督查室", "驻村走读", "工作队", "甲镇/东村", "", "2019-04-20", "第二轮"],
+            ["2019-05-12", "县委督查室", "一户一策未落实", "户", "H001", "", "", "第二轮"]])),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_edge_cases_answer_alike(case, project, uri, runner, tmp_path):
     builders, findings = CASES[case]
+    header, findings = findings if isinstance(findings, tuple) else (F_HEADER, findings)
     with Store.open(project, readonly=False) as store:
         load_files(store, [str(p) for p in write_base(tmp_path)])
         for build in builders:
             build(tmp_path, store)
         if findings:
-            load_files(store, [str(write_csv(tmp_path / "f.csv", F_HEADER, findings))])
+            load_files(store, [str(write_csv(tmp_path / "f.csv", header, findings))])
     _out(runner, ["--project", str(project), "push", uri, "--replace"])
     commands = [["check", "--period", "2019Q2"], ["check", "--from", "2019-04-01", "--to", "2019-05-09"],
                 ["check", "--period", "2019Q2", "--township", "乙乡"], ["stats"],
                 ["trace", "household", "H001"], ["trace", "household", "H001", "--at", "2019-05-15"],
-                ["trace", "plan", "P003"], ["render", "org", "--township", "甲镇", "-o", "x.dot"]]
+                ["trace", "plan", "P003"], ["trace", "village", "甲镇/东村"], ["trace", "team", "甲镇/东村"],
+                ["render", "org", "--township", "甲镇", "-o", "x.dot"], ["person", "赵书记"], ["person", "韩队长"]]
     commands += [["trace", "finding", str(n + 1)] for n in range(len(findings))]
+    if header != F_HEADER:
+        commands.append(["check", "--round", "第二轮"])
     _same(runner, project, uri, commands, tmp_path)

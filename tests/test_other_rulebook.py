@@ -8,6 +8,7 @@ from rosters import BASE, write_csv
 from zeren.cli.main import cli
 
 RULEBOOK = """
+uses: tongwei-2018  # the same rosters, another list
 name: 某县-网格化-2021
 title: 某县网格化管理责任清单
 document: 某办发〔2021〕1号
@@ -43,6 +44,7 @@ clauses:
           - {role: village.post(包村领导), kind: 直接责任}
           - {role: county.body(督查), kind: 失察责任}
 trace_chain:
+  - {role: household, label: 户}
   - {role: village.post(包村领导), label: 包村领导}
   - {role: township.post(党委书记), label: 乡镇党委书记}
   - {role: county.post(县委书记), label: 县委书记}
@@ -68,8 +70,11 @@ def test_another_county_end_to_end(tmp_path, runner):
     got = sorted((li["clause"], li["kind"], li["person"] or li["body"]) for li in data["liabilities"] if li["triggered"])
     assert got == sorted([("一.1", "主要责任", "赵书记"), ("一.2", "直接责任", "钱镇长"), ("一.2", "失察责任", "县网格办")])
     trace = json.loads(runner.invoke(cli, ["--project", db, "trace", "household", "H001", "--format", "json"]).output)
-    assert [c["label"] for c in trace["chain"]] == ["户", "包村领导", "乡镇党委书记", "县委书记"]
-    assert trace["chain"][-1]["person"] == "钟书记"
+    # The rulebook's chain, then every party a liability names, linked up from the household.
+    assert [c["label"] for c in trace["chain"]] == ["户", "包村领导", "乡镇党委书记", "县委书记", "村", "乡镇", "县",
+                                                   "县网格办"]
+    assert trace["chain"][3]["person"] == "钟书记"
+    assert (trace["chain"][-1]["name"], trace["chain"][-1]["edge"]) == ("县网格办", "SUPERVISES")
     bad = runner.invoke(cli, ["--project", db, "load", str(write_csv(
         tmp_path / "g.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
         [["2021-05-01", "", "一户一策未制定", "户", "H001", ""]]))])

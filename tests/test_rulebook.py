@@ -32,12 +32,14 @@ EXPECTED = [
     ("二.1", set(), "township", None,
      {"township.post(县级联系乡镇领导)": "重要领导责任", "village.post(包抓县级领导)": "重要领导责任"}),
     ("三.5", {"帮扶村发展停滞"}, "village", None,
-     {"village.helping_units": "主要责任", "township.lead_unit": "连带责任"}),
+     {"village.helping_units[层级=县直]": "主要责任", "township.lead_unit": "连带责任"}),
+    # 四.2 also defines the 党建办主任 as 直接责任人 of the teams' management (issue 8):
     ("四.2", {"日常管理不严"}, "township", None,
-     {"township.post(党委书记)": "管理责任", "village.post(包村领导)": "管理责任"}),
+     {"township.post(党委书记)": "管理责任", "village.post(包村领导)": "管理责任",
+      "township.post(党建办主任)": "直接责任"}),
     ("四.2", {"驻村走读"}, "township", ("3%", "teams"),
      {"township.post(党委书记)": "主要责任", "township.post(乡镇驻村帮扶工作队总队长)": "直接责任",
-      "team.post(队长)": "直接责任"}),
+      "team.post(队长)": "直接责任", "township.post(党建办主任)": "直接责任"}),
     ("四.2", {"工作队反映问题未解决"}, "township", None, {"township.post(党委书记)": "主要责任"}),
     ("四.3", {"两委作用发挥不好"}, "village", None,
      {"township.post(党委书记)": "主要责任", "village.post(包村领导)": "直接责任"}),
@@ -154,13 +156,46 @@ def test_unknown_finding_type_and_every_problem_reported():
     assert any("不存在的类型" in m for m in msgs) and any("galaxy" in m for m in msgs), msgs
 
 
-def test_role_path_parser():
-    path = parse_role_path("household.cadre.unit.post(主要领导)")
+def test_role_path_parser(rulebook):
+    path = parse_role_path("household.cadre.unit.post(主要领导)", rulebook.model)
     assert path.start == "household" and path.end_kind == "post"
     with pytest.raises(ValueError, match="需要括号"):
-        parse_role_path("township.post")
+        parse_role_path("township.post", rulebook.model)
 
 
 def test_load_missing_rulebook():
     with pytest.raises(RulebookError, match="内置"):
         load_rulebook("no-such-rulebook")
+
+
+def test_a_party_the_object_cannot_reach_is_refused():
+    # 四.2-1 binds findings on a team, a village or a whole township; a village's 包村领导 cannot
+    # be reached from a township, so the rule must limit that party to villages and teams.
+    msgs = _broken(lambda d: _clause(d, "四.2")["rules"][0]["liable"][1].pop("objects"))
+    assert any("四.2 规则 四.2-1 责任方2:role" in m and "“乡镇”无法沿结构到达 village" in m and "objects" in m
+               for m in msgs), msgs
+    # 一.3-2 names the township secretary: a 重大负面影响 on a unit or a cadre cannot reach him.
+    msgs = _broken(lambda d: _clause(d, "一.3")["rules"][1].pop("objects"))
+    assert any("一.3-2" in m and "“单位”无法" in m for m in msgs), msgs
+    # An object type no finding type of the rule allows.
+    msgs = _broken(lambda d: _clause(d, "四.3")["rules"][0].update(objects=["村", "户"]))
+    assert any("都不以“户”为对象" in m for m in msgs), msgs
+
+
+def test_role_path_filters(rulebook):
+    path = rulebook.role("village[是否贫困村=是].helping_units[层级=县直]")
+    assert path.start_filters == (("是否贫困村", "是"),) and path.steps[0].filters == (("层级", "县直"),)
+    with pytest.raises(ValueError, match="不能按“颜色”筛选"):
+        rulebook.role("village.helping_units[颜色=红]")
+    with pytest.raises(ValueError, match="“是”或“否”"):
+        rulebook.role("village[是否贫困村=也许]")
+    msgs = _broken(lambda d: _clause(d, "三.5")["rules"][0]["condition"].update(path="village.helping_units[级别=县直]"))
+    assert any("三.5 规则 三.5-1 condition:path" in m and "级别" in m for m in msgs), msgs
+
+
+def test_rule_kinds(rulebook):
+    kinds = {r.id: r.kind for r in rulebook.rules}
+    assert kinds["四.4-1"] == "threshold" and kinds["一.7-1"] == "finding"
+    assert kinds["二.1-1"] == "standing" and kinds["结语-1"] == "escalation"
+    msgs = _broken(lambda d: _clause(d, "四.4")["rules"][0].update(kind="finding"))
+    assert any("规则种类应为 threshold" in m for m in msgs), msgs

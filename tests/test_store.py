@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from zeren.graph.errors import StoreError
-from zeren.graph.store import Edge, Node, Store
+from rosters import TOWNSHIPS, write_csv
+from zeren.graph.store import Store
+from zeren.loaders.rosters import load_files
 
 
 def test_create_seeds_the_rulebook(project):
@@ -25,8 +27,9 @@ def test_failed_write_leaves_file_byte_for_byte(project):
     store = Store.open(project, readonly=False)
     with pytest.raises(RuntimeError):
         with store.transaction() as w:
-            w.upsert_nodes([Node("township:甲镇", "township", "甲镇")])
-            w.insert_edges([Edge("LOCATED_IN", "township:甲镇", "county:通渭县")])
+            w.conn.execute("INSERT INTO person(id, name, org) VALUES ('person:通渭县/张三', '张三', 'county:通渭县')")
+            w.conn.execute("INSERT INTO f_townships_1(scope, key, sig, name, s_township) "
+                           "VALUES ('township:甲镇', 'township:甲镇', '', '甲镇', 'township:甲镇')")
             raise RuntimeError("boom")
     store.close()
     assert project.read_bytes() == before
@@ -34,14 +37,11 @@ def test_failed_write_leaves_file_byte_for_byte(project):
         assert store.node("township:甲镇") is None
 
 
-def test_edges_at_a_date(project):
+def test_edges_at_a_date(project, tmp_path):
+    header, _ = TOWNSHIPS
+    rows = [["甲镇", "张三", "", "", "2018-01-01", "2019-02-28"], ["甲镇", "李四", "", "", "2019-03-01", ""]]
     with Store.open(project, readonly=False) as store:
-        with store.transaction() as w:
-            w.insert_edges([
-                Edge("HOLDS", "person:甲镇/张三", "post:township:甲镇/党委书记", valid_from="2018-01-01",
-                     valid_to="2019-02-28"),
-                Edge("HOLDS", "person:甲镇/李四", "post:township:甲镇/党委书记", valid_from="2019-03-01"),
-            ])
+        load_files(store, [str(write_csv(tmp_path / "t.csv", header, rows))])
         holders = lambda d: [e.src for e in store.edges(dst="post:township:甲镇/党委书记", at=d)]  # noqa: E731
         assert holders("2019-02-28") == ["person:甲镇/张三"]
         assert holders("2019-03-01") == ["person:甲镇/李四"]

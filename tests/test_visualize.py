@@ -46,6 +46,9 @@ def golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"{name} differs; ZEREN_UPDATE_GOLDEN=1 to accept"
 
 
+RULEBOOK = load_rulebook()
+
+
 def _trace(project):
     with Store.open(project) as store:
         return trace(store, "plan", "P003")
@@ -56,35 +59,44 @@ def _org(project, **kw):
         return org_chart(store, "2019-05-01", **kw)
 
 
+def trace_dot(result):
+    return trace_graph(result, RULEBOOK)
+
+
+def org_dot(chart):
+    return org_graph(chart, RULEBOOK)
+
+
 def test_trace_dot_golden(county):
-    source = trace_graph(_trace(county)).source
+    source = trace_dot(_trace(county)).source
     golden("trace-P003.dot", source)
     assert "主要责任 · 四.4" in source and "倒查责任 · 一.7" in source and "一票否决 · 五.4" in source
     assert not re.search(r"^\s*\"?[a-z]+:", source, re.M), "node ids must be generated, never names or colons"
 
 
 def test_org_dot_golden(county):
-    golden("org-甲镇.dot", org_graph(_org(county, township="甲镇")).source)
-    golden("org-county.dot", org_graph(_org(county)).source)
+    golden("org-甲镇.dot", org_dot(_org(county, township="甲镇")).source)
+    golden("org-county.dot", org_dot(_org(county)).source)
 
 
 def test_org_village_expands_teams_and_units(county):
-    source = org_graph(_org(county, village="东村")).source
+    source = org_dot(_org(county, village="东村")).source
     assert "驻村帮扶工作队\\n队长 韩队长\\n第一书记 杨书记" in source
     assert "帮扶单位\\n县财政局" in source
 
 
 def test_rulebook_map_names_clauses(rulebook):
     source = rulebook_graph(rulebook).source
-    assert "党委书记" in source and "四.4 主要责任" in source and "三.5 连带责任" in source
+    assert "党委书记" in source and "四.4（主要责任）" in source and "三.5（主要责任、连带责任）" in source
+    assert "一.7、一.7" not in source  # each clause once per box
 
 
 def test_dot_output_needs_no_graphviz(county, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    out = render(trace_graph(_trace(county)), tmp_path / "t.dot")
+    out = render(trace_dot(_trace(county)), tmp_path / "t.dot")
     assert out.read_text(encoding="utf-8").startswith("digraph trace")
     with pytest.raises(DotNotFound, match="apt-get install graphviz"):
-        render(trace_graph(_trace(county)), tmp_path / "t.png")
+        render(trace_dot(_trace(county)), tmp_path / "t.png")
 
 
 def test_unknown_format(county, tmp_path, runner):
@@ -143,14 +155,14 @@ def test_org_chart_too_large_is_refused(county, tmp_path, runner, monkeypatch):
 
     monkeypatch.setattr(draw, "ORG_LIMIT", 1)
     result = runner.invoke(cli, ["--project", str(county), "render", "org", "-o", str(tmp_path / "o.dot")])
-    assert result.exit_code == 1 and "2 townships are too many" in result.output and "--township" in result.output
+    assert result.exit_code == 1 and "2 个乡镇放不进一张看得清的图" in result.output and "--township" in result.output
     ok = runner.invoke(cli, ["--project", str(county), "render", "org", "--village", "东村", "-o",
                              str(tmp_path / "v.dot")])
     assert ok.exit_code == 0, ok.output
 
 
 def test_org_village_lists_households_when_asked(county):
-    counted = org_graph(_org(county, village="东村")).source
-    listed = org_graph(_org(county, village="东村", households=True)).source
-    assert "H001" not in counted and "2 户" in counted
-    assert "H001\\n帮扶责任人 何干部" in listed and "H002\\n帮扶责任人 何干部" in listed
+    counted = org_dot(_org(county, village="东村")).source
+    listed = org_dot(_org(county, village="东村", households=True)).source
+    assert "H001" not in counted and "建档立卡贫困户 2" in counted
+    assert "H001\\n何干部" in listed and "H002\\n何干部" in listed

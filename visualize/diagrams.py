@@ -8,6 +8,8 @@ labels is masked.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,40 +17,63 @@ import graphviz
 
 from ..graph import schema
 from ..graph.errors import ZerenError
-from ..graph.privacy import mask_text
-from ..graph.rules import Rulebook, parse_role_path
+from ..graph.privacy import escape_controls, mask_text
+from ..graph.rules import Rulebook
 
-__all__ = ["FONT", "DotNotFound", "trace_graph", "org_graph", "rulebook_graph", "render", "FORMATS",
-           "demo_diagrams"]
+__all__ = ["FONT", "DotNotFound", "trace_graph", "org_graph", "rulebook_graph", "render", "FORMATS", "style",
+           "liability_colors"]
 
 FONT = "Noto Sans CJK SC,WenQuanYi Micro Hei,sans-serif"
 FORMATS = ("svg", "png", "pdf", "dot")
 INSTALL = "apt-get install graphviz fonts-wqy-microhei"
 
-_KIND_STYLE: dict[str, dict[str, str]] = {
+_ENGINE_STYLE: dict[str, dict[str, str]] = {
     "post": {"shape": "box", "style": "rounded,filled", "fillcolor": "white"},
     "person": {"shape": "box", "style": "rounded,filled", "fillcolor": "white"},
-    "unit": {"shape": "box", "style": "filled", "fillcolor": "#dbe9f6"},
     "body": {"shape": "box", "style": "filled", "fillcolor": "#dbe9f6"},
-    "county": {"shape": "tab", "style": "filled", "fillcolor": "#e3f1df"},
-    "township": {"shape": "tab", "style": "filled", "fillcolor": "#e3f1df"},
-    "village": {"shape": "tab", "style": "filled", "fillcolor": "#f0f7ec"},
-    "team": {"shape": "box3d", "style": "filled", "fillcolor": "#eef0fb"},
-    "household": {"shape": "note", "style": "filled", "fillcolor": "#fdf6d8"},
-    "plan": {"shape": "note", "style": "filled", "fillcolor": "#fdf6d8"},
     "summary": {"shape": "box", "style": "dashed"},
 }
+_ROOT = {"shape": "tab", "style": "filled", "fillcolor": "#e3f1df"}
+_PLACE = {"shape": "tab", "style": "filled", "fillcolor": "#f0f7ec"}
+_ORG = {"shape": "box", "style": "filled", "fillcolor": "#dbe9f6"}
+_TEAM = {"shape": "box3d", "style": "filled", "fillcolor": "#eef0fb"}
+_LEAF = {"shape": "note", "style": "filled", "fillcolor": "#fdf6d8"}
 _EDGE_STYLE: dict[str, dict[str, str]] = {
     "LEADS": {"style": "solid", "penwidth": "1.6"},
     "ASSISTS": {"style": "dashed"},
     "SUPERVISES": {"style": "dotted", "penwidth": "1.4"},
 }
 _STRUCTURAL = {"color": "#888888", "fontcolor": "#666666", "arrowsize": "0.6"}
-LIABILITY_COLORS: dict[str, str] = {
-    "主要责任": "#c0392b", "直接责任": "#e67e22", "连带责任": "#8e44ad", "重要领导责任": "#7f4f24",
-    "领导责任": "#a93226", "管理责任": "#d35400", "失察责任": "#2471a3", "一票否决": "#000000",
-    "问责": "#c0392b", "追责问责": "#c0392b", "追究责任": "#922b21", "倒查责任": "#b7950b", "深刻检查": "#5d6d7e",
-}
+#: Colours for the kinds of liability, given in the order the rulebook first names them.
+PALETTE = ("#c0392b", "#e67e22", "#8e44ad", "#7f4f24", "#a93226", "#d35400", "#2471a3", "#000000",
+           "#b7950b", "#922b21", "#5d6d7e", "#117a65", "#6c3483", "#1f618d")
+
+
+def style(rulebook: Any, kind: str) -> dict[str, str]:
+    """How a node of ``kind`` is drawn, by its place in the pack: the root and the first org level;
+    the places below; one-per-parent groups (a village's team); organisations; leaves."""
+    if kind in _ENGINE_STYLE:
+        return _ENGINE_STYLE[kind]
+    model = rulebook.model if rulebook is not None else None
+    if model is None or kind not in model.kinds:
+        return {"shape": "box"}
+    levels = rulebook.pack.org.levels
+    if kind == model.root or (levels and kind == levels[0]):
+        return _ROOT
+    k = model.kinds[kind]
+    if kind in levels:
+        return _PLACE
+    if k.one_per_parent:
+        return _TEAM
+    if not k.parent:
+        return _ORG
+    return _LEAF
+
+
+def liability_colors(rulebook: Any) -> dict[str, str]:
+    """Each liability kind of the rulebook its colour, in the order they appear."""
+    kinds = list(dict.fromkeys(li.kind for r in rulebook.rules for li in r.liable)) if rulebook else []
+    return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds)}
 
 
 class DotNotFound(ZerenError):
@@ -78,32 +103,43 @@ def _graph(name: str, caption: str, rankdir: str) -> graphviz.Digraph:
 
 
 def _label(*lines: str) -> str:
-    return "\\n".join(mask_text(x) for x in lines if x)
+    """A node's text, one line per argument, always as plain text: personal data masked, a
+    backslash shown as itself (``张三\\``), control characters escaped, and never read as an
+    HTML-like label (``<B>恶意镇</B>`` stays those characters)."""
+    text = "\\n".join(escape_controls(mask_text(x), keep_newlines=False).replace("\\", "\\\\")
+                      for x in lines if x)
+    return graphviz.nohtml(text)
 
 
-def _edge_attrs(kind: str) -> dict[str, str]:
+def _edge_attrs(kind: str, model: Any = None) -> dict[str, str]:
     attrs = dict(_EDGE_STYLE.get(kind, _STRUCTURAL))
-    attrs["label"] = schema.EDGE_KINDS.get(kind, kind)
+    attrs["label"] = _label(model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind))
     return attrs
 
 
-def _legend(g: graphviz.Digraph, kinds: list[str]) -> None:
+def _legend(g: graphviz.Digraph, kinds: list[str], colors: dict[str, str] | None = None) -> None:
     """A compact legend: one HTML table node (edge styles as text, liability colours)."""
+    colors = colors or {}
     rows = ['<tr><td align="left"><b>图例</b></td></tr>',
             '<tr><td align="left">━━━ 牵头 LEADS</td></tr>',
             '<tr><td align="left">╍╍╍ 协助 ASSISTS</td></tr>',
             '<tr><td align="left">┈┈┈ 监督 SUPERVISES</td></tr>',
             '<tr><td align="left"><font color="#888888">─── 隶属/位于 structure</font></td></tr>']
     for kind in kinds:
-        color = LIABILITY_COLORS.get(kind, "#555555")
-        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{kind}</font></td></tr>')
-    html = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
-    g.node("legend", html, shape="plaintext", fontsize="10")
+        color = colors.get(kind, "#555555")
+        color, text = html.escape(str(color), quote=True), html.escape(escape_controls(str(kind), keep_newlines=False))
+        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{text}</font></td></tr>')
+    table = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
+    g.node("legend", table, shape="plaintext", fontsize="10")
 
 
 # -- trace ---------------------------------------------------------------------------------
-def trace_graph(result: Any) -> graphviz.Digraph:
-    """The chain of one trace, household at the bottom, county at the top; liabilities marked."""
+def trace_graph(result: Any, rulebook: Any = None, link: Callable[[str], str | None] | None = None) -> graphviz.Digraph:
+    """The chain of one trace, the object at the bottom, the county at the top; liabilities
+    marked. ``rulebook`` (the project's) gives the shapes and the liability colours; ``link``
+    (node id → URL) makes the nodes links of an SVG (the web workbench's pages)."""
+    model = rulebook.model if rulebook is not None else None
+    colors = liability_colors(rulebook)
     caption = _label(f"责任链 {result.subject} {result.subject_id} · 认定日期 {result.at} · "
                      f"评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}")
     g = _graph("trace", caption, "BT")
@@ -114,7 +150,7 @@ def trace_graph(result: Any) -> graphviz.Digraph:
     edges: list[tuple[str, str, str]] = []
     for c in result.chain:
         if c.kind in ("post", "person"):
-            labels[c.node] = [c.label or c.name, c.person or "（该日无人在职）"]
+            labels.setdefault(c.node, [c.label or c.name, c.person or "（该日无人在职）"])  # the first role names it
         elif c.node in labels:  # one node in two roles (a unit that helps and leads): both names
             if c.label and c.label not in labels[c.node][0]:
                 labels[c.node][0] += f" / {c.label}"
@@ -138,19 +174,22 @@ def trace_graph(result: Any) -> graphviz.Digraph:
         labels[node] = [names[node]]
         kinds[node] = kind
     for node, lines in labels.items():
-        attrs = dict(_KIND_STYLE.get(kinds[node], {}))
+        attrs = dict(style(rulebook, kinds[node]))
         mark = marks.get(node)
         if mark:
-            color = LIABILITY_COLORS.get(mark[0][0], "#555555")
+            color = colors.get(mark[0][0], "#555555")
             attrs.update(color=color, penwidth="2.6", fontcolor="black")
             lines = lines + [f"{k} · {c}" for k, c in mark]
+        url = link(node) if link else None
+        if url:
+            attrs.update(URL=url, target="_top")
         g.node(ids(node), _label(*lines), **attrs)
     seen = set()
     for src, dst, kind in edges:
         if (src, dst, kind) not in seen:
             seen.add((src, dst, kind))
-            g.edge(ids(src), ids(dst), **_edge_attrs(kind))
-    _legend(g, sorted({k for m in marks.values() for k, _ in m}))
+            g.edge(ids(src), ids(dst), **_edge_attrs(kind, model))
+    _legend(g, sorted({k for m in marks.values() for k, _ in m}), colors)
     return g
 
 
@@ -159,161 +198,153 @@ def _party_label(p: Any) -> str:
     return _label(p.post or p.body, p.person or ("（无人在职）" if p.node.startswith("post:") else ""))
 
 
-def org_graph(chart: Any) -> graphviz.Digraph:
-    """The organisation of a scope, clustered by township; households as counts."""
+def _counts(place: Any) -> str:
+    return " · ".join(f"{label} {n:,}" for label, n in place.counts.items())
+
+
+def org_graph(chart: Any, rulebook: Any = None) -> graphviz.Digraph:
+    """The organisation of a scope: the county's posts and bodies, then each place of the
+    pack's org levels with its posts and what is attached to it; members as counts (or listed)."""
+    model = rulebook.model if rulebook is not None else None
     caption = _label(f"{chart.county} 组织与责任图 · {chart.at} · 规则手册 {chart.rulebook}")
     g = _graph("org", caption, "LR")
     ids = _Ids()
     county = ids(chart.county_id)
     with g.subgraph(name="cluster_county") as c:
-        c.attr(label=chart.county, style="rounded", color="#9bbf8f")
-        c.node(county, chart.county, **_KIND_STYLE["county"])
+        c.attr(label=_label(chart.county), style="rounded", color="#9bbf8f")
+        c.node(county, _label(chart.county), **_ROOT)
         for p in chart.posts:
-            c.node(ids(f"{p.node}|{p.person_id}"), _party_label(p), **_KIND_STYLE["post"])
-            c.edge(ids(f"{p.node}|{p.person_id}"), county, **_edge_attrs("LEADS"))
-        offices = [b.body for b in chart.bodies if b.body not in ("县委", "县政府")]
+            c.node(ids(f"{p.node}|{p.person_id}"), _party_label(p), **_ENGINE_STYLE["post"])
+            c.edge(ids(f"{p.node}|{p.person_id}"), county, **_edge_attrs("LEADS", model))
+        posted = {p.body for p in chart.posts}
+        offices = [b.body for b in chart.bodies if b.body not in posted]
         if offices:
-            c.node("offices", _label("县直机构", *offices), **_KIND_STYLE["body"])
-            c.edge("offices", county, **_edge_attrs("SUPERVISES"))
-    if chart.detail == "county":  # one block per township, in columns of six
-        columns = max(1, -(-len(chart.townships) // 6))
-        for i, t in enumerate(chart.townships):
+            c.node("offices", _label("机构", *offices), **_ENGINE_STYLE["body"])
+            c.edge("offices", county, **_edge_attrs("SUPERVISES", model))
+    if chart.depth <= 1:  # one block per place of the first level, in columns of six
+        columns = max(1, -(-len(chart.places) // 6))
+        for i, t in enumerate(chart.places):
             tid = ids(t.id)
             g.node(tid, _label(t.name, *[f"{p.post} {p.person or '（无人在职）'}" for p in t.posts],
-                               *[f"组长单位 {u.body}" for u in t.lead_unit],
-                               f"{t.village_count} 村（贫困村 {t.poor_villages}）· 工作队 {t.teams} 支",
-                               f"{chart.household_label} {t.households:,} 户"), **_KIND_STYLE["township"])
-            g.edge(tid, county, **_edge_attrs("LOCATED_IN"), minlen=str(columns - i // 6))
-        g.node("legend_note", "", shape="point", style="invis")
+                               *[f"{a.relation} {a.name}" for a in t.attached], _counts(t)), **_ROOT)
+            g.edge(tid, county, **_edge_attrs("LOCATED_IN", model), minlen=str(columns - i // 6))
         _legend(g, [])
         return g
-    for t in chart.townships:
+    for t in chart.places:
         tid = ids(t.id)
         with g.subgraph(name=f"cluster_{tid}") as c:
-            c.attr(label=t.name, style="rounded", color="#9bbf8f")
-            c.node(tid, t.name, **_KIND_STYLE["township"])
+            c.attr(label=_label(t.name), style="rounded", color="#9bbf8f")
+            c.node(tid, _label(t.name), **_ROOT)
             for p in t.posts:
                 pid = ids(f"{p.node}|{p.person_id}")
-                c.node(pid, _party_label(p), **_KIND_STYLE["post"])
-                c.edge(pid, tid, **_edge_attrs("LEADS" if p.post in ("党委书记", "乡镇长", "县级联系乡镇领导")
-                                                 else "SUPERVISES" if "总队长" in p.post else "ASSISTS"))
-            if chart.detail == "county":
-                sid = ids(f"summary:{t.id}")
-                c.node(sid, _label(f"{t.village_count} 个村（贫困村 {t.poor_villages}）",
-                                   f"驻村帮扶工作队 {t.teams} 支", f"{chart.household_label} {t.households:,} 户"),
-                       **_KIND_STYLE["summary"])
-                c.edge(sid, tid, **_edge_attrs("LOCATED_IN"))
-            columns = max(1, -(-len(t.villages) // 8))  # at most 8 villages a column (a stagger by minlen)
-            for i, v in enumerate(t.villages):
+                c.node(pid, _party_label(p), **_ENGINE_STYLE["post"])
+                spec = model.post(t.kind, p.post) if model is not None else None
+                c.edge(pid, tid, **_edge_attrs(spec.edge if spec else "LEADS", model))
+            columns = max(1, -(-len(t.children) // 8))  # at most 8 places a column (a stagger by minlen)
+            for i, v in enumerate(t.children):
                 vid = ids(v.id)
-                if chart.detail == "village":
-                    c.node(vid, _label(v.name + ("（贫困村）" if v.poor else ""), f"{v.households:,} 户"),
-                           **_KIND_STYLE["village"])
+                flags = "".join(f"（{f}）" for f in v.flags)
+                if chart.depth > 2:
+                    c.node(vid, _label(v.name + flags, _counts(v)), **_PLACE)
                 else:
-                    c.node(vid, _label(v.name + ("（贫困村）" if v.poor else "") + f" · {v.households:,} 户",
+                    c.node(vid, _label(v.name + flags + f" · {_counts(v)}",
                                        *[f"{p.post} {p.person or '（无人在职）'}" for p in v.posts],
-                                       *[f"{p.post} {p.person or '（无人在职）'}" for p in v.team_posts],
-                                       *[f"帮扶单位 {u.body}" for u in v.helping_units]),
-                           **_KIND_STYLE["village"])
-                column = i // 8
-                c.edge(vid, tid, **_edge_attrs("LOCATED_IN"), minlen=str(columns - column))
-                if chart.detail != "village":
+                                       *[f"{p.post} {p.person or '（无人在职）'}" for a in v.attached for p in a.posts],
+                                       *[f"{a.relation} {a.name}" for a in v.attached if not a.posts]), **_PLACE)
+                c.edge(vid, tid, **_edge_attrs("LOCATED_IN", model), minlen=str(columns - i // 8))
+                if chart.depth <= 2:
                     continue
                 for p in v.posts:
                     pid = ids(f"{p.node}|{p.person_id}")
-                    c.node(pid, _party_label(p), **_KIND_STYLE["post"])
-                    c.edge(pid, vid, **_edge_attrs("LEADS"))
-                if v.team:
-                    team = ids(v.team)
-                    c.node(team, _label("驻村帮扶工作队", *[f"{p.post} {p.person or '（无人在职）'}" for p in v.team_posts]),
-                           **_KIND_STYLE["team"])
-                    c.edge(team, vid, **_edge_attrs("ASSISTS"))
-                for u in v.helping_units:
-                    uid = ids(u.node)
-                    c.node(uid, _label("帮扶单位", u.body), **_KIND_STYLE["unit"])
-                    c.edge(uid, vid, **_edge_attrs("ASSISTS"))
-                per_column = 15  # asked for: each household with its 帮扶责任人, in columns
+                    c.node(pid, _party_label(p), **_ENGINE_STYLE["post"])
+                    c.edge(pid, vid, **_edge_attrs("LEADS", model))
+                for a in v.attached:
+                    aid = ids(a.node)
+                    kind = a.node.split(":", 1)[0]
+                    c.node(aid, _label(a.relation, *([f"{p.post} {p.person or '（无人在职）'}" for p in a.posts]
+                                                     or [a.name])), **style(rulebook, kind))
+                    c.edge(aid, vid, **_edge_attrs("ASSISTS", model))
+                per_column = 15  # asked for: each member with what the pack shows beside it, in columns
                 stagger = max(1, -(-len(v.members) // per_column))
-                for k, (hid, number, cadre) in enumerate(v.members):
-                    c.node(ids(hid), _label(number, f"帮扶责任人 {cadre or '（无）'}"), **_KIND_STYLE["household"])
-                    c.edge(ids(hid), vid, **_edge_attrs("LOCATED_IN"), minlen=str(stagger - k // per_column))
-        g.edge(tid, county, **_edge_attrs("LOCATED_IN"))
-        for u in t.lead_unit:
-            uid = ids(u.node)
-            g.node(uid, _label("县直组长单位", u.body), **_KIND_STYLE["unit"])
-            g.edge(uid, tid, **_edge_attrs("SUPERVISES"))
+                for k, (hid, number, beside) in enumerate(v.members):
+                    c.node(ids(hid), _label(number, beside or "（无）"), **_LEAF)
+                    c.edge(ids(hid), vid, **_edge_attrs("LOCATED_IN", model), minlen=str(stagger - k // per_column))
+        g.edge(tid, county, **_edge_attrs("LOCATED_IN", model))
+        for a in t.attached:
+            aid = ids(a.node)
+            g.node(aid, _label(a.relation, a.name), **_ORG)
+            g.edge(aid, tid, **_edge_attrs("SUPERVISES", model))
     _legend(g, [])
     return g
 
 
 # -- rulebook ------------------------------------------------------------------------------
-_ROLE_NODES: list[tuple[str, str, str]] = [  # key, label, style kind
-    ("county", "县（县委、县政府）", "county"), ("township", "乡镇（党委、政府）", "township"),
-    ("village", "村", "village"), ("team", "驻村帮扶工作队", "team"), ("household", "户", "household"),
-    ("helping_unit", "帮扶单位", "unit"), ("lead_unit", "县直组长单位", "unit"), ("cadre", "帮扶责任人 / 驻村干部", "person"),
-]
-_STRUCTURE: list[tuple[str, str, str]] = [
-    ("township", "county", "LOCATED_IN"), ("village", "township", "LOCATED_IN"), ("household", "village", "LOCATED_IN"),
-    ("team", "village", "ASSISTS"), ("helping_unit", "village", "ASSISTS"), ("lead_unit", "township", "SUPERVISES"),
-    ("cadre", "household", "ASSISTS"), ("cadre", "helping_unit", "MEMBER_OF"),
-]
-
-
-def _role_key(text: str, rb: Rulebook) -> str:
-    path = parse_role_path(text, rb.county_posts)
-    if path.steps and path.steps[-1][0] == "post":
-        owner = path.start
-        for name, _ in path.steps[:-1]:
-            owner = schema.RELATIONS[(owner, name)].target
-        return f"{'helping_unit' if owner == 'unit' else owner}/{path.steps[-1][1]}"
-    if path.steps and path.steps[-1][0] == "body":
-        return f"body/{path.steps[-1][1]}"
-    last = path.steps[-1][0] if path.steps else path.start
-    return {"lead_unit": "lead_unit", "helping_units": "helping_unit", "unit": "helping_unit", "cadre": "cadre",
-            "person": "cadre"}.get(last, last)
+def _role_key(path: Any, model: Any) -> str:
+    """Which box of the rulebook map a role path names: a kind, a post of a kind, a body."""
+    if path.steps and path.steps[-1].name == "post":
+        owner = path.kinds[-2] if len(path.steps) > 1 else path.start
+        return f"{owner}/{path.steps[-1].param}"
+    if path.steps and path.steps[-1].name == "body":
+        return f"body/{path.steps[-1].param}"
+    return path.end_kind
 
 
 def rulebook_graph(rb: Rulebook) -> graphviz.Digraph:
-    """The roles the rulebook binds and the responsibility edges between them, each role
-    annotated with the clauses that bind it and the liabilities they attach."""
+    """The kinds of the pack, their posts and the responsibility edges between them, each box
+    annotated with the clauses that bind it and the liabilities they attach (each clause once)."""
+    model = rb.model
+    colors = liability_colors(rb)
     g = _graph("rulebook", _label(f"{rb.title}（{rb.document}）· 角色与责任关系"), "BT")
     ids = _Ids()
-    notes: dict[str, list[str]] = {}
+    notes: dict[str, dict[str, list[str]]] = {}  # box → clause → liability kinds
+
+    def note(key: str, clause: str, kind: str = "") -> None:
+        entry = notes.setdefault(key, {}).setdefault(clause, [])
+        if kind and kind not in entry:
+            entry.append(kind)
+
     for clause in rb.clauses:
         for role in clause.roles:
-            notes.setdefault(_role_key(role, rb), [])
-            if clause.id not in notes[_role_key(role, rb)]:
-                notes[_role_key(role, rb)].append(clause.id)
+            note(_role_key(rb.role(role), model), clause.id)
         for rule in clause.rules:
             for li in rule.liable:
-                k = _role_key(li.role.text, rb)
-                tag = f"{clause.id} {li.kind}"
-                notes.setdefault(k, [])
-                if tag not in notes[k]:
-                    notes[k].append(tag)
+                note(_role_key(li.role, model), clause.id, li.kind)
 
-    def wrap(items: list[str]) -> list[str]:
+    def lines(key: str) -> list[str]:
+        items = [f"{c}{'（' + '、'.join(k) + '）' if k else ''}" for c, k in notes.get(key, {}).items()]
         return ["、".join(items[i:i + 3]) for i in range(0, len(items), 3)]
 
-    for key, label, kind in _ROLE_NODES:
-        label = rb.label(key) if key == "household" else label  # the list's own word for a household
-        g.node(ids(key), _label(label, *wrap(notes.get(key, []))), **_KIND_STYLE[kind])
-    for src, dst, kind in _STRUCTURE:
-        g.edge(ids(src), ids(dst), **_edge_attrs(kind))
-    owners = {"county": {t: (s.get("edge", "LEADS"), True) for t, s in rb.county_posts.items()}, **schema.POSTS}
-    for owner, posts in owners.items():
-        target = "helping_unit" if owner == "unit" else owner
-        for title, (edge, _single) in posts.items():
-            key = f"{target}/{title}"
-            g.node(ids(key), _label(title, *wrap(notes.get(key, []))), **_KIND_STYLE["post"])
-            g.edge(ids(key), ids(target), **_edge_attrs(edge))
-    for body in rb.bodies:
-        key = f"body/{body.get('duty', '')}"
-        if key in ids or body["name"] in ("县委", "县政府"):
+    for kind in model.kinds:
+        g.node(ids(kind), _label(model.label(kind), *lines(kind)), **style(rb, kind))
+        for title, spec in model.posts.get(kind, {}).items():
+            key = f"{kind}/{title}"
+            g.node(ids(key), _label(title, *lines(key)), **_ENGINE_STYLE["post"])
+            g.edge(ids(key), ids(kind), **_edge_attrs(spec.edge, model))
+    for k in model.kinds.values():
+        if k.parent:
+            src, dst = (k.parent, k.name) if k.parent_reverse else (k.name, k.parent)
+            g.edge(ids(src), ids(dst), **_edge_attrs(k.parent_edge, model))
+    people = False
+    for rel in model.relations.values():  # the pack's own relations between kinds
+        if rel.param or rel.source not in model.kinds or rel.name == model.parent(rel.source):
             continue
-        members = [b["name"] for b in rb.bodies if b.get("duty") == body.get("duty")]
-        g.node(ids(key), _label(*members, *wrap(notes.get(key, []))), **_KIND_STYLE["body"])
-        g.edge(ids(key), ids("county"), **_edge_attrs("SUPERVISES"))
+        if rel.target == "person":
+            people = True
+        if rel.target not in model.kinds and rel.target != "person":
+            continue
+        if rel.direction == "in":
+            g.edge(ids(rel.target), ids(rel.source), **_edge_attrs(rel.edge if isinstance(rel.edge, str) else rel.edge[0],
+                                                                   model))
+    if people:
+        g.node(ids("person"), _label(model.label("person"), *lines("person")), **_ENGINE_STYLE["person"])
+    for duty in dict.fromkeys(b.get("duty", "") for b in rb.bodies):
+        key = f"body/{duty}"
+        members = [b["name"] for b in rb.bodies if b.get("duty", "") == duty]
+        if not notes.get(key):
+            continue
+        g.node(ids(key), _label(*members, *lines(key)), **_ENGINE_STYLE["body"])
+        g.edge(ids(key), ids(model.root), **_edge_attrs("SUPERVISES", model))
+    _legend(g, list(colors), colors)
     return g
 
 
@@ -345,22 +376,3 @@ def render(graph: graphviz.Digraph, path: str | Path, *, embed_glyphs: bool = Fa
         raise ZerenError(f"dot failed: {detail[-1] if detail else err}") from None
     path.write_bytes(data)
     return path
-
-
-def demo_diagrams(out: Path, project: Path, plan: str, traced: Any) -> list[tuple[str, str]]:
-    """``zeren demo``'s diagrams: the traced plan's chain and its township's org chart."""
-    from ..graph.store import Store
-    from ..queries.org import org_chart
-
-    made = []
-    township = next((c.name for c in traced.chain if c.kind == "township"), None)
-    with Store.open(project) as store:
-        org = org_chart(store, traced.at, township=township) if township else None
-    for suffix in ("svg", "png", "dot"):
-        try:
-            made.append((f"trace .{suffix}", str(render(trace_graph(traced), out / f"trace-{plan}.{suffix}"))))
-            if org is not None:
-                made.append((f"org .{suffix}", str(render(org_graph(org), out / f"org-{township}.{suffix}"))))
-        except DotNotFound:
-            continue
-    return made

@@ -1,0 +1,63 @@
+"""zeren person: one person's posts, liabilities and duty record; confirming duplicates."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..graph.errors import ZerenError
+from .main import Context, _day, cli, pass_ctx, personal_option
+
+
+@cli.command(context_settings={"ignore_unknown_options": False})
+@click.argument("args", nargs=-1, required=True, metavar="NAME | merge A B | unmerge A B")
+@click.option("--unit", metavar="UNIT", help="The organisation, when the name fits several people.")
+@click.option("--at", metavar="DATE", help="Judge duty windows as on this day (default: today).")
+@click.option("--note", default="", help="With merge: why the two are one person.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@personal_option
+@pass_ctx
+def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:
+    """One person's whole record: every post held (with its source row), every liability over
+    all loaded findings, the duty record, posts left vacant, and possible duplicates.
+
+    A name that fits several people lists them and asks for --unit. Two ids a roster keyed
+    apart (same name, two units) are confirmed as one person with `zeren person merge A B`
+    (recorded in the history; `zeren person unmerge A B` or `zeren revert` undoes it).
+
+    Example:
+
+        zeren person 何雪国
+
+        zeren person 王强 --unit 县财政局 --format json
+
+        zeren person merge person:县财政局/王强 person:平襄镇/王强 --note 同一人调任
+    """
+    from ..graph.privacy import mask_text
+
+    if args[0] in ("merge", "unmerge"):
+        if len(args) != 3:
+            raise ZerenError(f"用法：zeren person {args[0]} A B（两个人员编号，如 person:县财政局/王强）")
+        with obj.open_for_write() as store:
+            with store.transaction() as w:
+                batch = w.link_persons(args[1], args[2], note) if args[0] == "merge" else \
+                    w.unlink_persons(args[1], args[2])
+        from .project import audit_write
+
+        audit_write(obj, f"person {args[0]}", batch, {"persons": [args[1], args[2]], "note": note or ""})
+        click.echo(f"{'已合并' if args[0] == 'merge' else '已取消合并'} {args[1]} 与 {args[2]}（批次 #{batch}）")
+        return
+    if len(args) != 1:
+        raise ZerenError("用法：zeren person NAME [--unit UNIT]")
+    from ..queries.person import dossier
+
+    with obj.open() as store:
+        d = dossier(store, args[0], unit=unit, at=_day(at))
+    if fmt == "json":
+        text = json.dumps(d.as_dict(), ensure_ascii=False, indent=2)
+    else:
+        from .format import dossier_table
+
+        text = dossier_table(d)
+    click.echo(text if show_personal_data else mask_text(text))

@@ -1,0 +1,514 @@
+"""Fact tables: how a pack's rosters are stored, and the graph views over them.
+
+Each group of facts a roster states (``rosters.<name>.facts[i]`` of the pack) is one table:
+one row per roster row (per value, for a group that expands a list), carrying every fact of
+the group together — a household's definition, its dated tie to its village and its pairing
+cadre are one row, not three nodes and edges. A row has the group's key and signature (what
+it states, for finding changes), its slots (the node ids it names), the created node's
+properties, the post ids of its holds, its validity and its provenance (source, row, batch),
+whether it is the latest row of its key, and what closed it (so a load can be reverted).
+
+The ``node`` and ``edge`` views read these tables (and the registries of persons and posts,
+and the rulebook's seed) as the graph the queries walk: a UNION ALL arm per fact the pack
+declares. They are generated once per project from its pack and stored in the project file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .pack import Group, Hold, Kind, Pack, Prop, Roster
+
+__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "ROW_COLUMNS", "FactLoad", "Outcome", "Conflict"]
+
+#: The columns every fact table ends with, in insertion order.
+ROW_COLUMNS = ("extras", "valid_from", "valid_to", "src", "row", "batch")
+_ARMS = 256  # edge ids: fact row id × _ARMS + the view arm's number
+
+
+@dataclass
+class FactTable:
+    """One fact group's table and what its columns hold."""
+
+    name: str
+    roster: Roster
+    group: Group
+    slots: list[str]  # slot names stored, as columns s_<slot>
+    props: list[Prop]  # the created node's properties, as columns p_<prop>
+    holds: list[Hold]  # one post id column h<i> each
+    node_kind: Kind | None  # the kind whose definition this group carries
+    dated: bool  # the roster gives validity dates
+
+    @property
+    def columns(self) -> list[str]:
+        """Insert order (the rowid ``id``, ``latest`` and the revert columns are not inserted)."""
+        return (["scope", "key", "sig", "name"] + [f"s_{s}" for s in self.slots] + [f"p_{p.name}" for p in self.props]
+                + [f"h{i}" for i in range(len(self.holds))] + list(ROW_COLUMNS))
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _s(text: str) -> str:
+    """A SQL string literal of pack text (names, roles, titles: never user data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def fact_tables(pack: Pack) -> list[FactTable]:
+    out = []
+    for roster in pack.rosters:
+        if roster.record:
+            continue
+        for group in roster.groups:
+            used: list[str] = []
+
+            def use(slot: str) -> None:
+                if slot and slot != "root" and slot != "post" and slot not in used:
+                    used.append(slot)
+
+            for s in group.key:
+                use(s)
+            use(group.scope)
+            use(group.node)
+            node_kind = None
+            props: list[Prop] = []
+            if group.node:
+                node_slot = roster.slot(group.node)
+                node_kind = pack.model.kinds[node_slot.kind]
+                if node_slot.within:
+                    use(node_slot.within)
+                names = set(roster.headers)
+                props = [p for p in node_kind.props.values() if p.column in names or p.default is not None]
+            for e in group.edges:
+                use(e.src)
+                use(e.dst)
+            for h in group.holds:
+                use(h.person)
+                use(h.of)
+                for v in h.props.values():
+                    use(v)
+            if group.each and group.each != "post":
+                use(group.each)
+            out.append(FactTable(f"f_{roster.key}_{group.name}", roster, group, used, props, list(group.holds),
+                                 node_kind, roster.valid is not None))
+    return out
+
+
+def ddl(pack: Pack, root_id: str) -> str:
+    """CREATE statements for the fact tables, their indexes, and the node and edge views."""
+    tables = fact_tables(pack)
+    out = []
+    for t in tables:
+        cols = ["id INTEGER PRIMARY KEY", "scope TEXT", "key TEXT NOT NULL", "sig TEXT NOT NULL", "name TEXT"]
+        cols += [f"{_q('s_' + s)} TEXT" for s in t.slots]
+        cols += [f"{_q('p_' + p.name)}" for p in t.props]
+        cols += [f"h{i} TEXT" for i in range(len(t.holds))]
+        cols += ["extras TEXT", "valid_from TEXT", "valid_to TEXT", "src INTEGER", "row INTEGER", "batch INTEGER",
+                 "latest INTEGER NOT NULL DEFAULT 1", "closed_by INTEGER", "widened_by INTEGER", "prev_from TEXT",
+                 "prev_to TEXT"]
+        out.append(f"CREATE TABLE {_q(t.name)}({', '.join(cols)});")
+    out.extend(f"CREATE INDEX IF NOT EXISTS {_q(name)} ON {on};" for name, on in indexes(pack))
+    out.append(_node_view(pack, tables))
+    out.append(_edge_view(pack, tables, root_id))
+    return "\n".join(out)
+
+
+def indexes(pack: Pack) -> list[tuple[str, str]]:
+    """(name, target) of every secondary index: dropped and rebuilt around a bulk insert."""
+    out = []
+    for t in fact_tables(pack):
+        out.append((f"{t.name}_key", f"{_q(t.name)}(key, scope)"))
+        # every slot: the node and edge views look rows up by the node ids they hold (a node by
+        # its own slot, an edge by either end), so each needs its index, the key's slot too
+        for s in t.slots:
+            out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
+        for i in range(len(t.holds)):
+            out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
+    return out
+
+
+def _provenance(alias: str) -> str:
+    return (f"(SELECT file FROM source WHERE source.id = {alias}.src), "
+            f"(SELECT nullif(sheet, '') FROM source WHERE source.id = {alias}.src), {alias}.row, {alias}.batch")
+
+
+def _node_view(pack: Pack, tables: list[FactTable]) -> str:
+    arms = [
+        "SELECT id, kind, name, props, NULL AS source, NULL AS sheet, NULL AS row, NULL AS batch FROM seed_node",
+        "SELECT p.id, 'person', p.name, json_set(p.props, '$.org_id', p.org), " + _provenance("p") + " FROM person p",
+        "SELECT t.id, 'post', t.title, json_object('owner', t.owner), " + _provenance("t") + " FROM post t",
+    ]
+    for t in tables:
+        if t.node_kind is None:
+            continue
+        slot = t.roster.slot(t.group.node)
+        pairs = [f"{_s(p.name)}, " + (f"CASE f.{_q('p_' + p.name)} WHEN 1 THEN json('true') WHEN 0 THEN json('false') END"
+                                      if p.type == "bool" else f"f.{_q('p_' + p.name)}") for p in t.props]
+        if slot.within and t.node_kind.parent:
+            pairs.append(f"{_s(t.node_kind.parent)}, f.{_q('s_' + slot.within)}")
+        props = f"json_patch('{{}}', json_object({', '.join(pairs)}))" if pairs else "'{}'"  # nulls dropped
+        props = f"CASE WHEN f.extras IS NULL THEN {props} ELSE json_patch({props}, f.extras) END"
+        arms.append(f"SELECT f.{_q('s_' + t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
+                    f"{_provenance('f')} FROM {_q(t.name)} f WHERE f.latest = 1")
+    return "CREATE VIEW node(id, kind, name, props, source, sheet, row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";"
+
+
+def _edge_view(pack: Pack, tables: list[FactTable], root_id: str) -> str:
+    arms = [
+        "SELECT id * 256, kind, src, dst, role, NULL, NULL, 'rulebook', '', props, NULL, NULL, NULL, NULL FROM seed_edge",
+        "SELECT NULL, 'MEMBER_OF', p.id, p.org, '', NULL, NULL, '', '', '{}', " + _provenance("p")
+        + " FROM person p WHERE p.org IS NOT NULL",
+        "SELECT NULL, t.edge, t.id, t.owner, t.title, NULL, NULL, '', '', '{}', " + _provenance("t") + " FROM post t",
+    ]
+    n = 0
+
+    def arm(t: FactTable, kind: str, src: str, dst: str, role: str, dated: bool, latest_only: bool,
+            props: str = "'{}'", where: str = "") -> None:
+        nonlocal n
+        n += 1
+        validity = "f.valid_from, f.valid_to" if dated else "NULL, NULL"
+        conds = [c for c in (("f.latest = 1" if latest_only else ""), where) if c]
+        arms.append(f"SELECT f.id * {_ARMS} + {n}, {_s(kind)}, {src}, {dst}, {_s(role)}, {validity}, "
+                    f"{_s(t.roster.name)}, coalesce(f.scope, ''), {props}, {_provenance('f')} FROM {_q(t.name)} f"
+                    + (f" WHERE {' AND '.join(conds)}" if conds else ""))
+
+    def col(t: FactTable, slot: str) -> str:
+        return _s(root_id) if slot == "root" else f"f.{_q('s_' + slot)}"
+
+    for t in tables:
+        k = t.node_kind
+        if k is not None and k.parent:
+            slot = t.roster.slot(t.group.node)
+            if slot.within:
+                child, parent = col(t, t.group.node), col(t, slot.within)
+                src, dst = (parent, child) if k.parent_reverse else (child, parent)
+                arm(t, k.parent_edge, src, dst, k.parent_role, t.dated and k.parent_dated, not k.parent_dated,
+                    where=f"{parent} IS NOT NULL")
+        for e in t.group.edges:
+            arm(t, e.edge, col(t, e.src), col(t, e.dst), e.role, t.dated, not t.dated,
+                where=f"{col(t, e.src)} IS NOT NULL AND {col(t, e.dst)} IS NOT NULL")
+        for i, h in enumerate(t.holds):
+            pairs = ", ".join(f"{_s(name)}, {col(t, slot)}" for name, slot in h.props.items())
+            props = f"json_object({pairs})" if pairs else "'{}'"
+            arm(t, "HOLDS", col(t, h.person), f"f.h{i}", "", t.dated, not t.dated, props,
+                where=f"{col(t, h.person)} IS NOT NULL AND f.h{i} IS NOT NULL")
+    # Townships of the root etc.: every kind whose parent is the root and whose rows carry no
+    # parent slot is tied to the root permanently.
+    for t in tables:
+        k = t.node_kind
+        if k is not None and k.parent == pack.model.root and not t.roster.slot(t.group.node).within:
+            arm(t, k.parent_edge, col(t, t.group.node), _s(root_id), k.parent_role, False, True)
+    assert n < _ARMS, "too many edge arms for the id scheme"
+    return ("CREATE VIEW edge(id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, "
+            "row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";")
+
+
+# -- loading a fact table: dedupe, compare with the store, write ---------------------------------
+@dataclass
+class Conflict:
+    """Two rows of one load state different things about one key on overlapping days."""
+
+    row: tuple[int, int]  # (src id, row) of the later row
+    other_row: int
+    values: list[tuple[str, Any, Any]]  # (table column, the later row's value, the earlier's) that differ
+
+
+@dataclass
+class Outcome:
+    """What loading one fact table did (or, in a dry run, would do)."""
+
+    rows: int = 0
+    added: int = 0
+    closed: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    corrected: int = 0  # rows a correction (--add) replaced from their first day
+    new_keys: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    unknown_ends: list[tuple[str, str, int | None, int | None, str | None]] = field(default_factory=list)
+    # (key, scope, src id, row, valid_from) of a stored row a snapshot drops without a later date
+    partial: list[tuple[str, int, int, int]] = field(default_factory=list)  # (scope, open, listed, dropped)
+    opened_holds: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # person, post, from, to
+    closed_holds: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    posts: set[str] = field(default_factory=set)  # posts whose holders changed
+
+
+def _day_before(iso: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(iso) - timedelta(days=1)).isoformat()
+
+
+class FactLoad:
+    """One fact table's rows of one load, staged in a temporary table, then compared and written.
+
+    ``mode``: ``snapshot`` closes what a scope's roster no longer lists (refusing, unless
+    ``forced``, a roster far shorter than what it would close); ``add`` closes nothing but the
+    rows a changed key replaces.
+    """
+
+    GUARD_MIN = 4  # scopes holding fewer open keys are exempt from the partial-roster guard
+
+    def __init__(self, conn: Any, table: FactTable, batch: int, *, mode: str = "snapshot", as_of: str | None = None,
+                 forced: bool = False):
+        self.conn = conn
+        self.t = table
+        self.batch = batch
+        self.mode = mode
+        self.as_of = as_of
+        self.forced = forced
+        self.temp = f"temp.{_q('t_' + table.name)}"
+        self.cols = table.columns
+        conn.execute(f"DROP TABLE IF EXISTS {self.temp}")
+        conn.execute(f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
+                     f"{', '.join(_q(col) for col in self.cols)})")
+        self._insert = (f"INSERT INTO {self.temp}({', '.join(self.cols)}) VALUES ({','.join('?' * len(self.cols))})")
+        self.count = 0
+
+    def add(self, rows: list[tuple]) -> None:
+        self.conn.executemany(self._insert, rows)
+        self.count += len(rows)
+
+    # -- the steps -------------------------------------------------------------------------------
+    def finish(self, scopes: dict[str, str] | None = None) -> Outcome:
+        """Compare and write. ``scopes``: each scope the load's roster lists, with the roster's date
+        there (its latest 起始日期): what the scope held that this table's rows no longer list is
+        closed the day before — even when the roster gives this table no row at all there."""
+        out = Outcome(rows=self.count)
+        self.scopes = {k: v for k, v in (scopes or {}).items() if v}
+        if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
+            self.conn.execute(f"DROP TABLE {self.temp}")
+            return out
+        c = self.conn
+        main = _q(self.t.name)
+        c.execute(f"CREATE INDEX temp.{_q('ti_' + self.t.name)} ON {_q('t_' + self.t.name)}(key, scope)")
+        self._dedupe(out)
+        fresh = c.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {main} s WHERE s.key IN (SELECT key FROM {self.temp}))"
+                          ).fetchone()[0]
+        dated = self.t.dated
+        matched: dict[int, int] = {}
+        seen: set[int] = set()
+        if not fresh:
+            touch = ("(s.valid_to IS NULL OR t.valid_from IS NULL OR date(t.valid_from, '-1 day') <= s.valid_to) "
+                     "AND (t.valid_to IS NULL OR s.valid_from IS NULL OR s.valid_from <= t.valid_to)") if dated \
+                else "s.latest = 1"
+            changes = []
+            for tid, sid, svf, svt, tvf, tvt in c.execute(
+                    f"SELECT t.id, s.id, s.valid_from, s.valid_to, t.valid_from, t.valid_to FROM {self.temp} t "
+                    f"JOIN {main} s ON s.key = t.key AND s.scope IS t.scope AND s.sig = t.sig AND {touch} "
+                    f"ORDER BY t.id, s.valid_from DESC"):
+                seen.add(sid)
+                if tid in matched:
+                    continue
+                matched[tid] = sid
+                lo = min(x for x in (svf, tvf) if x) if (svf and tvf) else None
+                if (lo, tvt) != (svf, svt) and dated:
+                    changes.append((lo, tvt, sid))
+                else:
+                    out.unchanged += 1
+            c.executemany(f"UPDATE {main} SET prev_from=valid_from, prev_to=valid_to, valid_from=?, valid_to=?, "
+                          f"widened_by={int(self.batch)} WHERE id=?", changes)
+            out.changed += len(changes)
+        new_ids = [tid for (tid,) in c.execute(f"SELECT id FROM {self.temp}") if tid not in matched]
+        out.added = len(new_ids)
+        if not fresh or self.scopes:
+            self._close(out, seen)
+        keys_before = set() if fresh else {k for (k,) in c.execute(
+            f"SELECT DISTINCT s.key FROM {main} s WHERE s.key IN (SELECT key FROM {self.temp})")}
+        if new_ids:
+            select = ", ".join(self.cols)
+            if len(new_ids) == self.count:
+                c.execute(f"INSERT INTO {main}({select}) SELECT {select} FROM {self.temp} ORDER BY id")
+            else:
+                c.execute(f"CREATE TEMP TABLE {_q('n_' + self.t.name)}(id INTEGER PRIMARY KEY)")
+                c.executemany(f"INSERT INTO temp.{_q('n_' + self.t.name)} VALUES (?)", [(i,) for i in new_ids])
+                c.execute(f"INSERT INTO {main}({select}) SELECT {select} FROM {self.temp} "
+                          f"WHERE id IN (SELECT id FROM temp.{_q('n_' + self.t.name)}) ORDER BY id")
+                c.execute(f"DROP TABLE temp.{_q('n_' + self.t.name)}")
+        new_keys = {k for (k,) in c.execute(f"SELECT DISTINCT key FROM {self.temp}")} - keys_before
+        out.new_keys = len(new_keys)
+        if not fresh:
+            self._latest(keys_before)
+        self._holds(out, new_ids)
+        c.execute(f"DROP TABLE {self.temp}")
+        return out
+
+    def _dedupe(self, out: Outcome) -> None:
+        """One row per key and facts: the same fact stated by several rows (a team by each of its
+        members) is one, over the union of their days; different facts on overlapping days conflict."""
+        c = self.conn
+        dups = c.execute(f"SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1").fetchall()
+        if not dups:
+            return
+        compare = [col for col in self.cols if col.startswith(("s_", "p_", "h"))] + ["name"]
+        drop: list[tuple[int]] = []
+        widen: list[tuple[str | None, str | None, int]] = []
+        for key, scope in dups:
+            rows = c.execute(f"SELECT id, sig, valid_from, valid_to, src, row, {', '.join(compare)} FROM {self.temp} "
+                             f"WHERE key = ? AND scope IS ? ORDER BY row", (key, scope)).fetchall()
+            kept: dict[str, list[Any]] = {}
+            for r in rows:
+                first = kept.get(r[1])
+                if first is None:
+                    kept[r[1]] = list(r)
+                    continue
+                first[2] = min(first[2], r[2]) if first[2] and r[2] else None
+                first[3] = None if first[3] is None or r[3] is None else max(first[3], r[3])
+                drop.append((r[0],))
+            for first in kept.values():
+                widen.append((first[2], first[3], first[0]))
+            firsts = sorted(kept.values(), key=lambda r: r[5] or 0)
+            for i, a in enumerate(firsts):
+                for b in firsts[i + 1:]:
+                    if _overlap(a[2], a[3], b[2], b[3]):
+                        diff = [(col, b[6 + j], a[6 + j]) for j, col in enumerate(compare) if a[6 + j] != b[6 + j]]
+                        out.conflicts.append(Conflict((b[4], b[5]), a[5], diff))
+        c.executemany(f"DELETE FROM {self.temp} WHERE id=?", drop)
+        c.executemany(f"UPDATE {self.temp} SET valid_from=?, valid_to=? WHERE id=?", widen)
+
+    def _close(self, out: Outcome, seen: set[int]) -> None:
+        """Stored rows of the load's scopes that it no longer lists (snapshot), or that a changed
+        key replaces (both modes)."""
+        c = self.conn
+        main = _q(self.t.name)
+        if not self.t.dated:  # undated facts: a changed key's older row stops being the latest
+            return
+        starts = dict(c.execute(f"SELECT coalesce(scope, ''), max(valid_from) FROM {self.temp} GROUP BY scope"))
+        starts.update(self.scopes)
+        listed = {(k, s or ""): vf for k, s, vf in c.execute(
+            f"SELECT key, scope, min(valid_from) FROM {self.temp} GROUP BY key, scope")}
+        if self.t.group.scope:
+            c.execute(f"CREATE TEMP TABLE {_q('s_' + self.t.name)}(scope TEXT PRIMARY KEY)")
+            c.executemany(f"INSERT OR IGNORE INTO temp.{_q('s_' + self.t.name)} VALUES (?)", [(x,) for x in starts])
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.scope IN (SELECT scope FROM temp.{_q('s_' + self.t.name)})").fetchall()
+            c.execute(f"DROP TABLE temp.{_q('s_' + self.t.name)}")
+        else:
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
+        closes: list[tuple[str, int, str | None, int]] = []
+        open_keys: dict[str, set[str]] = {}
+        dropped: dict[str, set[str]] = {}
+        for sid, key, scope, vf, vt, src, row in stored:
+            as_of = self.as_of or starts.get(scope)
+            if as_of is None or (vt is not None and vt < as_of):
+                continue
+            open_keys.setdefault(scope, set()).add(key)
+            if sid in seen:
+                continue
+            replaced = (key, scope) in listed
+            if self.mode == "add" and not replaced:
+                continue
+            if not replaced:
+                dropped.setdefault(scope, set()).add(key)
+            end = _day_before(listed[(key, scope)] if self.mode == "add" and replaced and listed[(key, scope)]
+                              else as_of)
+            if vf and end < vf:
+                if replaced and self.mode == "add":  # a correction of the row from its first day
+                    closes.append((end, self.batch, vt, sid))
+                    out.corrected += 1
+                else:
+                    out.unknown_ends.append((key, scope, src, row, vf))
+                continue
+            closes.append((end, self.batch, vt, sid))
+            out.closed += 1
+        if self.mode == "snapshot" and not self.forced and self.t.group.scope:
+            for scope, keys in open_keys.items():
+                listed_here = {k for (k, s) in listed if s == scope}
+                gone = dropped.get(scope, set())
+                if len(keys) >= self.GUARD_MIN and (len(listed_here) * 2 < len(keys) or len(gone) * 5 > len(keys)):
+                    out.partial.append((scope, len(keys), len(listed_here), len(gone)))
+        c.executemany(f"UPDATE {main} SET valid_to=?, closed_by=?, prev_from=valid_from, prev_to=? WHERE id=?", closes)
+        self._closed_ids = [sid for *_, sid in closes]
+
+    def _latest(self, keys: set[str]) -> None:
+        """The newest row of each key (by its first day) carries the key's definition."""
+        if not keys:
+            return
+        c = self.conn
+        main = _q(self.t.name)
+        rows = c.execute(f"SELECT id, key, coalesce(valid_from, ''), latest FROM {main} "
+                         f"WHERE key IN (SELECT key FROM {self.temp})").fetchall()
+        best: dict[str, tuple[str, int]] = {}
+        for rid, key, vf, _ in rows:
+            if key not in best or (vf, rid) > best[key]:
+                best[key] = (vf, rid)
+        updates = [(1 if best[key][1] == rid else 0, rid) for rid, key, _, latest in rows
+                   if latest != (1 if best[key][1] == rid else 0)]
+        c.executemany(f"UPDATE {main} SET latest=? WHERE id=?", updates)
+
+    def _holds(self, out: Outcome, new_ids: list[int]) -> None:
+        """The assignments the load opens and closes, for the report and the one-holder check."""
+        if not self.t.holds:
+            return
+        c = self.conn
+        main = _q(self.t.name)
+        for i, h in enumerate(self.t.holds):
+            person = f"s_{h.person}"
+            opened = c.execute(f"SELECT {_q(person)}, h{i}, valid_from, valid_to FROM {main} WHERE batch = ? "
+                               f"AND h{i} IS NOT NULL AND {_q(person)} IS NOT NULL", (self.batch,)).fetchall()
+            out.opened_holds.extend(opened)
+            closed = c.execute(f"SELECT {_q(person)}, h{i}, valid_from, valid_to FROM {main} WHERE closed_by = ? "
+                               f"AND h{i} IS NOT NULL AND {_q(person)} IS NOT NULL", (self.batch,)).fetchall()
+            out.closed_holds.extend(closed)
+            out.posts.update(p for _, p, _, _ in opened + closed)
+            if out.changed:
+                out.posts.update(p for (p,) in c.execute(f"SELECT h{i} FROM {main} WHERE h{i} IS NOT NULL AND key IN "
+                                                          f"(SELECT key FROM {self.temp})"))
+
+
+def _overlap(af: str | None, at: str | None, bf: str | None, bt: str | None) -> bool:
+    return (af is None or bt is None or af <= bt) and (bf is None or at is None or bf <= at)
+
+
+# -- undoing a load ----------------------------------------------------------------------------
+def revert_blockers(conn: Any, pack: Pack, batch: int) -> list[str]:
+    """Why ``batch`` cannot be undone: later loads changed what it wrote or closed, or name
+    the persons and posts it added."""
+    out = []
+    for t in fact_tables(pack):
+        table = _q(t.name)
+        n = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE (batch = ? OR closed_by = ? OR widened_by = ?) "
+            f"AND (coalesce(closed_by, 0) > ? OR coalesce(widened_by, 0) > ?)", (batch,) * 5).fetchone()[0]
+        n += conn.execute(
+            f"SELECT count(*) FROM {table} l WHERE l.batch > ? AND l.key IN (SELECT key FROM {table} WHERE batch = ? "
+            f"OR closed_by = ? OR widened_by = ?)", (batch,) * 4).fetchone()[0]
+        for col in [f"s_{s}" for s in t.slots if t.roster.slot(s) and t.roster.slot(s).mode == "person"] + \
+                [f"h{i}" for i in range(len(t.holds))]:
+            registry = "person" if col.startswith("s_") else "post"
+            n += conn.execute(f"SELECT count(*) FROM {table} WHERE batch > ? AND {_q(col)} IN "
+                              f"(SELECT id FROM {registry} WHERE batch = ?)", (batch, batch)).fetchone()[0]
+        if n:
+            out.append(f"{t.roster.name}：{n} 条记录")
+    return out
+
+
+def revert(conn: Any, pack: Pack, batch: int) -> dict[str, int]:
+    """Undo one load: delete the rows it added, give back the days it closed or widened, and
+    make the latest rows of the keys it touched the latest again. Counts per roster."""
+    counts: dict[str, int] = {}
+    for t in fact_tables(pack):
+        table = _q(t.name)
+        keys = [k for (k,) in conn.execute(
+            f"SELECT DISTINCT key FROM {table} WHERE batch = ? OR closed_by = ? OR widened_by = ?", (batch,) * 3)]
+        deleted = conn.execute(f"DELETE FROM {table} WHERE batch = ?", (batch,)).rowcount
+        reopened = conn.execute(f"UPDATE {table} SET valid_from = prev_from, valid_to = prev_to, closed_by = NULL, "
+                                f"prev_from = NULL, prev_to = NULL WHERE closed_by = ?", (batch,)).rowcount
+        narrowed = conn.execute(f"UPDATE {table} SET valid_from = prev_from, valid_to = prev_to, widened_by = NULL, "
+                                f"prev_from = NULL, prev_to = NULL WHERE widened_by = ?", (batch,)).rowcount
+        for key in keys:
+            rows = conn.execute(f"SELECT id, coalesce(valid_from, '') FROM {table} WHERE key = ?", (key,)).fetchall()
+            if rows:
+                best = max(rows, key=lambda r: (r[1], r[0]))[0]
+                conn.execute(f"UPDATE {table} SET latest = (id = ?) WHERE key = ?", (best, key))
+        if deleted or reopened or narrowed:
+            counts[t.roster.name] = counts.get(t.roster.name, 0) + deleted + reopened + narrowed
+    return counts
