@@ -45,8 +45,12 @@ def load_report(result, holds_shown: int = 40) -> str:
                        [[kind, d.rows, d.added, d.closed, d.changed, d.corrected, d.unchanged, d.nodes_added,
                          d.nodes_changed] for kind, d in result.diff.items()]))
     lines.append("  记录：名单每行陈述的事实（对象本身、隶属、各项任职各算一条），故记录数可多于行数；"
-                 "对象：乡镇、村、户、人员等。")
-    if result.holds:
+                 "对象：名单建立的地点、单位、对象与人员。")
+    closes = any(h[0] == "关" for h in result.holds)
+    if result.holds and not closes and len(result.holds) > holds_shown:  # a first load: every assignment is new
+        lines.append("")
+        lines.append(f"任职变化 assignments：任 {len(result.holds)}，免 0（均为新任职；--format json 列出全部）")
+    elif result.holds:
         lines.append("")
         opened = sum(1 for h in result.holds if h[0] == "开")
         lines.append(f"任职变化 assignments：任 {opened}，免 {len(result.holds) - opened}")
@@ -313,8 +317,8 @@ def dossier_table(d) -> str:
             tenure = li.get("tenure") or {}
             rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
                          li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
-                         li.get("holder_at_finding") or "", li["explanation"]])
-        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+                         li.get("holder_at_finding") or ("" if li.get("standing") else "本人"), li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任者", "依据"], rows, max_width=60))
     if d.duties:
         status = {"met": "达标", "missed": "未达标", "open": "进行中"}
         short = [x for x in d.duties if x["status"] != "met"]
