@@ -255,20 +255,6 @@ CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", 
                "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
 
 
-def csv_text(headers: list[str], rows) -> str:
-    """CSV for spreadsheets: a BOM so Excel reads UTF-8, and cells Excel would run as formulas quoted."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(headers)
-    for row in rows:
-        w.writerow([_safe(c) for c in row])
-    return buf.getvalue()
-
-
 _STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
 
 

@@ -52,9 +52,14 @@ class ZerenGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as err:
-            for problem in err.problems:
-                click.echo(f"错误 Error: {problem}", err=True)
-            click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据 (nothing was written).", err=True)
+            from ..graph.errors import LIST_ALL, grouped_lines
+
+            for line in grouped_lines(err.problems):
+                click.echo(f"错误 Error: {line}", err=True)
+            more = "" if len(err.problems) <= LIST_ALL or getattr(err, "listed_in", None) else \
+                "；逐条清单：加 --problems 问题.csv"
+            listed = f"；逐条清单见 {err.listed_in}" if getattr(err, "listed_in", None) else ""
+            click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据{listed}{more} (nothing was written).", err=True)
             ctx.exit(1)
         except ZerenError as err:
             click.echo(_line(f"错误 Error: {err}"), err=True)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import click
 
+from ..graph.errors import InputError
 from .main import FORMATS, Context, _day, cli, pass_ctx
 
 
@@ -146,8 +147,11 @@ def stats(obj: Context, fmt: str) -> None:
 @click.option("--add", "mode", flag_value="add",
               help="The files are corrections or additions: add and change rows, close nothing else.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--problems", "problems_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="When the files have problems, write every one of them (file, sheet, row, column, value) to this CSV.")
 @pass_ctx
-def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool, mode: str | None, fmt: str) -> None:
+def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool, mode: str | None, fmt: str,
+         problems_file: str | None) -> None:
     """Load assignment lists (rosters) and findings: CSV files and .xlsx workbooks.
 
     Each CSV, and each sheet of a workbook, is recognised by its header row. One call is
@@ -164,10 +168,21 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
     from ..loaders.rosters import load_files
     from .format import load_dict, load_report
 
-    with obj.open_for_write() as store:
-        with _progress() as progress:
-            result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, mode=mode or "auto",
-                                progress=progress)
+    try:
+        with obj.open_for_write() as store:
+            with _progress() as progress:
+                result = load_files(store, list(files), as_of=as_of, dry_run=dry_run, mode=mode or "auto",
+                                    progress=progress)
+    except InputError as err:
+        if problems_file:
+            from ..graph.errors import problems_csv
+            from .format import csv_text
+
+            header, *rows = problems_csv(err.problems)
+            with open(problems_file, "w", encoding="utf-8", newline="") as fh:
+                fh.write(csv_text(header, rows))
+            err.listed_in = problems_file
+        raise
     if result.batch is not None:  # who loaded what, for `zeren audit`
         audit_write(obj, "load", result.batch, {"files": list(files)})
     click.echo(json.dumps(load_dict(result), ensure_ascii=False, indent=2) if fmt == "json" else load_report(result))
