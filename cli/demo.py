@@ -10,9 +10,9 @@ from .main import cli
 @cli.command()
 @click.argument("directory", default="zeren-demo", type=click.Path(file_okay=False))
 @click.option("--rulebook", "rulebook_name", default="tongwei-2018", show_default=True,
-              help="哪部清单的示例：tongwei-2018（脱贫攻坚）或 river-chief（河长制） (which list's demo).")
-@click.option("--households", default=35000, show_default=True, help="生成的建档立卡贫困户数 (households to generate).")
-@click.option("--villages", default=332, show_default=True, help="行政村数 (villages).")
+              help="哪部清单的示例，见 zeren rulebook list (which list's demo: tongwei-2018 or river-chief).")
+@click.option("--households", default=35000, show_default=True, help="示例县生成的最底层对象数 (households, stretches … to generate).")
+@click.option("--villages", default=332, show_default=True, help="示例县的村级单元数 (villages).")
 @click.option("--seed", default=2018, show_default=True, help="随机种子（同一种子，同一个县） (random seed).")
 @click.option("--period", default="2019Q2", show_default=True, help="检查的季度 (the quarter to check).")
 def demo(directory: str, rulebook_name: str, households: int, villages: int, seed: int, period: str) -> None:

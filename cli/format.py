@@ -81,7 +81,7 @@ def load_dict(result) -> dict:
 
 
 def _post_parts(post_id: str) -> tuple[str, str]:
-    """('党委书记', '马营镇') of ``post:township:马营镇/党委书记``."""
+    """(post, body) of a post id: ``post:township:马营镇/<post>`` gives (<post>, '马营镇')."""
     owner, _, title = post_id.split(":", 1)[-1].rpartition("/")
     return title, _tail(owner)
 

@@ -163,7 +163,7 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
 
         zeren load rosters.xlsx teams.csv pairings.csv --dry-run
 
-        zeren load 工作队-2019年5月轮换.csv --dry-run --format json
+        zeren load 2019年5月轮换.csv --dry-run --format json
     """
     from ..loaders.rosters import load_files
     from .format import load_dict, load_report
