@@ -24,8 +24,10 @@ from .paper import Panel
 __all__ = ["org_graph", "org_panels", "org_title", "boxes"]
 
 FONT_PT = 11.0
-_SEP = 30.0  # points between the boxes of a grid (nodesep + the boxes' margins)
+_SEP = 36.0  # points between the boxes of a grid (nodesep and what dot leaves beside them)
+_MARGINS = 40.0  # points the frames of a grid take on each side
 _LINE = 15.5  # points a line of a box takes
+_HEADER = 110.0  # points a frame adds above its grid (the line from its parent, its title, margins)
 _FRAME = {"style": "rounded,dashed", "color": "#9bbf8f", "fontcolor": "#4d6b43", "labeljust": "l",
           "fontsize": "11", "margin": "10"}
 _LINK = {**_STRUCTURAL, "dir": "none", "penwidth": "1.2"}
@@ -77,7 +79,7 @@ def org_panels(chart: Any, rulebook: Any = None, *, width: float) -> list[Panel]
     place, each splitting its grid over more pages when needed."""
     b = _Builder(chart, rulebook, width)
 
-    def parts(_: int) -> list[Panel]:
+    def parts(room: float = 0, height: float = 0) -> list[Panel]:
         if chart.village:
             return [b.village_panel(v, chart.places[0]) for t in chart.places for v in t.children]
         if chart.township:
@@ -85,14 +87,13 @@ def org_panels(chart: Any, rulebook: Any = None, *, width: float) -> list[Panel]
             if chart.depth <= 2:
                 return [b.place_panel(t, t.children, 2)]
             return [b.place_panel(t, t.children, 2, alone=True)] + [b.village_panel(v, t) for v in t.children]
-        overview = Panel(b.overview())
-        overview.alone = True
+        overview = b.overview()
         if chart.depth <= 1:
             return [overview, b.summary_panel(chart.places)]
         return [overview] + [b.place_panel(p, p.children, chart.depth) for p in chart.places]
 
     if boxes(chart) > 160:  # too big to be worth a try on one page
-        return parts(0)
+        return parts()
     return [Panel(org_graph(chart, rulebook, width=width, caption=False), split=parts)]
 
 
@@ -129,61 +130,79 @@ class _Builder:
         block(g)
         return g
 
-    def overview(self) -> graphviz.Digraph:
-        """The county and every place of the first level as a compact box (name and counts)."""
+    def overview(self, places: list[Any] | None = None) -> Panel:
+        """The county and the places of the first level as compact boxes (name and counts);
+        splits into the rows that fit a page and the rest (as :meth:`summary_panel` does)."""
+        places = self.chart.places if places is None else places
+        sizes = [self.compact_size(p) for p in places]
+
+        def split(room: float, height: float) -> list[Panel]:
+            county = _size(self.chart.county, [""] * len(self.chart.posts))[1]  # the county's box above
+            k = _head(len(places), self.columns(sizes), room, height, county + _HEADER)
+            return [self.overview(places[:k]), self.summary_panel(places[k:], len(self.chart.places) - len(places) + k,
+                                                                  compact=True)] if k else []
+
         g = self.new("overview", "")
         county = self.county_box(g, full=True)
-        sizes = [self.compact_size(p) for p in self.chart.places]
         width = max((w for w, _ in sizes), default=0.0)
         self.frame(g, county, "places", self.level_title(0, len(self.chart.places)),
-                   [self.compact_block(p, width) for p in self.chart.places], self.columns(sizes))
-        return g
+                   [self.compact_block(p, width) for p in places], self.columns(sizes))
+        return Panel(g, split=split, alone=True)
 
     def place_panel(self, place: Any, children: list[Any], depth: int, *, alone: bool = False,
                     first: int = 0) -> Panel:
-        """One place with its grid of children; splits into panels of fewer children."""
-        def split(n: int) -> list[Panel]:
-            size = max(1, math.ceil(len(children) / n))
-            if len(children) <= 1:
-                return []
-            return [self.place_panel(place, children[i:i + size], depth, first=first + i)
-                    for i in range(0, len(children), size)]
+        """One place with its grid of children; splits into the rows that fit a page and the rest."""
+        compact = alone and depth >= 3
+
+        def split(room: float, height: float) -> list[Panel]:
+            lines = [] if first else self.place_lines(place)
+            k = _head(len(children), self.kid_columns(children, depth), room, height,
+                      _size(place.name, lines)[1] + _HEADER)
+            return [self.place_panel(place, children[:k], depth, first=first),
+                    self.place_panel(place, children[k:], depth, first=first + k)] if k else []
 
         g = self.new(f"place{self.ids(place.id)}")
-        compact = alone and depth >= 3
         self.place_block(place, children, 2 if compact else depth, continued=first > 0, compact_kids=compact)(g)
         return Panel(g, split=None if alone else split, alone=alone)
 
-    def summary_panel(self, places: list[Any], first: int = 0) -> Panel:
-        """Places of the first level as summary boxes in a frame; splits into fewer a panel."""
-        def split(n: int) -> list[Panel]:
-            size = max(1, math.ceil(len(places) / n))
-            return [self.summary_panel(places[i:i + size], first + i) for i in range(0, len(places), size)] \
-                if len(places) > 1 else []
+    def summary_panel(self, places: list[Any], first: int = 0, *, compact: bool = False) -> Panel:
+        """Places of the first level as summary (or compact) boxes in a frame; splits into the
+        rows that fit a page and the rest."""
+        sizes = [(self.compact_size if compact else self.summary_size)(p) for p in places]
+
+        def split(room: float, height: float) -> list[Panel]:
+            k = _head(len(places), self.columns(sizes), room, height, _HEADER)
+            return [self.summary_panel(places[:k], first, compact=compact),
+                    self.summary_panel(places[k:], first + k, compact=compact)] if k else []
 
         g = self.new(f"summary{first}")
-        sizes = [self.summary_size(p) for p in places]
         width = max(w for w, _ in sizes)
         total = len(self.chart.places)
         where = f"第 {first + 1}–{first + len(places)} 个，共 {total} 个" if len(places) < total else str(total)
+        make = self.compact_block if compact else self.summary_block
         self.frame(g, None, f"s{first}", f"{self.level_title(0, 0).split('（')[0]}（{where}）",
-                   [self.summary_block(p, width) for p in places], self.columns(sizes))
-        return Panel(g, split=split)
+                   [make(p, width) for p in places], self.columns(sizes))
+        return Panel(g, split=split, alone=compact)
 
     def village_panel(self, village: Any, township: Any, first: int = 0, members: list[Any] | None = None) -> Panel:
-        """One village expanded, its members split over panels when needed."""
+        """One village expanded; its members split over pages when needed."""
         members = village.members if members is None else members
 
-        def split(n: int) -> list[Panel]:
-            if len(members) <= 1:
-                return []
-            size = max(1, math.ceil(len(members) / n))
-            return [self.village_panel(village, township, first + i, members[i:i + size])
-                    for i in range(0, len(members), size)]
+        def split(room: float, height: float) -> list[Panel]:
+            size = max((_size(n, [b or "（无）"]) for _, n, b in members), key=lambda s: s[0])
+            header = self.village_size(village)[1] if not first else _LINE + 10
+            k = _head(len(members), self.columns([size]), room, height, header + _HEADER)
+            return [self.village_panel(village, township, first, members[:k]),
+                    self.village_panel(village, township, first + k, members[k:])] if k else []
 
         g = self.new(f"village{self.ids(village.id)}")
         self.village_block(village, members, context=township.name, continued=first > 0)(g)
         return Panel(g, split=split if members else None)
+
+    def kid_columns(self, children: list[Any], depth: int) -> int:
+        if depth >= 3:
+            return self.columns([self.village_size(v) for v in children])
+        return self.columns([self.summary_size(v) for v in children])
 
     # -- boxes -----------------------------------------------------------------------------
     def box(self, g: graphviz.Digraph, key: str, title: str, lines: list[str], attrs: dict[str, str],
@@ -249,12 +268,12 @@ class _Builder:
                 self.frames += 1
                 c.attr(label="", style="rounded", color="#c9dcc2", margin="8")
                 title = p.name + ("（续）" if continued else "")
-                top = self.box(c, p.id, title, self.place_lines(p), _ROOT)
+                top = self.box(c, p.id, title, [] if continued else self.place_lines(p), _ROOT)
                 if not children:
                     return top, top
                 if depth >= 3 and not compact_kids:
                     kids = [self.village_block(v) for v in children]
-                    cols = max(1, min(len(kids), round(math.sqrt(len(kids) / 2))))
+                    cols = self.columns([self.village_size(v) for v in children])
                 else:
                     sizes = [(self.compact_size if compact_kids else self.summary_size)(v) for v in children]
                     width = max(w for w, _ in sizes)
@@ -279,7 +298,8 @@ class _Builder:
                 c.attr(label="", style="rounded", color="#c9dcc2", margin="8")
                 flags = "".join(f"（{f}）" for f in v.flags)
                 title = (f"{context} " if context else "") + v.name + flags + ("（续）" if continued else "")
-                lines = [f"{x.post} {x.person or '（无人在职）'}" for x in v.posts] + _counts(v, self.chart.member_label)
+                lines = [] if continued else \
+                    [f"{x.post} {x.person or '（无人在职）'}" for x in v.posts] + _counts(v, self.chart.member_label)
                 top = self.box(c, v.id, title, lines, _PLACE)
                 bottom = top
                 above: list[str] = []
@@ -308,6 +328,18 @@ class _Builder:
                 return top, bottom
         return draw
 
+    def village_size(self, v: Any) -> tuple[float, float]:
+        """The natural size of an expanded village without its members: its box over the row
+        of what is attached to it."""
+        w, h = _size(v.name + "（）" * len(v.flags), [f"{x.post} {x.person or ''}" for x in v.posts]
+                     + _counts(v, self.chart.member_label))
+        row = [_size(a.relation if a.posts else a.name, [f"{x.post} {x.person or ''}" for x in a.posts] or
+                     [a.relation]) for a in v.attached]
+        if row:
+            w = max(w, sum(x for x, _ in row) + _SEP * (len(row) - 1))
+            h += max(y for _, y in row) + 30
+        return w + 20, h
+
     def _member(self, hid: str, number: str, beside: str | None, width: float) -> Block:
         return lambda g: _twice(self.box(g, hid, number, [beside or "（无）"], _LEAF, width))
 
@@ -317,7 +349,8 @@ class _Builder:
         if not sizes:
             return 1
         w = max(s[0] for s in sizes)
-        return max(1, min(len(sizes), int((self.width + _SEP) // (w + _SEP))))
+        room = self.width - 2 * _MARGINS  # the frames around the grid
+        return max(1, min(len(sizes), int((room + _SEP) // (w + _SEP))))
 
     def frame(self, g: graphviz.Digraph, parent: str | None, key: str, title: str, blocks: list[Block],
               cols: int, *, above: list[str] = ()) -> str:
@@ -354,6 +387,18 @@ class _Builder:
 
     def _first(self) -> str:
         return self.chart.levels[0] if self.chart.levels else ""
+
+
+def _head(n: int, cols: int, room: float, height: float, header: float) -> int:
+    """How many of ``n`` items in rows of ``cols`` go on the first of two panels: the rows that
+    fit ``room`` points under a ``header``, when the whole grid with it is ``height`` tall
+    (0: the grid has a single row and cannot be split)."""
+    rows = math.ceil(n / cols)
+    if rows <= 1:
+        return 0 if n <= 1 else max(1, n // 2)
+    per_row = max(1.0, (height - header) / rows)
+    fit = int((room * 0.98 - header) // per_row)
+    return max(1, min(rows - 1, fit)) * cols
 
 
 def _twice(node: str) -> tuple[str, str]:

@@ -81,11 +81,12 @@ def natural_width(paper: Paper, landscape: bool, font: float = 10.0) -> float:
 
 @dataclass
 class Panel:
-    """One graph to place on the pages; ``split(n)`` returns it as about ``n`` smaller panels
-    (None: it cannot be split); ``alone``: it starts a page and keeps it to itself."""
+    """One graph to place on the pages. ``split(room, height)``: the panel, ``height`` points
+    tall at natural size, as smaller panels, the first about ``room`` points tall ([]: it
+    cannot be split; None: never); ``alone``: it starts a page and keeps it to itself."""
 
     graph: graphviz.Digraph
-    split: Callable[[int], list["Panel"]] | None = None
+    split: Callable[[float, float], list["Panel"]] | None = None
     alone: bool = False
 
 
@@ -129,9 +130,13 @@ def draw(graph: graphviz.Digraph, fmt: str, *, embed_glyphs: bool = False) -> Dr
     from .diagrams import run_dot
 
     renderer = None if fmt == "svg" and not embed_glyphs else "cairo"
+    source = graph.source
     graph = graph.copy()
     graph.attr("graph", margin="0")  # cairo's PDF adds half an inch around by default; the page has its own
-    data = run_dot(graph, fmt, renderer)
+    return _drawing(run_dot(graph, fmt, renderer), fmt, source)
+
+
+def _drawing(data: bytes, fmt: str, source: str) -> Drawing:
     if fmt == "pdf":
         from pypdf import PdfReader
 
@@ -142,7 +147,7 @@ def draw(graph: graphviz.Digraph, fmt: str, *, embed_glyphs: bool = False) -> Dr
         if not m:
             raise ZerenError("dot wrote an SVG without a size")
         width, height = float(m.group(1)), float(m.group(3))
-    return Drawing(data, fmt, width, height, smallest_font(graph.source))
+    return Drawing(data, fmt, width, height, smallest_font(source))
 
 
 def print_panels(panels: Sequence[Panel], path: str | Path, paper: Paper, *, title: str = "",
@@ -157,7 +162,11 @@ def print_panels(panels: Sequence[Panel], path: str | Path, paper: Paper, *, tit
     if fmt not in PAPER_FORMATS:
         raise ZerenError(f"{path}: --paper 只用于 .pdf 或 .svg 文件 (paper sizes apply to PDF and SVG only)")
     options = [list(panels), *[list(v) for v in variants]]
-    drawn = [_draw_all(p, fmt, embed_glyphs) for p in options]
+    every = _draw_all([p for option in options for p in option], fmt, embed_glyphs)
+    drawn, at = [], 0
+    for option in options:
+        drawn.append(every[at:at + len(option)])
+        at += len(option)
     header = _header_height(title, fmt, embed_glyphs) if title else 0.0
     best: tuple[tuple[int, float], list[_Page], float] | None = None
     for landscape in paper.orientations(default_landscape):
@@ -171,7 +180,7 @@ def print_panels(panels: Sequence[Panel], path: str | Path, paper: Paper, *, tit
     _, pages, size = best
     if title:
         captions = [f"{title} · 第 {i}/{len(pages)} 页" if len(pages) > 1 else title for i in range(1, len(pages) + 1)]
-        heads = _parallel([lambda c=c: draw(_caption(c), fmt, embed_glyphs=embed_glyphs) for c in captions])
+        heads = _draw_all([Panel(_caption(c)) for c in captions], fmt, embed_glyphs)
         for page, head in zip(pages, heads):
             page.places.insert(0, _Place(head, MARGIN, MARGIN, 1.0))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,14 +189,46 @@ def print_panels(panels: Sequence[Panel], path: str | Path, paper: Paper, *, tit
 
 # -- layout --------------------------------------------------------------------------------
 def _draw_all(panels: list[Panel], fmt: str, embed_glyphs: bool) -> list[Drawing]:
-    return _parallel([lambda p=p: draw(p.graph, fmt, embed_glyphs=embed_glyphs) for p in panels])
+    """Draw the panels with as few ``dot`` processes as cores: ``dot -O`` writes one file a
+    graph of its input (starting ``dot`` and its fonts costs more than laying out a panel)."""
+    if len(panels) <= 1:
+        return [draw(p.graph, fmt, embed_glyphs=embed_glyphs) for p in panels]
+    half = (len(panels) + 1) // 2
+    batches = [panels[:half], panels[half:]]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda b: _draw_batch([p.graph for p in b], fmt, embed_glyphs), batches))
+    return [d for batch in done for d in batch]
 
 
-def _parallel(jobs: list[Callable[[], Drawing]]) -> list[Drawing]:
-    if len(jobs) <= 1:
-        return [job() for job in jobs]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # dot runs in its own process
-        return list(pool.map(lambda job: job(), jobs))
+def _draw_batch(graphs: list[graphviz.Digraph], fmt: str, embed_glyphs: bool) -> list[Drawing]:
+    import subprocess
+    import tempfile
+
+    from .diagrams import INSTALL, DotNotFound
+
+    renderer = "" if fmt == "svg" and not embed_glyphs else ":cairo"
+    sources = []
+    for graph in graphs:
+        graph = graph.copy()
+        graph.attr("graph", margin="0")
+        sources.append(graph.source)
+    with tempfile.TemporaryDirectory(prefix="zeren-pages-") as tmp:
+        src = Path(tmp) / "panels.gv"
+        src.write_text("\n".join(sources), encoding="utf-8")
+        try:
+            run = subprocess.run(["dot", f"-T{fmt}{renderer}", "-O", str(src)], capture_output=True)
+        except FileNotFoundError:
+            raise DotNotFound(f"Graphviz `dot` is not installed; install it ({INSTALL}) or write a .dot file") from None
+        if run.returncode != 0:
+            detail = run.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise ZerenError(f"dot failed: {detail[-1] if detail else run.returncode}")
+        out = []
+        for i, graph in enumerate(graphs):
+            # dot -O names them panels.gv[.N][.cairo].FMT
+            name = "panels.gv" + (f".{i + 1}" if i else "") + (".cairo" if renderer else "") + f".{fmt}"
+            data = (Path(tmp) / name).read_bytes()
+            out.append(_drawing(data, fmt, graph.source))
+        return out
 
 
 def _min_scale(d: Drawing) -> float:
@@ -195,25 +236,12 @@ def _min_scale(d: Drawing) -> float:
 
 
 def _lay_out(panels: list[Panel], drawings: list[Drawing], size: tuple[float, float], header: float, fmt: str,
-             embed_glyphs: bool, depth: int = 0) -> tuple[list[_Page], float]:
+             embed_glyphs: bool) -> tuple[list[_Page], float]:
     """Pages of placed drawings, and the one scale they are printed at."""
     width, height = size[0] - 2 * MARGIN, size[1] - 2 * MARGIN - header
+    panels, drawings = _fit(panels, drawings, width, height, fmt, embed_glyphs)
     fits = [min(width / d.width, height / d.height) for d in drawings]
     floor = max(_min_scale(d) for d in drawings)
-    # Panels that do not fit even at the smallest legible scale are split (once more per round).
-    if depth < 4 and any(f < _min_scale(d) and p.split for p, d, f in zip(panels, drawings, fits)):
-        new_panels: list[Panel] = []
-        new_drawings: list[Drawing] = []
-        for p, d, f in zip(panels, drawings, fits):
-            if f < _min_scale(d) and p.split:
-                parts, drawn = _split(p, max(2, math.ceil(_min_scale(d) / f)), width, height, fmt, embed_glyphs)
-                if len(parts) > 1:
-                    new_panels.extend(parts)
-                    new_drawings.extend(drawn)
-                    continue
-            new_panels.append(p)
-            new_drawings.append(d)
-        return _lay_out(new_panels, new_drawings, size, header, fmt, embed_glyphs, depth + 1)
     limit = MAX_SCALE if len(drawings) == 1 else 1.0
     scale = max(floor, min(limit, min(fits)))
     pages: list[_Page] = []
@@ -246,23 +274,31 @@ def _lay_out(panels: list[Panel], drawings: list[Drawing], size: tuple[float, fl
     return pages, scale
 
 
-def _split(panel: Panel, n: int, width: float, height: float, fmt: str,
-           embed_glyphs: bool) -> tuple[list[Panel], list[Drawing]]:
-    """``panel`` split into ``n`` or, while a part still does not fit, a few more equal parts
-    (rather than splitting only the part that does not fit, which leaves ragged pages)."""
-    assert panel.split is not None
-    parts: list[Panel] = []
-    drawn: list[Drawing] = []
-    for tries in range(4):
-        parts = panel.split(n)
-        if len(parts) <= 1:
-            return parts, _draw_all(parts, fmt, embed_glyphs)
-        drawn = _draw_all(parts, fmt, embed_glyphs)
-        worst = max(_min_scale(d) / min(width / d.width, height / d.height) for d in drawn)
-        if worst <= 1:
+def _fit(panels: list[Panel], drawings: list[Drawing], width: float, height: float, fmt: str,
+         embed_glyphs: bool) -> tuple[list[Panel], list[Drawing]]:
+    """Split, round by round, every panel that does not fit a page at the smallest legible
+    scale into the rows that do and the rest (drawn together, one batch a round)."""
+    panels, drawings = list(panels), list(drawings)
+    for _ in range(60):
+        parts: dict[int, list[Panel]] = {}
+        for i, (p, d) in enumerate(zip(panels, drawings)):
+            scale = _min_scale(d)
+            if p.split is None or min(width / d.width, height / d.height) >= scale:
+                continue
+            pieces = p.split(height / scale, d.height)
+            if len(pieces) > 1:
+                parts[i] = pieces
+        if not parts:
             break
-        n = max(n + 1, math.ceil(n * worst))
-    return parts, drawn
+        drawn = iter(_draw_all([x for i in sorted(parts) for x in parts[i]], fmt, embed_glyphs))
+        new_panels: list[Panel] = []
+        new_drawings: list[Drawing] = []
+        for i, (p, d) in enumerate(zip(panels, drawings)):
+            for x in parts.get(i, [p]):
+                new_panels.append(x)
+                new_drawings.append(next(drawn) if i in parts else d)
+        panels, drawings = new_panels, new_drawings
+    return panels, drawings
 
 
 def _tiles(d: Drawing, scale: float, width: float, height: float, top: float) -> list[_Page]:
