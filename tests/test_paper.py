@@ -217,3 +217,31 @@ def test_graphml_reads_back(big, tmp_path, runner, command):
             assert len(households) == 202  # each hangs on the village, not on a frame
     if command[1] == "trace":
         assert any(d["label"].startswith("党委书记") or "赵书记" in d["label"] for _, d in g.nodes(data=True))
+
+
+@pytest.mark.parametrize("finding", [
+    ["2019-05-20", "县河长制办公室", "河道垃圾", "村段", "清河/甲段/东段", "", ""],
+    ["2019-05-20", "县河长制办公室", "侵占河道", "河段", "清河/甲段", "", ""],
+])
+def test_river_trace_diagram_is_connected(tmp_path, runner, finding):
+    """The river pack's chain stops at the river; the county of 总河长 hangs on it, and every
+    liable party is a node of the one connected drawing."""
+    from test_river_pack import FINDING_HEADER, ROSTERS
+    from zeren.queries.trace import trace
+    from zeren.visualize.diagrams import trace_graph
+    from zeren.visualize.graphml import diagram_graph
+
+    db = tmp_path / "river.db"
+    assert runner.invoke(cli, ["--project", str(db), "init", "--rulebook", "river-chief"]).exit_code == 0
+    files = [str(write_csv(tmp_path / f"{name}.csv", *spec)) for name, spec in ROSTERS.items()]
+    files.append(str(write_csv(tmp_path / "督查发现.csv", FINDING_HEADER, [finding])))
+    assert runner.invoke(cli, ["--project", str(db), "load", *files]).exit_code == 0
+    with Store.open(db) as store:
+        result = trace(store, "finding", "1")
+        g = diagram_graph(trace_graph(result, store.rulebook))
+    g.remove_node("legend")
+    assert nx.is_weakly_connected(g), [d["label"] for n, d in g.nodes(data=True) if g.degree(n) == 0]
+    text = "\n".join(d["label"] for _, d in g.nodes(data=True))
+    named = [li for li in result.liabilities if li.triggered]
+    assert named and all((li.person or li.body) in text for li in named)
+    assert "总书记乙" in text

@@ -228,6 +228,16 @@ def _passed_through(chain: list[Any], node: str, model: Any) -> tuple[str, str, 
             continue
         edge = rel.edge if isinstance(rel.edge, str) else rel.edge[0]
         return (parent, node, edge) if rel.direction == "out" else (node, parent, edge)
+    # The start of a role path above the chain's places (the county of ``county.post(总河长)``
+    # when the chain stops at the river): tied to the one place of the subject's own that it
+    # is the parent kind of.
+    kind = node.split(":", 1)[0]
+    below = {c.node for c in chain if c.node and "." not in str(c.role)  # a place the subject lies in
+             and model.parent(c.node.split(":", 1)[0]) == kind}
+    if len(below) == 1:
+        (child,) = below
+        k = model.kinds[child.split(":", 1)[0]]
+        return (node, child, k.parent_edge) if k.parent_reverse else (child, node, k.parent_edge)
     return None
 
 

@@ -293,6 +293,10 @@ class _Builder:
         members = v.members if members is None else members
 
         def draw(g: graphviz.Digraph) -> tuple[str, str]:
+            if not v.attached and not members:  # nothing beside or below it: the box alone
+                flags = "".join(f"（{f}）" for f in v.flags)
+                lines = [f"{x.post} {x.person or '（无人在职）'}" for x in v.posts] + _counts(v, self.chart.member_label)
+                return _twice(self.box(g, v.id, (f"{context} " if context else "") + v.name + flags, lines, _PLACE))
             with g.subgraph(name=f"cluster_v{self.ids(v.id)}_{self.frames}") as c:
                 self.frames += 1
                 c.attr(label="", style="rounded", color="#c9dcc2", margin="8")

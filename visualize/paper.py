@@ -277,15 +277,18 @@ def _lay_out(panels: list[Panel], drawings: list[Drawing], size: tuple[float, fl
 def _fit(panels: list[Panel], drawings: list[Drawing], width: float, height: float, fmt: str,
          embed_glyphs: bool) -> tuple[list[Panel], list[Drawing]]:
     """Split, round by round, every panel that does not fit a page at the smallest legible
-    scale into the rows that do and the rest (drawn together, one batch a round)."""
+    scale into the rows that do and the rest (drawn together, one batch a round). A first
+    part that still does not fit is thrown away and the panel cut again a little shorter, so
+    that pages stay full rather than leaving a row or two on a page of its own."""
     panels, drawings = list(panels), list(drawings)
+    share: dict[int, float] = {}  # id(panel) → the share of a page its next cut aims at
     for _ in range(60):
         parts: dict[int, list[Panel]] = {}
         for i, (p, d) in enumerate(zip(panels, drawings)):
             scale = _min_scale(d)
             if p.split is None or min(width / d.width, height / d.height) >= scale:
                 continue
-            pieces = p.split(height / scale, d.height)
+            pieces = p.split(height / scale * share.get(id(p), 1.0), d.height)
             if len(pieces) > 1:
                 parts[i] = pieces
         if not parts:
@@ -294,9 +297,22 @@ def _fit(panels: list[Panel], drawings: list[Drawing], width: float, height: flo
         new_panels: list[Panel] = []
         new_drawings: list[Drawing] = []
         for i, (p, d) in enumerate(zip(panels, drawings)):
-            for x in parts.get(i, [p]):
-                new_panels.append(x)
-                new_drawings.append(next(drawn) if i in parts else d)
+            pieces = parts.get(i)
+            if pieces is None:
+                new_panels.append(p)
+                new_drawings.append(d)
+                continue
+            made = [next(drawn) for _ in pieces]
+            head = made[0]
+            tight = share.get(id(p), 1.0)
+            if min(width / head.width, height / head.height) < _min_scale(head) and tight > 0.7 \
+                    and height / head.height < _min_scale(head):  # too tall: cut this panel shorter
+                share[id(p)] = tight - 0.06
+                new_panels.append(p)
+                new_drawings.append(d)
+                continue
+            new_panels.extend(pieces)
+            new_drawings.extend(made)
         panels, drawings = new_panels, new_drawings
     return panels, drawings
 
