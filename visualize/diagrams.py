@@ -133,7 +133,7 @@ def trace_graph(result: Any, rulebook: Any = None, link: Callable[[str], str | N
     """The chain of one trace, the object at the bottom, the county at the top (``rankdir`` LR:
     left to right, for a page taller than wide); liabilities marked. ``rulebook`` (the
     project's) gives the shapes, the liability colours and how a node the chain passes through
-    (a village's team) hangs on the chain; ``link`` (node id → URL) makes the nodes links of an
+    (a place's group) hangs on the chain; ``link`` (node id → URL) makes the nodes links of an
     SVG (the web workbench's pages). ``compact`` (for paper): the title on two lines, closer
     ranks, the responsibility edges told by their line style alone (the legend says which)."""
     model = rulebook.model if rulebook is not None else None
@@ -208,8 +208,8 @@ def _compact(g: graphviz.Digraph) -> None:
 
 
 def _passed_through(chain: list[Any], node: str, model: Any) -> tuple[str, str, str] | None:
-    """The edge that ties ``node`` — reached only as the end of a chain link's edge (the team in
-    ``village.team.post(队长)``) — to the chain node its role path passed before it, by the
+    """The edge that ties ``node`` — reached only as the end of a chain link's edge (the group
+    in ``place.group.post(TITLE)``) — to the chain node its role path passed before it, by the
     relation of that step; None when the rulebook does not say or the node before is not one."""
     if model is None:
         return None
@@ -228,9 +228,9 @@ def _passed_through(chain: list[Any], node: str, model: Any) -> tuple[str, str, 
             continue
         edge = rel.edge if isinstance(rel.edge, str) else rel.edge[0]
         return (parent, node, edge) if rel.direction == "out" else (node, parent, edge)
-    # The start of a role path above the chain's places (the county of ``county.post(总河长)``
-    # when the chain stops at the river): tied to the one place of the subject's own that it
-    # is the parent kind of.
+    # The start of a role path above the chain's places (the root of ``root.post(TITLE)`` when
+    # the chain stops a level below): tied to the one place of the subject's own that it is
+    # the parent kind of.
     kind = node.split(":", 1)[0]
     below = {c.node for c in chain if c.node and "." not in str(c.role)  # a place the subject lies in
              and model.parent(c.node.split(":", 1)[0]) == kind}
