@@ -18,7 +18,7 @@ from typing import Any
 import graphviz
 
 from ..graph.privacy import mask_text
-from .diagrams import _LEAF, _ORG, _PLACE, _ROOT, _STRUCTURAL, _TEAM, _edge_attrs, _graph, _Ids, _label, style
+from .diagrams import _LEAF, _ORG, _PLACE, _ROOT, _STRUCTURAL, _edge_attrs, _graph, _Ids, _label, style
 from .paper import Panel
 
 __all__ = ["org_graph", "org_panels", "org_title", "boxes"]
