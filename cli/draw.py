@@ -84,16 +84,17 @@ def render_org(obj: Context, township, village, depth, list_households, at, pape
 
         zeren render org --village 马营镇/石家洼村 --households --paper A4 -o 石家洼村.pdf
     """
-    from datetime import date
 
     from ..queries.org import org_chart
     from ..visualize.orgchart import boxes, org_graph
 
     if village and "/" in village and not township:
         township, village = village.split("/", 1)
+    from ..queries.periods import default_day
+
     sheet = _paper(paper, landscape, output)
-    day = _day(at) or date.today().isoformat()
     with obj.open() as store:
+        day = _day(at) or default_day(store)[0]
         chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
         rulebook = store.rulebook
     count, limit = boxes(chart), PAPER_LIMIT if sheet else ORG_LIMIT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..graph.rules import Rulebook
 
 __all__ = ["rulebook_table", "load_report"]
@@ -31,18 +33,32 @@ def rulebook_table(book: Rulebook) -> str:
     return "\n".join(lines)
 
 
-def load_report(result) -> str:
-    """What a load read and changed, per kind."""
+def load_report(result, holds_shown: int = 40) -> str:
+    """What a load read and changed, per roster, and each assignment it opens or closes."""
     lines = []
     for file, sheet, kind, rows, encoding in result.tables:
         where = f"{file}:{sheet}" if sheet else file
         enc = f"，编码 {encoding}" if encoding and encoding != "xlsx" else ""
         lines.append(f"{where} → {kind}（{rows} 行{enc}）")
     lines.append("")
-    lines.append(f"{'清单':<8}{'新增':>8}{'关闭':>8}{'变更':>8}{'不变':>8}{'新对象':>8}{'对象变更':>8}")
-    for kind, d in result.diff.items():
-        lines.append(f"{kind:<8}{d.added:>10}{d.closed:>10}{d.changed:>10}{d.unchanged:>10}"
-                     f"{d.nodes_added:>10}{d.nodes_changed:>10}")
+    lines.append(table(["清单", "行数", "新增记录", "关闭", "变更", "更正", "不变", "新对象", "对象变更"],
+                       [[kind, d.rows, d.added, d.closed, d.changed, d.corrected, d.unchanged, d.nodes_added,
+                         d.nodes_changed] for kind, d in result.diff.items()]))
+    lines.append("  记录：名单每行陈述的事实（对象本身、隶属、各项任职各算一条），故记录数可多于行数；"
+                 "对象：名单建立的地点、单位、对象与人员。")
+    closes = any(h[0] == "关" for h in result.holds)
+    if result.holds and not closes and len(result.holds) > holds_shown:  # a first load: every assignment is new
+        lines.append("")
+        lines.append(f"任职变化 assignments：任 {len(result.holds)}，免 0（均为新任职；--format json 列出全部）")
+    elif result.holds:
+        lines.append("")
+        opened = sum(1 for h in result.holds if h[0] == "开")
+        lines.append(f"任职变化 assignments：任 {opened}，免 {len(result.holds) - opened}")
+        lines.append(table(["变化", "职务", "单位/对象", "人员", "起", "止"],
+                           [["任" if action == "开" else "免", *_post_parts(post), _tail(person), start or "",
+                             end or ""] for action, post, person, start, end in result.holds[:holds_shown]]))
+        if len(result.holds) > holds_shown:
+            lines.append(f"  另有 {len(result.holds) - holds_shown} 项（--format json 列出全部）")
     if result.dry_run:
         lines.append("试运行 (dry run)：未写入任何数据。")
     elif result.batch is None:
@@ -50,6 +66,28 @@ def load_report(result) -> str:
     else:
         lines.append(f"已写入，批次 #{result.batch} (loaded as batch {result.batch}).")
     return "\n".join(lines)
+
+
+def load_dict(result) -> dict:
+    """`zeren load --format json`: what was read, the diff per roster, every assignment change."""
+    from dataclasses import asdict
+
+    return {"files": result.files, "batch": result.batch, "dry_run": result.dry_run, "mode": result.mode,
+            "tables": [{"file": f, "sheet": sh, "kind": k, "rows": n, "encoding": e} for f, sh, k, n, e in result.tables],
+            "diff": {k: asdict(d) for k, d in result.diff.items()}, "persons_added": result.persons_added,
+            "assignments": [{"change": "任" if a == "开" else "免", "post": _post_parts(p)[0], "of": _post_parts(p)[1],
+                             "post_id": p, "person": _tail(person), "person_id": person, "from": vf, "to": vt}
+                            for a, p, person, vf, vt in result.holds]}
+
+
+def _post_parts(post_id: str) -> tuple[str, str]:
+    """('党委书记', '马营镇') of ``post:township:马营镇/党委书记``."""
+    owner, _, title = post_id.split(":", 1)[-1].rpartition("/")
+    return title, _tail(owner)
+
+
+def _tail(node_id: str | None) -> str:
+    return (node_id or "").split(":", 1)[-1].rsplit("/", 1)[-1]
 
 
 # -- tables ------------------------------------------------------------------------------
@@ -61,7 +99,7 @@ def _w(s: str) -> int:
 
 def table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
     """A plain-text table aligned for CJK text (fast: no rich import on the trace path)."""
-    cells = [[_clip(str(c) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
+    cells = [[_clip(terminal_text(str(c)) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
     widths = [max(_w(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, r in enumerate(cells):
@@ -183,7 +221,8 @@ def check_table(result) -> str:
 
 def trace_table(result) -> str:
     obj = result.object
-    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}），认定日期 {result.at}，"
+    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}"
+             f"{'，' + obj['caption'] if obj.get('caption') else ''}），认定日期 {result.at}，"
              f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
     if result.findings:
         lines.append("")
@@ -192,7 +231,7 @@ def trace_table(result) -> str:
     lines.append("")
     lines.append(table(
         ["环节", "职务/名称", "责任人", "关系", "来源"],
-        [[c.label, c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
+        [[c.label, f"{c.name}（{c.caption}）" if c.caption else c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
           _where(c.holding_source or c.source)] for c in result.chain], max_width=48))
     lines.append("")
     lines.append(liabilities_table(result.liabilities, show_untriggered=True) if result.liabilities
@@ -214,20 +253,6 @@ def _where(src) -> str:
 
 CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", "scope", "date", "numerator",
                "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
-
-
-def csv_text(headers: list[str], rows) -> str:
-    """CSV for spreadsheets: a BOM so Excel reads UTF-8, and cells Excel would run as formulas quoted."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(headers)
-    for row in rows:
-        w.writerow([_safe(c) for c in row])
-    return buf.getvalue()
 
 
 _STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
@@ -278,8 +303,8 @@ def dossier_table(d) -> str:
             tenure = li.get("tenure") or {}
             rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
                          li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
-                         li.get("holder_at_finding") or "", li["explanation"]])
-        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+                         li.get("holder_at_finding") or ("" if li.get("standing") else "本人"), li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任者", "依据"], rows, max_width=60))
     if d.duties:
         status = {"met": "达标", "missed": "未达标", "open": "进行中"}
         short = [x for x in d.duties if x["status"] != "met"]
@@ -309,20 +334,55 @@ def duties_csv(result) -> str:
 
 
 def liabilities_csv(liabilities) -> str:
-    """CSV for spreadsheets (with a BOM); cells that Excel would run as formulas are quoted with '."""
+    """The liabilities as CSV for spreadsheets (:func:`csv_text`)."""
+    rows = []
+    for li in liabilities:
+        d = li.as_dict()
+        rows.append([" ".join(map(str, d[c])) if c == "findings" else d.get(c) for c in CSV_COLUMNS])
+    return csv_text(CSV_COLUMNS, rows)
+
+
+def csv_text(headers: list[str], rows) -> str:
+    """The one CSV writer of the CLI: UTF-8 with a BOM (Excel on Chinese Windows then reads it
+    as UTF-8, not GBK); a cell Excel would run as a formula (=, +, -, @, a tab or CR first,
+    also their full-width forms) starts with ' so it stays text; control characters from data
+    are shown escaped."""
     import csv
     import io
 
     buf = io.StringIO()
-    buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8, not GBK
+    buf.write("\ufeff")
     w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
-    for li in liabilities:
-        d = li.as_dict()
-        w.writerow([_safe(" ".join(map(str, d[c])) if c == "findings" else d.get(c)) for c in CSV_COLUMNS])
+    w.writerow([_safe(h) for h in headers])
+    w.writerows([_safe(c) for c in row] for row in rows)
     return buf.getvalue()
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
 def _safe(value) -> str:
+    from ..graph.privacy import escape_controls
+
     s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    if s[:1] in _FORMULA:
+        s = "'" + s
+    return escape_controls(s)
+
+
+def terminal_text(text: str) -> str:
+    """Plain output with the control, separator and bidi characters data may hold escaped
+    (an ESC sequence in a roster name must not recolour or rewrite the user's terminal)."""
+    from ..graph.privacy import escape_controls
+
+    return escape_controls(text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def terminal_json(text: str) -> str:
+    """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw but a terminal
+    or a JavaScript reader misreads (U+2028/2029, C1 controls, bidi controls) as \\u escapes:
+    the same JSON value."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

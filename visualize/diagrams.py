@@ -8,6 +8,7 @@ labels is masked.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ import graphviz
 
 from ..graph import schema
 from ..graph.errors import ZerenError
-from ..graph.privacy import mask_text
+from ..graph.privacy import escape_controls, mask_text
 from ..graph.rules import Rulebook
 
 __all__ = ["FONT", "DotNotFound", "trace_graph", "org_graph", "rulebook_graph", "render", "run_dot", "FORMATS",
@@ -103,12 +104,17 @@ def _graph(name: str, caption: str, rankdir: str) -> graphviz.Digraph:
 
 
 def _label(*lines: str) -> str:
-    return "\\n".join(mask_text(x) for x in lines if x)
+    """A node's text, one line per argument, always as plain text: personal data masked, a
+    backslash shown as itself (``张三\\``), control characters escaped, and never read as an
+    HTML-like label (``<B>恶意镇</B>`` stays those characters)."""
+    text = "\\n".join(escape_controls(mask_text(x), keep_newlines=False).replace("\\", "\\\\")
+                      for x in lines if x)
+    return graphviz.nohtml(text)
 
 
 def _edge_attrs(kind: str, model: Any = None) -> dict[str, str]:
     attrs = dict(_EDGE_STYLE.get(kind, _STRUCTURAL))
-    attrs["label"] = model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind)
+    attrs["label"] = _label(model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind))
     return attrs
 
 
@@ -122,9 +128,10 @@ def _legend(g: graphviz.Digraph, kinds: list[str], colors: dict[str, str] | None
             '<tr><td align="left"><font color="#888888">─── 隶属/位于 structure</font></td></tr>']
     for kind in kinds:
         color = colors.get(kind, "#555555")
-        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{kind}</font></td></tr>')
-    html = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
-    g.node("legend", html, shape="plaintext", fontsize="10")
+        color, text = html.escape(str(color), quote=True), html.escape(escape_controls(str(kind), keep_newlines=False))
+        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{text}</font></td></tr>')
+    table = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
+    g.node("legend", table, shape="plaintext", fontsize="10")
 
 
 # -- trace ---------------------------------------------------------------------------------
@@ -138,9 +145,9 @@ def trace_graph(result: Any, rulebook: Any = None, link: Callable[[str], str | N
     ranks, the responsibility edges told by their line style alone (the legend says which)."""
     model = rulebook.model if rulebook is not None else None
     colors = liability_colors(rulebook)
-    caption = _label(f"责任链 {result.subject} {result.subject_id}", f"认定日期 {result.at} · "
-                     f"评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}"
-                     ).replace("\\n", "\\l") + "\\l" if compact else \
+    caption = _label(f"责任链 {result.subject} {result.subject_id}") + "\\l" + _label(
+        f"认定日期 {result.at} · 评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}") + "\\l" \
+        if compact else \
         _label(f"责任链 {result.subject} {result.subject_id} · 认定日期 {result.at} · "
                f"评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}")
     g = _graph("trace", caption, rankdir)
