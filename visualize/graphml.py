@@ -175,8 +175,8 @@ def _text(token: str) -> str:
         body = re.sub(r"<[^>]*>", "", body)
         return "\n".join(x.strip() for x in html.unescape(body).splitlines() if x.strip())
     raw = token[1:-1] if token.startswith('"') else token
-    text = re.sub(r"\\[nlr]", "\n", raw)
-    return re.sub(r'\\(.)', r"\1", text).strip("\n")
+    text = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nlr" else m.group(1), raw, flags=re.S)
+    return text.strip("\n")
 
 
 def _group(frames: list[str]) -> str:

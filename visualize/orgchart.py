@@ -17,7 +17,7 @@ from typing import Any
 
 import graphviz
 
-from ..graph.privacy import mask_text
+from ..graph.privacy import escape_controls, mask_text
 from .diagrams import _LEAF, _ORG, _PLACE, _ROOT, _STRUCTURAL, _edge_attrs, _graph, _Ids, _label, style
 from .paper import Panel
 
@@ -410,7 +410,8 @@ def _twice(node: str) -> tuple[str, str]:
 
 
 def _esc(text: str) -> str:
-    return html.escape(mask_text(text), quote=False)
+    """Text for an HTML-like label: personal data masked, control characters and markup escaped."""
+    return html.escape(escape_controls(mask_text(text), keep_newlines=False), quote=False)
 
 
 def _ordered(place: Any, members: str = "") -> list[tuple[str, int]]:
