@@ -198,23 +198,33 @@ def _progress():
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-def template(directory: str) -> None:
-    """Write empty .xlsx templates (one per kind, and one workbook with every sheet).
+@click.option("--rulebook", "rulebook_name", default=None, metavar="NAME|FILE",
+              help="Templates for this rulebook's rosters (default: the project's, else tongwei-2018).")
+def template(directory: str, rulebook_name: str | None) -> None:
+    """Write fill-in .xlsx templates: one per roster, and 全部清单.xlsx with every sheet.
+
+    Each has the example row above the header, drop-down lists, text-formatted id columns,
+    date-formatted date columns and a 填表说明 sheet (what each column means, whether it must
+    be filled, the forms accepted). Loading an untouched template loads nothing.
 
     Example:
 
         zeren template 模板/
+
+        zeren template templates-river/ --rulebook river-chief
     """
     from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
     from ..loaders.template import write_templates
 
     obj: Context = click.get_current_context().obj
-    if os.path.exists(obj.project):
+    if rulebook_name:
+        book = load_rulebook(rulebook_name)
+    elif os.path.exists(obj.project):
         with obj.open() as store:
-            pack = store.rulebook.pack
+            book = store.rulebook
     else:
-        pack = load_rulebook(DEFAULT_RULEBOOK).pack
-    for path in write_templates(directory, pack):
+        book = load_rulebook(DEFAULT_RULEBOOK)
+    for path in write_templates(directory, book):
         click.echo(str(path))
 
 
