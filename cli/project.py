@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import click
 
-from .main import FORMATS, Context, _day, cli, pass_ctx
+from .export import format_options
+from .main import Context, _day, cli, pass_ctx
 
 
 @cli.command()
@@ -291,9 +292,9 @@ def revert(obj: Context, batch: int) -> None:
 @cli.command()
 @click.option("--at", metavar="DATE", help="The day to look at (default: today).")
 @click.option("--township", metavar="NAME", help="Only this township.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_options
 @pass_ctx
-def gaps(obj: Context, at, township, fmt) -> None:
+def gaps(obj: Context, at, township, fmt, output) -> None:
     """List what the rosters leave uncovered on a day.
 
     Vacant one-holder posts, poor villages without a team or helping unit, households
@@ -302,29 +303,28 @@ def gaps(obj: Context, at, township, fmt) -> None:
     Example:
 
         zeren gaps --at 2019-06-01 --township 马营镇
+
+        zeren gaps --at 2019-06-01 -o 空缺.xlsx
     """
     from datetime import date
 
     from ..queries.gaps import gaps as find_gaps
-    from .format import table
+    from .export import emit, gaps_table, resolve_format, xlsx_of
+    from .format import csv_text, table
 
     obj.project_only("gaps")
+    fmt = resolve_format(fmt, output)
     day = _day(at) or date.today().isoformat()
     with obj.open() as store:
         found = find_gaps(store, day, township=township)
-    if fmt == "json":
-        click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        import csv
-        import io
+        pack = store.rulebook.pack
+    levels = pack.org.levels
+    level = pack.model.label(levels[0]) if levels else "地方"
+    title, headers, rows = gaps_table(found, day, level)
 
-        buf = io.StringIO()
-        buf.write("\ufeff")  # utf-8-sig: Excel on Chinese Windows reads it as UTF-8
-        writer = csv.writer(buf)
-        writer.writerow(["kind", "scope", "object", "detail"])
-        writer.writerows([g.kind, g.scope, g.object, g.detail] for g in found)
-        click.echo(buf.getvalue(), nl=False)
-    else:
-        click.echo(f"{day}：{len(found)} 处空缺 gaps")
-        if found:
-            click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))
+    def text() -> str:
+        out = f"{day}：{len(found)} 处空缺 gaps"
+        return out + "\n" + table(headers[1:], [r[1:] for r in rows]) if found else out
+
+    emit(fmt, output, False, table=text, data=lambda: {"at": day, "gaps": [g.as_dict() for g in found]},
+         csv=lambda: csv_text(headers, rows), xlsx=lambda show: xlsx_of([(title, headers, rows)], show, f"空缺 {day}"))
