@@ -8,13 +8,13 @@ post_from readings, vocabularies); the 填表说明 sheet and the data sheet's p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..graph.pack import RECORD_FIELDS, Pack, Roster
 from ..graph.rules import Rulebook
 
-__all__ = ["ColumnGuide", "column_guides", "text_columns", "display_width", "REQUIRED", "MAY_BE_EMPTY",
+__all__ = ["ColumnGuide", "column_guides", "example_problems", "text_columns", "display_width", "REQUIRED", "MAY_BE_EMPTY",
            "OPTIONAL_COLUMN", "DATE_FORMS"]
 
 REQUIRED, MAY_BE_EMPTY, OPTIONAL_COLUMN = "必填", "可留空", "可选列"
@@ -65,8 +65,40 @@ def text_columns(pack: Pack, roster: Roster) -> set[str]:
 
 
 def column_guides(rulebook: Rulebook, roster: Roster) -> list[ColumnGuide]:
-    """One :class:`ColumnGuide` per column of ``roster``, in order."""
-    return [_guide(rulebook, roster, i) for i in range(len(roster.columns))]
+    """One :class:`ColumnGuide` per column of ``roster``, in order. The pack's example row is
+    left out when it does not fit the columns (:func:`example_problems`): a project made with
+    an older pack keeps that pack, and a wrong example is worse than none."""
+    guides = [_guide(rulebook, roster, i) for i in range(len(roster.columns))]
+    if _problems(guides):
+        guides = [replace(g, example="") for g in guides]
+    return guides
+
+
+def example_problems(rulebook: Rulebook, roster: Roster) -> list[str]:
+    """Why the pack's example row would not load as it stands: a required cell empty, a date or
+    yes/no the loader cannot read, a value outside a closed list ([] when it fits)."""
+    return _problems([_guide(rulebook, roster, i) for i in range(len(roster.columns))])
+
+
+def _problems(guides: list[ColumnGuide]) -> list[str]:
+    from .values import parse_bool, parse_date
+
+    out = []
+    for g in guides:
+        if not g.example:
+            if g.need == REQUIRED:
+                out.append(f"{g.name}：必填，示例为空")
+            continue
+        try:
+            if g.format == "date":
+                parse_date(g.example)
+            elif g.choices == ("是", "否"):
+                parse_bool(g.example)
+        except ValueError as err:
+            out.append(f"{g.name}：{err}")
+        if g.strict and g.example not in g.choices:
+            out.append(f"{g.name}：“{g.example}”不在所列值中")
+    return out
 
 
 def _guide(rb: Rulebook, roster: Roster, i: int) -> ColumnGuide:

@@ -111,8 +111,9 @@ def _data_sheet(ws: Any, roster: Roster, guides: list[ColumnGuide], lists: _List
     from openpyxl.worksheet.datavalidation import DataValidation
 
     grey = Font(italic=True, color="7F7F7F")
-    mark = ws.cell(row=1, column=1, value=EXAMPLE_MARK)
-    mark.font = Font(italic=True, bold=True, color="7F7F7F")
+    if any(g.example for g in guides):  # (a pack without a fitting example leaves row 1 empty)
+        mark = ws.cell(row=1, column=1, value=EXAMPLE_MARK)
+        mark.font = Font(italic=True, bold=True, color="7F7F7F")
     head = ws.cell(row=2, column=1, value="序号")
     head.font = Font(bold=True)
     head.alignment = Alignment(horizontal="center")
