@@ -223,7 +223,7 @@ def _slot_meaning(rb: Rulebook, roster: Roster, slot: Any, by_column: dict[str, 
     label = model.label(slot.kind)
     within = f"，须在“{by_column.get(slot.within, slot.within)}”之内" if slot.within else ""
     if slot.mode == "create":
-        return f"{label}（本表登记{label}）{within}"
+        return f"本表登记的{label}{within}"
     hint = f"（{slot.hint}）" if slot.hint else ""
     return f"{label}，须已在项目中{within}{hint}"
 
