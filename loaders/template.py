@@ -31,6 +31,7 @@ _FILL = {REQUIRED: "F8CBAD", MAY_BE_EMPTY: "DDEBF7", OPTIONAL_COLUMN: "EDEDED"}
 _LAST_ROW = 1048576
 _FIRST_DATA_ROW = 3  # row 1: the example, row 2: the header
 _GUIDE_WIDTHS = {"A": 20, "B": 8, "C": 44, "D": 48, "E": 26, "F": 18}
+_PROMPT, _ERROR = 255, 225  # Excel's limits for a validation's input message and error alert
 _LIST_COLUMN = 8  # drop-down lists too long to write inline go to the guide sheet from column H
 
 
@@ -146,12 +147,12 @@ def _data_sheet(ws: Any, roster: Roster, guides: list[ColumnGuide], lists: _List
 def _validation(g: ColumnGuide, lists: _Lists, DataValidation: Any) -> Any:
     """The column's drop-down or check, with its prompt (shown when a cell is selected)."""
     prompt = f"{g.need}。{g.meaning}" + (f"。{g.forms}" if g.forms else "") + (f"。例：{g.example}" if g.example else "")
-    common = dict(showInputMessage=True, promptTitle=g.name[:32], prompt=_cut(prompt, 250), allow_blank=True)
+    common = dict(showInputMessage=True, promptTitle=g.name[:32], prompt=_cut(prompt, _PROMPT), allow_blank=True)
     if g.choices:
         dv = DataValidation(type="list", formula1=lists.formula(g.name, g.choices), showErrorMessage=True,
                             errorStyle="stop" if g.strict else "warning", errorTitle=g.name[:32],
                             error=_cut(("须为下拉列表中的值" if g.strict else "不在下拉列表中；确认无误可继续")
-                                       + "：" + "、".join(g.choices), 250), **common)
+                                       + "：" + "、".join(g.choices), _ERROR), **common)
     elif g.format == "date":
         dv = DataValidation(type="date", operator="greaterThan", formula1="DATE(1949,10,1)", showErrorMessage=True,
                             errorStyle="warning", errorTitle=g.name[:32],
@@ -190,30 +191,45 @@ def _guide_sheet(ws: Any, rb: Rulebook, sections: list[tuple[Roster, list[Column
                 cell.font = font
             if len(values) > 1:
                 cell.alignment = wrap
+        if len(values) > 1:  # wrapped cells: a height for the longest (Excel does not always fit it)
+            widths = list(_GUIDE_WIDTHS.values())
+            lines = max(-(-display_width(str(v)) // max(1, widths[j] - 1)) for j, v in enumerate(values) if v)
+            if lines > 1:
+                ws.row_dimensions[row].height = 15 * lines
+        row += 1
+
+    span = sum(_GUIDE_WIDTHS.values())
+
+    def note(text: str) -> None:  # a paragraph across the table's width (a merged cell sets no height: give it)
+        nonlocal row
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_GUIDE_WIDTHS))
+        cell = ws.cell(row=row, column=1, value=text)
+        cell.alignment = wrap
+        ws.row_dimensions[row].height = 16 * -(-display_width(text) * 11 // (span * 10))
         row += 1
 
     line(f"{rb.title}：名单模板填表说明", font=Font(bold=True, size=14))
-    line(f"规则手册 {rb.name}（{rb.document}）。本表（{GUIDE_SHEET}）不会被导入，可以保留。")
-    line("各名单表：第1行为填写示例（不导入），第2行为表头（请勿改动表头文字），从第3行起每行填写一条；选中单元格时显示该列的填写提示。")
-    line("表头颜色：橙色＝必填；蓝色＝可留空；灰色＝可选列（整列可删除）。序号列可填可不填。")
-    line(f"{DATE_FORMS}。编号、身份证号等列已整列设为文本格式，请勿改为数值（Excel 只保留15位有效数字，18位身份证号会被改坏）。")
+    note(f"规则手册 {rb.name}（{rb.document}）。本表（{GUIDE_SHEET}）不会被导入，可以保留。")
+    note("各名单表：第1行为填写示例（不导入），第2行为表头（请勿改动表头文字），从第3行起每行填写一条；选中单元格时显示该列的填写提示。")
+    note("表头颜色：橙色＝必填；蓝色＝可留空；灰色＝可选列（整列可删除）。序号列可填可不填。")
+    note(f"{DATE_FORMS}。编号、身份证号等列已整列设为文本格式，请勿改为数值（Excel 只保留15位有效数字，18位身份证号会被改坏）。")
     for roster, guides in sections:
         row += 1
         line(f"{roster.name}表", font=Font(bold=True, size=12))
-        for note in _roster_notes(rb, roster):
-            line(note)
+        for text in _roster_notes(rb, roster):
+            note(text)
         line("列名", "填写", "含义", "可接受的写法", "也可识别的表头", "示例", header=True)
         for g in guides:
             line(g.name, g.need, g.meaning, g.forms, "、".join(g.aliases), g.example)
         if roster.record == "finding":
             row += 1
-            line("问题类型", "对象类型", header=True)
+            line("问题类型", None, "对象类型", header=True)  # (column B is narrow: the text goes in C)
             for ftype, objects in rb.finding_types.items():
-                line(ftype, "、".join(objects))
+                line(ftype, None, "、".join(objects))
             row += 1
-            line("对象类型", "对象的写法", header=True)
+            line("对象类型", None, "对象的写法", header=True)
             for word, spec in rb.pack.model.objects.items():
-                line(word, spec.hint or f"{rb.pack.model.label(spec.kind)}的名称")
+                line(word, None, spec.hint or f"{rb.pack.model.label(spec.kind)}的名称")
         if roster.record == "duty":
             row += 1
             line("履职事项", "条款", "职责", "要求", header=True)
@@ -222,6 +238,11 @@ def _guide_sheet(ws: Any, rb: Rulebook, sections: list[tuple[Roster, list[Column
                 line(item, "、".join(dict.fromkeys(d.clause for d in duties)), "；".join(d.what for d in duties),
                      "；".join(f"{d.frequency}不少于{d.at_least:g}{d.unit}" for d in duties))
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:F{row}"
 
 
 def _roster_notes(rb: Rulebook, roster: Roster) -> list[str]:

@@ -138,8 +138,8 @@ def test_guide_sheet_explains_every_column_and_object(made):
         if roster.valid:
             assert "2019年3月1日" in table[roster.valid[0]][3] and table[roster.valid[0]][1] == "必填"
         if roster.record == "finding":
-            objects = rows.index(["对象类型", "对象的写法", None, None, None, None])
-            hints = {r[0]: r[1] for r in rows[objects + 1: objects + 1 + len(rb.pack.model.objects)]}
+            objects = rows.index(["对象类型", None, "对象的写法", None, None, None])
+            hints = {r[0]: r[2] for r in rows[objects + 1: objects + 1 + len(rb.pack.model.objects)]}
             assert hints == {w: o.hint for w, o in rb.pack.model.objects.items()}
         if roster.record == "duty":
             items = rows.index(["履职事项", "条款", "职责", "要求", None, None])
@@ -203,6 +203,7 @@ def test_long_lists_live_on_the_guide_sheet(tmp_path):
     dv = _validations(wb["督查发现"])["问题类型"]
     assert dv.formula1.startswith(f"'{GUIDE_SHEET}'!$")
     assert _items(wb, dv) == list(rb.finding_types)
+    assert len(dv.error) <= 225 and len(dv.prompt) <= 255  # Excel's limits, or it "repairs" the file
     every = load_workbook(paths[-1])
     assert _items(every, _validations(every["督查发现"])["问题类型"]) == list(rb.finding_types)
 
