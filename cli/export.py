@@ -140,7 +140,7 @@ def trace_tables(result: Any, rulebook: Any = None) -> list[Table]:
          [[str(f.n), f.date, f.type, f.object_type, f.object_text, f.inspector, f.note, where(f.provenance.as_dict())]
           for f in result.findings]),
         ("责任链", ["序号", "环节", "职务/名称", "责任人", "机构", "关系", "来源"],
-         [[str(i), c.label, c.name, c.person or "", c.body,
+         [[i, c.label, c.name, c.person or "", c.body,
            f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "", where(c.holding_source or c.source)]
           for i, c in enumerate(result.chain, start=1)]),
         liability_table(result.liabilities, rulebook),
