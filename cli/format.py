@@ -146,8 +146,6 @@ def _render(cells: list[list[str]], widths: list[int], *, below: list[str] | Non
 
 def _longest_token(texts) -> int:
     """The widest run of ASCII letters, digits and ``-.:/#`` (an id, a date, a file name), up to 16."""
-    import re
-
     return min(16, max((len(m) for t in texts for m in re.findall(r"[0-9A-Za-z\-.:/#_*]+", t)), default=0))
 
 
@@ -456,7 +454,7 @@ def liabilities_csv(liabilities, rulebook=None) -> str:
     return csv_text(headers, rows)
 
 
-_EXCEL_NUMBER = re.compile(r"\d{12,}|0\d+")
+_EXCEL_NUMBER = re.compile(r"[0-9]{12,}|0[0-9]+")
 
 
 def _safe(value) -> str:
