@@ -43,7 +43,6 @@ def render_org(obj: Context, township, village, depth, list_households, at, outp
 
         zeren render org --village 马营镇/石家洼村 --households -o 石家洼村.png
     """
-    from datetime import date
 
     from ..queries.org import org_chart
     from ..visualize.diagrams import org_graph
@@ -51,8 +50,10 @@ def render_org(obj: Context, township, village, depth, list_households, at, outp
 
     if village and "/" in village and not township:
         township, village = village.split("/", 1)
-    day = _day(at) or date.today().isoformat()
+    from ..queries.periods import default_day
+
     with obj.open() as store:
+        day = _day(at) or default_day(store)[0]
         chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
         rulebook = store.rulebook
     blocks = len(chart.places) if chart.depth <= 1 else sum(

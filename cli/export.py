@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,7 +61,7 @@ def emit(fmt: str, output: str | None, show_personal_data: bool, *, table: Calla
     """Print or write one result in ``fmt``; personal data masked unless asked for (a file that
     holds it unmasked is readable by its owner only)."""
     from ..graph.privacy import mask_text
-    from .format import full_width
+    from .format import full_width, terminal_json, terminal_text
 
     if fmt == "xlsx":
         payload = xlsx(show_personal_data)
@@ -68,13 +69,20 @@ def emit(fmt: str, output: str | None, show_personal_data: bool, *, table: Calla
         if fmt == "table":
             if output:
                 with full_width():  # a file gets every cell whole, whatever the terminal
-                    text = table()
+                    text = terminal_text(table())
             else:
-                text = table()
+                text = terminal_text(table())
+        elif fmt == "json":
+            text = terminal_json(json.dumps(data(), ensure_ascii=False, indent=2))
         else:
-            text = json.dumps(data(), ensure_ascii=False, indent=2) if fmt == "json" else csv()
+            text = csv()  # (its writer escapes control characters itself)
         text = text if show_personal_data else mask_text(text)
         if not output:
+            if show_personal_data:
+                from ..graph.projectfile import protect_stream
+
+                if protect_stream(sys.stdout):
+                    click.echo("输出含个人信息：已将输出文件的权限设为仅本人可读 (0600)。", err=True)
             click.echo(text)
             return
         payload = (text if text.endswith("\n") else text + "\n").encode("utf-8")

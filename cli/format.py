@@ -35,18 +35,32 @@ def rulebook_table(book: Rulebook) -> str:
     return "\n".join(lines)
 
 
-def load_report(result) -> str:
-    """What a load read and changed, per kind."""
+def load_report(result, holds_shown: int = 40) -> str:
+    """What a load read and changed, per roster, and each assignment it opens or closes."""
     lines = []
     for file, sheet, kind, rows, encoding in result.tables:
         where = f"{file}:{sheet}" if sheet else file
         enc = f"，编码 {encoding}" if encoding and encoding != "xlsx" else ""
         lines.append(f"{where} → {kind}（{rows} 行{enc}）")
     lines.append("")
-    lines.append(f"{'清单':<8}{'新增':>8}{'关闭':>8}{'变更':>8}{'不变':>8}{'新对象':>8}{'对象变更':>8}")
-    for kind, d in result.diff.items():
-        lines.append(f"{kind:<8}{d.added:>10}{d.closed:>10}{d.changed:>10}{d.unchanged:>10}"
-                     f"{d.nodes_added:>10}{d.nodes_changed:>10}")
+    lines.append(table(["清单", "行数", "新增记录", "关闭", "变更", "更正", "不变", "新对象", "对象变更"],
+                       [[kind, d.rows, d.added, d.closed, d.changed, d.corrected, d.unchanged, d.nodes_added,
+                         d.nodes_changed] for kind, d in result.diff.items()]))
+    lines.append("  记录：名单每行陈述的事实（对象本身、隶属、各项任职各算一条），故记录数可多于行数；"
+                 "对象：名单建立的地点、单位、对象与人员。")
+    closes = any(h[0] == "关" for h in result.holds)
+    if result.holds and not closes and len(result.holds) > holds_shown:  # a first load: every assignment is new
+        lines.append("")
+        lines.append(f"任职变化 assignments：任 {len(result.holds)}，免 0（均为新任职；--format json 列出全部）")
+    elif result.holds:
+        lines.append("")
+        opened = sum(1 for h in result.holds if h[0] == "开")
+        lines.append(f"任职变化 assignments：任 {opened}，免 {len(result.holds) - opened}")
+        lines.append(table(["变化", "职务", "单位/对象", "人员", "起", "止"],
+                           [["任" if action == "开" else "免", *_post_parts(post), _tail(person), start or "",
+                             end or ""] for action, post, person, start, end in result.holds[:holds_shown]]))
+        if len(result.holds) > holds_shown:
+            lines.append(f"  另有 {len(result.holds) - holds_shown} 项（--format json 列出全部）")
     if result.dry_run:
         lines.append("试运行 (dry run)：未写入任何数据。")
     elif result.batch is None:
@@ -54,6 +68,28 @@ def load_report(result) -> str:
     else:
         lines.append(f"已写入，批次 #{result.batch} (loaded as batch {result.batch}).")
     return "\n".join(lines)
+
+
+def load_dict(result) -> dict:
+    """`zeren load --format json`: what was read, the diff per roster, every assignment change."""
+    from dataclasses import asdict
+
+    return {"files": result.files, "batch": result.batch, "dry_run": result.dry_run, "mode": result.mode,
+            "tables": [{"file": f, "sheet": sh, "kind": k, "rows": n, "encoding": e} for f, sh, k, n, e in result.tables],
+            "diff": {k: asdict(d) for k, d in result.diff.items()}, "persons_added": result.persons_added,
+            "assignments": [{"change": "任" if a == "开" else "免", "post": _post_parts(p)[0], "of": _post_parts(p)[1],
+                             "post_id": p, "person": _tail(person), "person_id": person, "from": vf, "to": vt}
+                            for a, p, person, vf, vt in result.holds]}
+
+
+def _post_parts(post_id: str) -> tuple[str, str]:
+    """('党委书记', '马营镇') of ``post:township:马营镇/党委书记``."""
+    owner, _, title = post_id.split(":", 1)[-1].rpartition("/")
+    return title, _tail(owner)
+
+
+def _tail(node_id: str | None) -> str:
+    return (node_id or "").split(":", 1)[-1].rsplit("/", 1)[-1]
 
 
 # -- tables ------------------------------------------------------------------------------
@@ -106,7 +142,7 @@ def table(headers: list[str], rows: list[list[str]], max_width: int = 60, *, wid
     id or date in it; ``max_width`` caps a column. Not on a terminal, each row is one line with
     its full text, for grep and files.
     """
-    cells = [[str(c) if c is not None else "" for c in r] for r in [headers, *rows]]
+    cells = [[terminal_text(str(c)) if c is not None else "" for c in r] for r in [headers, *rows]]
     n = len(headers)
     natural = [max(_w(r[i]) for r in cells) for i in range(n)]
     width = terminal_width() if width is None else width
@@ -310,7 +346,8 @@ def check_table(result) -> str:
 
 def trace_table(result) -> str:
     obj = result.object
-    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}），认定日期 {result.at}，"
+    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}"
+             f"{'，' + obj['caption'] if obj.get('caption') else ''}），认定日期 {result.at}，"
              f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
     if result.findings:
         lines.append("")
@@ -319,7 +356,7 @@ def trace_table(result) -> str:
     lines.append("")
     lines.append(table(
         ["环节", "职务/名称", "责任人", "关系", "来源"],
-        [[c.label, c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
+        [[c.label, f"{c.name}（{c.caption}）" if c.caption else c.name, c.person or "", f"{c.origin} —{c.edge_label}→ {c.target}" if c.edge else "",
           _where(c.holding_source or c.source)] for c in result.chain], max_width=48))
     lines.append("")
     lines.append(liabilities_table(result.liabilities, show_untriggered=True) if result.liabilities
@@ -345,9 +382,11 @@ def csv_text(headers: list[str], rows) -> str:
 
 
 def csv_sections(tables) -> str:
-    """CSV that Excel on Chinese Windows opens as it is: a BOM so it reads UTF-8; a cell Excel
-    would run as a formula quoted with '; an id it would damage — 12 digits or more (shown as
-    6.21107E+11, digits past the 15th lost) or a leading 0 (dropped) — written ="…", which
+    """The one CSV writer of the CLI, for spreadsheets: UTF-8 with a BOM (Excel on Chinese
+    Windows then reads it as UTF-8, not GBK); a cell Excel would run as a formula (=, +, -, @, a
+    tab or CR first, also their full-width forms) starts with ' so it stays text; control
+    characters from data are shown escaped; an id Excel would damage — 12 digits or more (shown
+    as 6.21107E+11, digits past the 15th lost) or a leading 0 (dropped) — is written ="…", which
     Excel and WPS show as the text. Several ``(title, headers, rows)`` tables follow one another,
     each under its 【title】, a blank line between."""
     import csv
@@ -361,7 +400,7 @@ def csv_sections(tables) -> str:
             w.writerow([])
         if title and len(tables) > 1:
             w.writerow([f"【{title}】"])
-        w.writerow(headers)
+        w.writerow([_safe(h) for h in headers])
         for row in rows:
             w.writerow([_safe(c) for c in row])
     return buf.getvalue()
@@ -415,8 +454,8 @@ def dossier_table(d) -> str:
             tenure = li.get("tenure") or {}
             rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
                          li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
-                         li.get("holder_at_finding") or "", li["explanation"]])
-        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+                         li.get("holder_at_finding") or ("" if li.get("standing") else "本人"), li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任者", "依据"], rows, max_width=60))
     if d.duties:
         status = {"met": "达标", "missed": "未达标", "open": "进行中"}
         short = [x for x in d.duties if x["status"] != "met"]
@@ -457,8 +496,31 @@ def liabilities_csv(liabilities, rulebook=None) -> str:
 _EXCEL_NUMBER = re.compile(r"[0-9]{12,}|0[0-9]+")
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
 def _safe(value) -> str:
+    from ..graph.privacy import escape_controls
+
     s = "" if value is None else str(value)
-    if s[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + s
-    return f'="{s}"' if _EXCEL_NUMBER.fullmatch(s) else s
+    if s[:1] in _FORMULA:
+        return escape_controls("'" + s)
+    return f'="{s}"' if _EXCEL_NUMBER.fullmatch(s) else escape_controls(s)
+
+
+def terminal_text(text: str) -> str:
+    """Plain output with the control, separator and bidi characters data may hold escaped
+    (an ESC sequence in a roster name must not recolour or rewrite the user's terminal)."""
+    from ..graph.privacy import escape_controls
+
+    return escape_controls(text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def terminal_json(text: str) -> str:
+    """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw but a terminal
+    or a JavaScript reader misreads (U+2028/2029, C1 controls, bidi controls) as \\u escapes:
+    the same JSON value."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -25,7 +25,7 @@ from .parts import (COUNTY_ROW, MIXED_ROW, cn_date, period_label, place_levels, 
 
 __all__ = ["check_workbook", "tables_workbook", "HEADERS", "COLUMNS"]
 
-#: The CSV's columns (zeren.cli.format.CSV_COLUMNS) and their headers in the workbook.
+#: The liability columns (zeren.cli.export.LIABILITY_COLUMNS) and their headers in CSV and the workbook.
 HEADERS = {"clause": "条款", "rule": "规则", "triggered": "是否触发", "kind": "责任类型", "post": "职务",
            "person": "责任人", "body": "机构", "scope": "范围", "township": "乡镇", "date": "日期", "numerator": "分子",
            "denominator": "分母", "threshold": "阈值", "near_miss": "临界", "consequence": "后果", "by": "决定机关",

@@ -73,6 +73,7 @@ class Kind:
     name_template: str = ""  # for one_per_parent kinds: "{parent}…" (a village's team)
     props: dict[str, Prop] = field(default_factory=dict)
     party: str = ""  # how the place itself is named as a liable party: "{name}党委政府"
+    caption: str = ""  # a property shown beside the id wherever the node is named (a household's 户主)
 
     def filters(self) -> dict[str, Prop]:
         """Properties a role path may filter on, by the roster column a user knows."""
@@ -330,7 +331,8 @@ class Pack:
 
 # -- parsing ---------------------------------------------------------------------------------
 _MODEL_KEYS = {"root", "kinds", "relations", "posts", "objects", "measures", "edges", "orgs"}
-_KIND_KEYS = {"label", "parent", "parent_edge", "id_within_parent", "one_per_parent", "name", "props", "party"}
+_KIND_KEYS = {"label", "parent", "parent_edge", "id_within_parent", "one_per_parent", "name", "props", "party",
+              "caption"}
 _PARENT_EDGE_KEYS = {"edge", "role", "reverse", "dated"}
 _PROP_KEYS = {"column", "type", "default", "required", "personal", "flag"}
 _RELATION_KEYS = {"to", "edge", "direction", "role", "many", "label"}
@@ -407,7 +409,12 @@ def _model(data: Any, c: Collector, county_posts: dict[str, Any], bodies: list[A
             parent_edge=str(pe.get("edge", "LOCATED_IN")), parent_role=str(pe.get("role", "") or ""),
             parent_reverse=_bool(pe.get("reverse")), parent_dated=_bool(pe.get("dated")),
             id_within_parent=_bool(spec.get("id_within_parent")), one_per_parent=_bool(spec.get("one_per_parent")),
-            name_template=str(spec.get("name", "") or ""), props=props, party=str(spec.get("party", "") or ""))
+            name_template=str(spec.get("name", "") or ""), props=props, party=str(spec.get("party", "") or ""),
+            caption=str(spec.get("caption", "") or ""))
+        caption = kinds[str(name)].caption
+        if caption and (caption not in props or props[caption].personal):
+            c.add(where, "caption", f"应为该种类的一个非个人信息属性（可用：{', '.join(p for p in props if not props[p].personal)}）",
+                  caption)
     root = str(data.get("root"))
     if root not in kinds:
         c.add("model", "root", f"根种类应为 kinds 中的一种（可用：{', '.join(kinds)}）", root)

@@ -8,6 +8,7 @@ labels is masked.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import graphviz
 
 from ..graph import schema
 from ..graph.errors import ZerenError
-from ..graph.privacy import mask_text
+from ..graph.privacy import escape_controls, mask_text
 from ..graph.rules import Rulebook
 
 __all__ = ["FONT", "DotNotFound", "trace_graph", "org_graph", "rulebook_graph", "render", "FORMATS", "style",
@@ -102,12 +103,17 @@ def _graph(name: str, caption: str, rankdir: str) -> graphviz.Digraph:
 
 
 def _label(*lines: str) -> str:
-    return "\\n".join(mask_text(x) for x in lines if x)
+    """A node's text, one line per argument, always as plain text: personal data masked, a
+    backslash shown as itself (``张三\\``), control characters escaped, and never read as an
+    HTML-like label (``<B>恶意镇</B>`` stays those characters)."""
+    text = "\\n".join(escape_controls(mask_text(x), keep_newlines=False).replace("\\", "\\\\")
+                      for x in lines if x)
+    return graphviz.nohtml(text)
 
 
 def _edge_attrs(kind: str, model: Any = None) -> dict[str, str]:
     attrs = dict(_EDGE_STYLE.get(kind, _STRUCTURAL))
-    attrs["label"] = model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind)
+    attrs["label"] = _label(model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind))
     return attrs
 
 
@@ -121,9 +127,10 @@ def _legend(g: graphviz.Digraph, kinds: list[str], colors: dict[str, str] | None
             '<tr><td align="left"><font color="#888888">─── 隶属/位于 structure</font></td></tr>']
     for kind in kinds:
         color = colors.get(kind, "#555555")
-        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{kind}</font></td></tr>')
-    html = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
-    g.node("legend", html, shape="plaintext", fontsize="10")
+        color, text = html.escape(str(color), quote=True), html.escape(escape_controls(str(kind), keep_newlines=False))
+        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{text}</font></td></tr>')
+    table = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
+    g.node("legend", table, shape="plaintext", fontsize="10")
 
 
 # -- trace ---------------------------------------------------------------------------------
@@ -204,8 +211,8 @@ def org_graph(chart: Any, rulebook: Any = None) -> graphviz.Digraph:
     ids = _Ids()
     county = ids(chart.county_id)
     with g.subgraph(name="cluster_county") as c:
-        c.attr(label=chart.county, style="rounded", color="#9bbf8f")
-        c.node(county, chart.county, **_ROOT)
+        c.attr(label=_label(chart.county), style="rounded", color="#9bbf8f")
+        c.node(county, _label(chart.county), **_ROOT)
         for p in chart.posts:
             c.node(ids(f"{p.node}|{p.person_id}"), _party_label(p), **_ENGINE_STYLE["post"])
             c.edge(ids(f"{p.node}|{p.person_id}"), county, **_edge_attrs("LEADS", model))
@@ -226,8 +233,8 @@ def org_graph(chart: Any, rulebook: Any = None) -> graphviz.Digraph:
     for t in chart.places:
         tid = ids(t.id)
         with g.subgraph(name=f"cluster_{tid}") as c:
-            c.attr(label=t.name, style="rounded", color="#9bbf8f")
-            c.node(tid, t.name, **_ROOT)
+            c.attr(label=_label(t.name), style="rounded", color="#9bbf8f")
+            c.node(tid, _label(t.name), **_ROOT)
             for p in t.posts:
                 pid = ids(f"{p.node}|{p.person_id}")
                 c.node(pid, _party_label(p), **_ENGINE_STYLE["post"])
