@@ -10,7 +10,8 @@ from contextlib import contextmanager
 import click
 
 from ..graph.errors import InputError
-from .main import FORMATS, Context, _day, cli, pass_ctx
+from .export import format_options
+from .main import Context, _day, cli, pass_ctx
 
 
 @cli.command()
@@ -216,23 +217,34 @@ def _progress():
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-def template(directory: str) -> None:
-    """写出空白 .xlsx 模板：每种名单一个，另有含全部工作表的一个 (write empty templates).
+@click.option("--rulebook", "rulebook_name", default=None, metavar="NAME|FILE",
+              help="按此规则手册的名单写模板（默认：项目的规则手册，否则 tongwei-2018） "
+                   "(templates for this rulebook's rosters).")
+def template(directory: str, rulebook_name: str | None) -> None:
+    """写出填表模板：每种名单一个 .xlsx，另有含全部工作表的 全部清单.xlsx (write fill-in templates).
+
+    Each has the pack's example row above the header, drop-down lists, text-formatted id
+    columns, date-formatted date columns and a 填表说明 sheet (what each column means, whether
+    it must be filled, the forms accepted). Loading an untouched template loads nothing.
 
     示例 Example:
 
         zeren template 模板/
+
+        zeren template templates-river/ --rulebook river-chief
     """
     from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
     from ..loaders.template import write_templates
 
     obj: Context = click.get_current_context().obj
-    if os.path.exists(obj.project):
+    if rulebook_name:
+        book = load_rulebook(rulebook_name)
+    elif os.path.exists(obj.project):
         with obj.open() as store:
-            pack = store.rulebook.pack
+            book = store.rulebook
     else:
-        pack = load_rulebook(DEFAULT_RULEBOOK).pack
-    for path in write_templates(directory, pack):
+        book = load_rulebook(DEFAULT_RULEBOOK)
+    for path in write_templates(directory, book):
         click.echo(str(path))
 
 
@@ -299,9 +311,9 @@ def revert(obj: Context, batch: int) -> None:
 @cli.command()
 @click.option("--at", metavar="DATE", help="查看哪一天（默认：最近一条督查发现的日期） (the day; default: the latest finding's date).")
 @click.option("--township", metavar="NAME", help="只看这个乡镇 (only this township).")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_options
 @pass_ctx
-def gaps(obj: Context, at, township, fmt) -> None:
+def gaps(obj: Context, at, township, fmt, output) -> None:
     """列出某日名单留下的空缺：无人在职的职务、缺帮扶的村户等 (what the rosters leave uncovered on a day).
 
     Vacant one-holder posts, poor villages without a team or helping unit, households
@@ -310,24 +322,27 @@ def gaps(obj: Context, at, township, fmt) -> None:
     示例 Example:
 
         zeren gaps --at 2019-06-01 --township 马营镇
+
+        zeren gaps --at 2019-06-01 -o 空缺.xlsx
     """
     from ..queries.gaps import gaps as find_gaps
-    from .format import table
-
     from ..queries.periods import default_day
+    from .export import emit, gaps_table, resolve_format, xlsx_of
+    from .format import csv_text, table
 
     obj.project_only("gaps")
+    fmt = resolve_format(fmt, output)
     with obj.open() as store:
         day, how = (_day(at), "") if at else default_day(store)
         found = find_gaps(store, day, township=township)
-    if fmt == "json":
-        click.echo(json.dumps({"at": day, "gaps": [g.as_dict() for g in found]}, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        from .format import csv_text
+        pack = store.rulebook.pack
+    levels = pack.org.levels
+    level = pack.model.label(levels[0]) if levels else "地方"
+    title, headers, rows = gaps_table(found, day, level)
 
-        click.echo(csv_text(["kind", "scope", "object", "detail"], [[g.kind, g.scope, g.object, g.detail] for g in found]),
-                   nl=False)
-    else:
-        click.echo(f"{day}{f'（{how}；--at 指定其他日期）' if how else ''}：{len(found)} 处空缺 gaps")
-        if found:
-            click.echo(table(["类型", "乡镇", "对象", "说明"], [[g.kind, g.scope, g.object, g.detail] for g in found]))
+    def text() -> str:
+        out = f"{day}{f'（{how}；--at 指定其他日期）' if how else ''}：{len(found)} 处空缺 gaps"
+        return out + "\n" + table(headers[1:], [r[1:] for r in rows]) if found else out
+
+    emit(fmt, output, False, table=text, data=lambda: {"at": day, "gaps": [g.as_dict() for g in found]},
+         csv=lambda: csv_text(headers, rows), xlsx=lambda show: xlsx_of([(title, headers, rows)], show, f"空缺 {day}"))
