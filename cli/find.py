@@ -7,21 +7,21 @@ import json
 
 import click
 
-from .main import Context, cli, pass_ctx
+from .main import Context, cli, pass_ctx, table_json_option
 
 
 @cli.command()
 @click.argument("text")
-@click.option("--limit", default=50, show_default=True, help="Show at most this many hits.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--limit", default=50, show_default=True, help="最多显示条数 (show at most this many hits).")
+@table_json_option
 @pass_ctx
 def find(obj: Context, text: str, limit: int, fmt: str) -> None:
-    """Find by 户主 or person name, by name or id, or by 身份证号 (whole or masked).
+    """按户主、姓名、名称、编号或身份证号查找 (find by name, id or 身份证号).
 
     A whole 身份证号 is matched through the project's keyed hash (the number itself is not
     stored) and shown masked; a masked one (621121********9090) matches as stored.
 
-    Example:
+    示例 Example:
 
         zeren find 吕成洋
 

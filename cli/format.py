@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from ..graph.rules import Rulebook
 
-__all__ = ["rulebook_table", "load_report"]
+__all__ = ["rulebook_table", "load_report", "table", "terminal_width", "full_width", "csv_text", "csv_sections",
+           "liabilities_csv"]
 
 
 def rulebook_table(book: Rulebook) -> str:
@@ -45,8 +47,12 @@ def load_report(result, holds_shown: int = 40) -> str:
                        [[kind, d.rows, d.added, d.closed, d.changed, d.corrected, d.unchanged, d.nodes_added,
                          d.nodes_changed] for kind, d in result.diff.items()]))
     lines.append("  记录：名单每行陈述的事实（对象本身、隶属、各项任职各算一条），故记录数可多于行数；"
-                 "对象：乡镇、村、户、人员等。")
-    if result.holds:
+                 "对象：名单建立的地点、单位、对象与人员。")
+    closes = any(h[0] == "关" for h in result.holds)
+    if result.holds and not closes and len(result.holds) > holds_shown:  # a first load: every assignment is new
+        lines.append("")
+        lines.append(f"任职变化 assignments：任 {len(result.holds)}，免 0（均为新任职；--format json 列出全部）")
+    elif result.holds:
         lines.append("")
         opened = sum(1 for h in result.holds if h[0] == "开")
         lines.append(f"任职变化 assignments：任 {opened}，免 {len(result.holds) - opened}")
@@ -77,7 +83,7 @@ def load_dict(result) -> dict:
 
 
 def _post_parts(post_id: str) -> tuple[str, str]:
-    """('党委书记', '马营镇') of ``post:township:马营镇/党委书记``."""
+    """(post, body) of a post id: ``post:township:马营镇/<post>`` gives (<post>, '马营镇')."""
     owner, _, title = post_id.split(":", 1)[-1].rpartition("/")
     return title, _tail(owner)
 
@@ -93,16 +99,139 @@ def _w(s: str) -> int:
     return sum(2 if east_asian_width(c) in "WF" else 1 for c in s)
 
 
-def table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
-    """A plain-text table aligned for CJK text (fast: no rich import on the trace path)."""
-    cells = [[_clip(terminal_text(str(c)) if c is not None else "", max_width) for c in r] for r in [headers, *rows]]
-    widths = [max(_w(r[i]) for r in cells) for i in range(len(headers))]
+_FULL_WIDTH = [False]
+
+
+@contextmanager
+def full_width():
+    """Tables made inside are not fitted to the terminal (they go to a file)."""
+    _FULL_WIDTH[0] = True
+    try:
+        yield
+    finally:
+        _FULL_WIDTH[0] = False
+
+
+def terminal_width() -> int | None:
+    """The width tables fit: ``$COLUMNS`` when set, else the terminal's; None when the output
+    is not a terminal (a pipe or a file gets every cell whole, one line per row)."""
+    import os
+    import shutil
+    import sys
+
+    if _FULL_WIDTH[0]:
+        return None
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        if sys.stdout.isatty():
+            return shutil.get_terminal_size().columns
+    except (AttributeError, ValueError):  # a closed or replaced stdout
+        pass
+    return None
+
+
+def table(headers: list[str], rows: list[list[str]], max_width: int = 60, *, width: int | None = None) -> str:
+    """A plain-text table aligned for CJK text (no rich import: ``zeren trace`` starts fast).
+
+    On a terminal (``width``, default :func:`terminal_width`) the table fits the width, and no
+    cell is clipped: a cell wider than its column wraps over several lines; when the last column
+    (the explanation) would be left less than a third of the width, it goes under its row,
+    indented, across the whole width. No column is narrower than its header or than the longest
+    id or date in it; ``max_width`` caps a column. Not on a terminal, each row is one line with
+    its full text, for grep and files.
+    """
+    cells = [[terminal_text(str(c)) if c is not None else "" for c in r] for r in [headers, *rows]]
+    n = len(headers)
+    natural = [max(_w(r[i]) for r in cells) for i in range(n)]
+    width = terminal_width() if width is None else width
+    if width is None:
+        return _render(cells, natural)
+    floors = [min(natural[i], max(_w(headers[i]), _longest_token(r[i] for r in cells))) for i in range(n)]
+    capped = [min(x, max(max_width, floors[i])) for i, x in enumerate(natural)]
+    if sum(capped) + 2 * (n - 1) <= width:
+        return _render(cells, capped)
+    last = n - 1
+    if n == 1 or capped[last] <= max(30, width // 3):  # a short last column: every column gives up width
+        return _render(cells, _fit(capped, floors, width - 2 * last))
+    others = _fit(capped[:last], floors[:last], width - 2 * (last - 1))
+    room = width - sum(others) - 2 * last
+    if room >= max(30, width // 3):
+        return _render(cells, others + [room])
+    # The explanation under its row: indented to the second column, as wide as the terminal.
+    indent = (others[0] + 2) if last > 1 else 4
+    return _render([r[:last] for r in cells], others, below=[r[last] for r in cells], indent=indent,
+                   below_width=max(20, width - indent))
+
+
+def _render(cells: list[list[str]], widths: list[int], *, below: list[str] | None = None, indent: int = 0,
+            below_width: int = 0) -> str:
     lines = []
-    for n, r in enumerate(cells):
-        lines.append("  ".join(c + " " * (widths[i] - _w(c)) for i, c in enumerate(r)).rstrip())
-        if n == 0:
+    for k, r in enumerate(cells):
+        parts = [_wrap(c, widths[i]) if _w(c) > widths[i] else [c] for i, c in enumerate(r)]
+        for j in range(max(len(p) for p in parts)):
+            lines.append("  ".join((p[j] if j < len(p) else "") + " " * (widths[i] - _w(p[j] if j < len(p) else ""))
+                                   for i, p in enumerate(parts)).rstrip())
+        if below is not None and below[k]:
+            lines += [" " * indent + line for line in _wrap(below[k], below_width)]
+        if k == 0:
             lines.append("  ".join("─" * w for w in widths))
     return "\n".join(lines)
+
+
+def _longest_token(texts) -> int:
+    """The widest run of ASCII letters, digits and ``-.:/#`` (an id, a date, a file name), up to 16."""
+    return min(16, max((len(m) for t in texts for m in re.findall(r"[0-9A-Za-z\-.:/#_*]+", t)), default=0))
+
+
+def _fit(widths: list[int], floors: list[int], room: int) -> list[int]:
+    """Column widths that fit ``room``: the widest columns give up width first (water-filling),
+    none below its floor."""
+    widths = list(widths)
+    excess = sum(widths) - room
+    level = max(widths, default=0)
+    while excess > 0 and level > 0:
+        level -= 1
+        for i, w in enumerate(widths):
+            if w > level and w > floors[i] and excess > 0:
+                widths[i] -= 1
+                excess -= 1
+    return widths
+
+
+_BREAKS = " ，；、。：）)】,;:/"
+_NO_START = "，；、。：）)】”’〕…"
+_OPENING = "（(【〔“‘"  # a line may break before these
+
+
+def _wrap(s: str, width: int) -> list[str]:
+    """``s`` in lines of at most ``width`` columns, broken after a space or punctuation (or before
+    an opening bracket) when one falls in the line's second half, else between any two
+    characters as CJK text allows, never putting a closing mark first on a line."""
+    out: list[str] = []
+    for para in s.split("\n"):
+        line, used = "", 0
+        for ch in para:
+            cw = _w(ch)
+            if used + cw > width and line:
+                cut = max(max(line.rfind(b) + 1 for b in _BREAKS), max(line.rfind(b) for b in _OPENING))
+                if cut > 0 and _w(line[:cut]) >= width // 2:
+                    out.append(line[:cut].rstrip())
+                    line = line[cut:].lstrip()
+                elif ch in _NO_START and len(line) > 1:  # no line starts with a closing mark (禁则)
+                    out.append(line[:-1])
+                    line = line[-1]
+                else:
+                    out.append(line)
+                    line = ""
+                used = _w(line)
+                if not line and ch == " ":
+                    continue
+            line += ch
+            used += cw
+        out.append(line)
+    return out
 
 
 def _clip(s: str, width: int) -> str:
@@ -247,21 +376,33 @@ def _where(src) -> str:
     return f"{name}{sheet}:{src['row']}" if src.get("row") else name
 
 
-CSV_COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", "scope", "date", "numerator",
-               "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation"]
-
-
 def csv_text(headers: list[str], rows) -> str:
-    """CSV for spreadsheets: a BOM so Excel reads UTF-8, and cells Excel would run as formulas quoted."""
+    """CSV for spreadsheets: see :func:`csv_sections` (one table, no title)."""
+    return csv_sections([("", headers, rows)])
+
+
+def csv_sections(tables) -> str:
+    """The one CSV writer of the CLI, for spreadsheets: UTF-8 with a BOM (Excel on Chinese
+    Windows then reads it as UTF-8, not GBK); a cell Excel would run as a formula (=, +, -, @, a
+    tab or CR first, also their full-width forms) starts with ' so it stays text; control
+    characters from data are shown escaped; an id Excel would damage — 12 digits or more (shown
+    as 6.21107E+11, digits past the 15th lost) or a leading 0 (dropped) — is written ="…", which
+    Excel and WPS show as the text. Several ``(title, headers, rows)`` tables follow one another,
+    each under its 【title】, a blank line between."""
     import csv
     import io
 
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
-    w.writerow(headers)
-    for row in rows:
-        w.writerow([_safe(c) for c in row])
+    for i, (title, headers, rows) in enumerate(tables):
+        if i:
+            w.writerow([])
+        if title and len(tables) > 1:
+            w.writerow([f"【{title}】"])
+        w.writerow([_safe(h) for h in headers])
+        for row in rows:
+            w.writerow([_safe(c) for c in row])
     return buf.getvalue()
 
 
@@ -313,8 +454,8 @@ def dossier_table(d) -> str:
             tenure = li.get("tenure") or {}
             rows.append([li["clause"], li["kind"] + ("（常设）" if li.get("standing") else ""), li["post"],
                          li.get("date") or "", f"{tenure.get('from') or ''}—{tenure.get('to') or '至今'}",
-                         li.get("holder_at_finding") or "", li["explanation"]])
-        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
+                         li.get("holder_at_finding") or ("" if li.get("standing") else "本人"), li["explanation"]])
+        lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任者", "依据"], rows, max_width=60))
     if d.duties:
         status = {"met": "达标", "missed": "未达标", "open": "进行中"}
         short = [x for x in d.duties if x["status"] != "met"]
@@ -343,29 +484,16 @@ def duties_csv(result) -> str:
                                 " ".join(e.evidence)] for e in result.duties))
 
 
-def liabilities_csv(liabilities) -> str:
-    """The liabilities as CSV for spreadsheets (:func:`csv_text`)."""
-    rows = []
-    for li in liabilities:
-        d = li.as_dict()
-        rows.append([" ".join(map(str, d[c])) if c == "findings" else d.get(c) for c in CSV_COLUMNS])
-    return csv_text(CSV_COLUMNS, rows)
+def liabilities_csv(liabilities, rulebook=None) -> str:
+    """``zeren check --format csv`` (and the workbench's export.csv): every liability, triggered
+    or not, under Chinese headers, 是/否, posts by their labels."""
+    from .export import liability_table
+
+    _, headers, rows = liability_table(liabilities, rulebook)
+    return csv_text(headers, rows)
 
 
-def csv_text(headers: list[str], rows) -> str:
-    """The one CSV writer of the CLI: UTF-8 with a BOM (Excel on Chinese Windows then reads it
-    as UTF-8, not GBK); a cell Excel would run as a formula (=, +, -, @, a tab or CR first,
-    also their full-width forms) starts with ' so it stays text; control characters from data
-    are shown escaped."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow([_safe(h) for h in headers])
-    w.writerows([_safe(c) for c in row] for row in rows)
-    return buf.getvalue()
+_EXCEL_NUMBER = re.compile(r"[0-9]{12,}|0[0-9]+")
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -376,8 +504,8 @@ def _safe(value) -> str:
 
     s = "" if value is None else str(value)
     if s[:1] in _FORMULA:
-        s = "'" + s
-    return escape_controls(s)
+        return escape_controls("'" + s)
+    return f'="{s}"' if _EXCEL_NUMBER.fullmatch(s) else escape_controls(s)
 
 
 def terminal_text(text: str) -> str:

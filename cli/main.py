@@ -20,9 +20,45 @@ __all__ = ["cli", "main"]
 FORMATS = click.Choice(["table", "json", "csv"])
 
 
-class ZerenGroup(click.Group):
+_HEADINGS = {"Options": "选项 Options", "Commands": "命令 Commands", "Arguments": "参数 Arguments"}
+
+
+class ZerenFormatter(click.HelpFormatter):
+    """Help in Chinese first: 用法 Usage, 选项 Options, 命令 Commands."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法 Usage: " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_HEADINGS.get(heading, heading))
+
+
+class ZerenContext(click.Context):
+    formatter_class = ZerenFormatter
+
+
+class _Help:
+    """The -h/--help option's own line in Chinese."""
+
+    context_class = ZerenContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出 (show this help and exit)"
+        return option
+
+
+class ZerenCommand(_Help, click.Command):
+    pass
+
+
+class ZerenGroup(_Help, click.Group):
     """Turns zeren's own errors into one line per problem on stderr and exit 1; click's usage
     errors too (exit 1, not click's 2, with the message in Chinese first)."""
+
+    command_class = ZerenCommand
+    group_class = type  # sub-groups are ZerenGroups too
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -52,9 +88,14 @@ class ZerenGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as err:
-            for problem in err.problems:
-                click.echo(f"错误 Error: {problem}", err=True)
-            click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据 (nothing was written).", err=True)
+            from ..graph.errors import LIST_ALL, grouped_lines
+
+            for line in grouped_lines(err.problems):
+                click.echo(f"错误 Error: {line}", err=True)
+            more = "" if len(err.problems) <= LIST_ALL or getattr(err, "listed_in", None) else \
+                "；逐条清单：加 --problems 问题.csv"
+            listed = f"；逐条清单见 {err.listed_in}" if getattr(err, "listed_in", None) else ""
+            click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据{listed}{more} (nothing was written).", err=True)
             ctx.exit(1)
         except ZerenError as err:
             click.echo(_line(f"错误 Error: {err}"), err=True)
@@ -120,24 +161,25 @@ pass_ctx = click.make_pass_decorator(Context)
 
 @click.group(cls=ZerenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(dir_okay=False), default=None,
-              help="Project file (default: $ZEREN_PROJECT, else ./zeren.db).")
+              help="项目文件（默认 $ZEREN_PROJECT，否则 ./zeren.db） (project file).")
 @click.option("--store", "store_uri", default=None, metavar="URI",
-              help="Run read commands (check, trace, render, stats) against a Bolt server instead "
-                   "(bolt://, neo4j://, bolt+s:// …); credentials from ZEREN_BOLT_USER/ZEREN_BOLT_PASSWORD.")
+              help="读命令（check、trace、render、stats 等）改在 Bolt 服务器上运行（bolt://、neo4j://、bolt+s:// …）；"
+                   "账号取自 ZEREN_BOLT_USER/ZEREN_BOLT_PASSWORD (run read commands against a Bolt server).")
 @click.option("--database", default=lambda: os.environ.get("ZEREN_BOLT_DATABASE") or None,
-              show_default="the server's home database, or $ZEREN_BOLT_DATABASE",
-              help="Database name on the Bolt server (Neo4j Community has one: neo4j).")
-@click.version_option(package_name="zeren")
+              show_default="服务器的默认数据库，或 $ZEREN_BOLT_DATABASE",
+              help="Bolt 服务器上的数据库名（Neo4j 社区版只有 neo4j） (database name on the Bolt server; "
+                   "default: the server's home database).")
+@click.version_option(package_name="zeren", help="显示版本并退出 (show the version and exit)")
 @click.pass_context
 def cli(ctx: click.Context, project: str | None, store_uri: str | None, database: str | None) -> None:
-    """zeren (责任): responsibility lists and their rosters as a knowledge graph.
+    """zeren（责任）：把责任清单和配套名单变成知识图谱，回答“谁负责、以何身份、依哪一条、还有谁共同担责”。
 
-    Load the rosters that staff a responsibility list (责任清单), then ask who was
-    responsible for a failure, in what capacity, under which clause.
+    (responsibility lists and their rosters as a knowledge graph: who was responsible, in
+    what capacity, under which clause, who shares the liability.)
 
-    Example:
+    示例 Example:
 
-        zeren init && zeren load rosters.xlsx findings.csv && zeren check --period 2019Q2
+        zeren init && zeren load 名单.xlsx 督查发现.csv && zeren check --period 2019Q2
     """
     ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db", store_uri, database)
 
@@ -146,14 +188,14 @@ def _window(date_from: str | None, date_to: str | None, period: str | None) -> t
     from ..queries.periods import parse_period
 
     if period and (date_from or date_to):
-        raise ZerenError("give either --period or --from/--to, not both")
+        raise ZerenError("--period 与 --from/--to 只能给一种 (give either --period or --from/--to)")
     if period:
         return parse_period(period)
     if not (date_from and date_to):
-        raise ZerenError("give --period (e.g. 2019Q2) or both --from and --to")
+        raise ZerenError("请给出 --period（如 2019Q2），或同时给出 --from 和 --to (give a period or a window)")
     lo, hi = _day(date_from, "--from"), _day(date_to, "--to")
     if lo is None or hi is None or hi < lo:
-        raise ZerenError(f"--to {date_to} is before --from {date_from}")
+        raise ZerenError(f"--to {date_to} 早于 --from {date_from} (the window ends before it starts)")
     return lo, hi
 
 
@@ -182,8 +224,12 @@ def _emit(result, fmt: str, table_fn, show_personal_data: bool) -> None:
     click.echo(text if show_personal_data else mask_text(text))
 
 
+#: ``--format table|json`` of the commands that print a table or, for scripts, JSON.
+table_json_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                                 show_default=True, help="table（表格，默认）或 json（供程序读取） (table or JSON).")
+
 personal_option = click.option("--show-personal-data", is_flag=True,
-                               help="Show 身份证号 and phone numbers unmasked (they are masked by default).")
+                               help="显示完整的身份证号和电话号码（默认遮蔽） (show personal data unmasked).")
 
 
 

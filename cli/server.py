@@ -10,21 +10,24 @@ from .main import Context, cli, pass_ctx
 @cli.command()
 @click.argument("uri")
 @click.option("--replace", is_flag=True,
-              help="Push the whole project anew, replacing whatever the database holds (another project too).")
-@click.option("--batch-size", default=10000, show_default=True, help="Rows per UNWIND message at most.")
-@click.option("--max-bytes", type=int, default=4_000_000, show_default=True, help="Bytes per message at most.")
+              help="整体重新推送，替换目标数据库现有内容（包括别的项目） (push the whole project anew, replacing "
+                   "whatever the database holds).")
+@click.option("--batch-size", default=10000, show_default=True, help="每批发送的行数上限 (rows per UNWIND message at most).")
+@click.option("--max-bytes", type=int, default=4_000_000, show_default=True,
+              help="每批最多字节数 (bytes per message at most).")
 @pass_ctx
 def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int) -> None:
-    """Copy the project into a Bolt server; readers see it only once it has landed whole.
+    """把项目复制到 Bolt 图数据库服务器（Neo4j 5、Aura），整体到位后才对读者可见 (copy the project into a
+    Bolt server; readers see it only once it has landed whole).
 
-    The first push (or --replace) copies everything; later pushes send only what the loads
-    since the last push added or closed. Either way the server's counts are checked against
-    the project before the push is switched on, and a push that is interrupted leaves the
-    previous graph readable. Credentials come from ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD (or
-    ~/.config/zeren/bolt.toml), never from the command line; --database picks the database
-    (default: the server's home database). Then `zeren --store URI check …` reads from there.
+    第一次推送（或 --replace）复制全部；之后只推送上次推送以来的装载批次。推送前核对服务器上的数目，
+    中途中断的推送不影响上一次的图。The first push (or --replace) copies everything; later pushes send only
+    what the loads since the last push added or closed; the server's counts are checked before the push
+    is switched on, and an interrupted push leaves the previous graph readable. 账号取自环境变量，不从命令行读取
+    (credentials come from ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD or ~/.config/zeren/bolt.toml); --database
+    picks the database (default: the server's home database). Then `zeren --store URI check …` reads from there.
 
-    Example:
+    示例 Example:
 
         ZEREN_BOLT_USER=neo4j ZEREN_BOLT_PASSWORD=… zeren push bolt://127.0.0.1:7687
     """

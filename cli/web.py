@@ -12,7 +12,7 @@ import sys
 import click
 
 from ..graph.errors import ZerenError
-from .main import Context, cli, pass_ctx
+from .main import Context, cli, pass_ctx, table_json_option
 
 
 def _project(obj: Context) -> str:
@@ -25,20 +25,20 @@ def _project(obj: Context) -> str:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 (address to listen on).")
+@click.option("--port", default=8000, show_default=True, type=int, help="监听端口 (port).")
 @click.option("--project", "project_path", type=click.Path(dir_okay=False), default=None,
-              help="Project file (same as the global --project).")
+              help="项目文件（同全局 --project） (project file).")
 @click.option("--upload-dir", type=click.Path(file_okay=False), default=None,
-              help="Where uploaded rosters wait between the dry run and the load (default: the system temp dir).")
+              help="上传的名单在试运行与导入之间的暂存目录（默认系统临时目录） (where uploads wait).")
 @pass_ctx
 def serve(obj: Context, host: str, port: int, project_path: str | None, upload_dir: str | None) -> None:
-    """Serve the web workbench over the project file (one process, many readers).
+    """启动网页工作台 (serve the web workbench over the project file).
 
     Log in with an account made by `zeren user add`. Pages: search, household, trace,
     check, org chart, history, upload; the same data as JSON under /api/.
 
-    Example:
+    示例 Example:
 
         zeren serve --project zeren-demo/zeren.db --port 8000
     """
@@ -59,7 +59,7 @@ def serve(obj: Context, host: str, port: int, project_path: str | None, upload_d
 
 @cli.group()
 def user() -> None:
-    """Accounts of the web workbench: add, list, disable, enable, passwd."""
+    """网页工作台的账户：add、list、disable、enable、passwd (accounts of the web workbench)."""
 
 
 def _password(stdin: bool) -> str:
@@ -72,16 +72,16 @@ def _password(stdin: bool) -> str:
 @user.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "inspector", "clerk"]), required=True,
-              help="admin: manages accounts; inspector: reads everything; clerk: reads and loads one township.")
-@click.option("--township", metavar="NAME", help="The township a clerk works for.")
-@click.option("--personal-data", is_flag=True, help="Admins only: may view 身份证号 and phone numbers unmasked.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+              help="admin 管理员：管理账户；inspector 督查人员：全部只读；clerk 乡镇文书：读写本乡镇 (the role).")
+@click.option("--township", metavar="NAME", help="乡镇文书所在乡镇 (the township a clerk works for).")
+@click.option("--personal-data", is_flag=True, help="仅管理员：可查看完整的身份证号和电话 (admins only: may view personal data).")
+@click.option("--password-stdin", is_flag=True, help="从标准输入第一行读取密码 (read the password from stdin).")
 @pass_ctx
 def user_add(obj: Context, name: str, role: str, township: str | None, personal_data: bool,
              password_stdin: bool) -> None:
-    """Create an account (the password is hashed with Argon2id).
+    """新建账户（密码以 Argon2id 散列保存） (create an account).
 
-    Example:
+    示例 Example:
 
         echo "$PASSWORD" | zeren user add li --role clerk --township 马营镇 --password-stdin
     """
@@ -109,12 +109,12 @@ def _check_township(obj: Context, township: str) -> None:
 
 
 @user.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @pass_ctx
 def user_list(obj: Context, fmt: str) -> None:
-    """List the accounts.
+    """列出账户 (list the accounts).
 
-    Example:
+    示例 Example:
 
         zeren user list --format json
     """
@@ -141,9 +141,9 @@ def _change(obj: Context, name: str, action: str) -> None:
 @click.argument("name")
 @pass_ctx
 def user_disable(obj: Context, name: str) -> None:
-    """Disable an account (it can no longer log in; its sessions end).
+    """停用账户：不能再登录，会话结束 (disable an account).
 
-    Example:
+    示例 Example:
 
         zeren user disable li
     """
@@ -158,9 +158,9 @@ def user_disable(obj: Context, name: str) -> None:
 @click.argument("name")
 @pass_ctx
 def user_enable(obj: Context, name: str) -> None:
-    """Enable a disabled account again.
+    """重新启用账户 (enable an account again).
 
-    Example:
+    示例 Example:
 
         zeren user enable li
     """
@@ -173,12 +173,12 @@ def user_enable(obj: Context, name: str) -> None:
 
 @user.command("passwd")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--password-stdin", is_flag=True, help="从标准输入第一行读取密码 (read the password from stdin).")
 @pass_ctx
 def user_passwd(obj: Context, name: str, password_stdin: bool) -> None:
-    """Set an account's password (its open sessions end).
+    """设置账户密码，其会话结束 (set an account's password).
 
-    Example:
+    示例 Example:
 
         echo "$NEW_PASSWORD" | zeren user passwd li --password-stdin
     """
@@ -190,17 +190,17 @@ def user_passwd(obj: Context, name: str, password_stdin: bool) -> None:
 
 
 @cli.command("audit")
-@click.option("--actor", metavar="NAME", help="Only this account (os:USER for command-line loads).")
-@click.option("--action", metavar="ACTION", help="Only this action: login, upload, load, personal-data, user-add …")
-@click.option("--limit", type=int, default=None, help="Only the latest N events.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--actor", metavar="NAME", help="只看这个账户（命令行导入为 os:用户名） (only this account).")
+@click.option("--action", metavar="ACTION", help="只看这种操作：login、upload、load、personal-data、user-add … (only this action).")
+@click.option("--limit", type=int, default=None, help="只看最近 N 条 (only the latest N events).")
+@table_json_option
 @pass_ctx
 def audit_command(obj: Context, actor: str | None, action: str | None, limit: int | None, fmt: str) -> None:
-    """Print the audit log: logins, uploads, loads, views of personal data, account changes.
+    """打印审计日志：登录、上传、导入、查看个人信息、账户变更 (print the audit log).
 
     Times are Beijing time.
 
-    Example:
+    示例 Example:
 
         zeren audit --action login --format json
     """

@@ -11,7 +11,7 @@ from typing import Any
 from ..graph.rules import Rulebook
 from .model import Document, Heading, Paragraph, Signatures, Table
 
-__all__ = ["NUMERALS", "where", "tenure_text", "person_text", "post_text", "duty_table", "period_label",
+__all__ = ["NUMERALS", "where", "tenure_text", "liability_cells", "cell_date", "person_text", "post_text", "duty_table", "period_label",
            "cn_date", "data_sources", "signatures", "finding_townships", "township_of", "township_rows",
            "object_props", "Numbering", "COUNTY_ROW", "MIXED_ROW", "clause_text", "not_triggered", "place_levels"]
 
@@ -92,6 +92,49 @@ def person_text(d: Mapping[str, Any]) -> str:
         if name and name != d.get("person"):
             parts.append(f"；发现日在职：{name}" + (f"（任职 {when}）" if when else ""))
     return "".join(parts)
+
+
+#: Liability columns that hold counts.
+NUMBER_COLUMNS = {"numerator", "denominator", "days_in_post"}
+
+
+def cell_date(v: Any) -> Any:
+    """An ISO date as a date for a workbook cell (None when empty; anything else as given)."""
+    try:
+        return date.fromisoformat(str(v)) if v else None
+    except ValueError:
+        return v
+
+
+def liability_cells(d: Mapping[str, Any], columns: Sequence[str], rulebook: Rulebook | None = None, *,
+                    typed: bool = False) -> list[Any]:
+    """The cells of one liability (its ``as_dict()``) under ``columns``, as a reader sees them:
+    是/否, the post's label, the finding numbers, the tenure and the source row in words. ``typed``
+    (a workbook): counts stay numbers or empty (None), dates are dates; otherwise all text."""
+    out: list[Any] = []
+    for c in columns:
+        v = d.get(c)
+        if c in ("triggered", "near_miss"):
+            out.append("是" if v else "否")
+        elif c == "post":
+            out.append(post_text(v, rulebook))
+        elif c == "person":
+            out.append(v or ("（该日无人在职）" if str(d.get("party") or "").startswith("post:") else ""))
+        elif c in NUMBER_COLUMNS:
+            out.append(v if isinstance(v, int) else (None if typed else ""))
+        elif c == "date" and typed:
+            out.append(cell_date(v))
+        elif c == "findings":
+            out.append("、".join(f"#{n}" for n in v or []))
+        elif c == "tenure":
+            out.append(tenure_text(v))
+        elif c == "holder_at_finding":
+            out.append(str(v.get("person") or v.get("name") or "") if isinstance(v, Mapping) else str(v or ""))
+        elif c == "source":
+            out.append(where(v))
+        else:
+            out.append("" if v is None else str(v))
+    return out
 
 
 def post_text(post: str | None, rulebook: Rulebook | None = None) -> str:
@@ -301,3 +344,29 @@ def not_triggered(liabilities: Sequence[Any], rulebook: Rulebook) -> list[list[s
         what = li.scope or ("全部" if applicable else post_text(li.post, rulebook))
         rows.append([li.clause, li.rule, what, li.explanation + ("（临界）" if li.near_miss else "")])
     return rows
+
+
+def other_outcomes(doc: Document, numbering: Numbering, result: Any, rulebook: Rulebook, *,
+                   figures_note: bool = False, warnings_shown: int | None = None) -> None:
+    """The section after the liabilities: rules not triggered (with their figures), rules that
+    apply but name nobody on the day (with what to fix), and the data warnings."""
+    others = not_triggered(result.liabilities, rulebook)
+    unresolved = list(getattr(result, "unresolved", []))
+    warnings = list(getattr(result, "warnings", []))
+    if not (others or unresolved or warnings):
+        return
+    doc.add(numbering.h1("未触发、无法认定的规则及数据警告"))
+    if others:
+        if figures_note:
+            doc.add(Paragraph("以下规则经核算未触发（列出计算结果，便于核对）：", "plain"))
+        doc.add(Table(["条款", "规则", "范围", "说明"], others, [1, 1.3, 2, 6]))
+    if unresolved:
+        doc.add(Paragraph("以下规则适用，但在认定日期找不到责任人，需核实名单后补充认定：", "plain"))
+        doc.add(Table(["规则", "责任类型", "职务", "机构", "范围", "原因", "处理建议"],
+                      [[u.rule, u.kind, u.post, u.body, u.scope or "", u.reason, u.hint] for u in unresolved],
+                      [1.1, 1.4, 1.6, 1.8, 1.3, 2.6, 2.6]))
+    shown = warnings if warnings_shown is None else warnings[:warnings_shown]
+    for w in shown:
+        doc.add(Paragraph(w.message, "note", "数据警告："))
+    if len(warnings) > len(shown):
+        doc.add(Paragraph(f"另有 {len(warnings) - len(shown)} 条数据警告，见 zeren check 的输出。", "note"))

@@ -202,6 +202,8 @@ class Column:
     name: str
     aliases: tuple[str, ...] = ()
     optional: bool = False
+    note: str = ""  # what the column means, for the templates' 填表说明 (the engine writes one if '')
+    choices: tuple[str, ...] = ()  # the values a template's drop-down offers (a closed list)
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,7 @@ class Roster:
     groups: tuple[Group, ...] = ()
     record: str = ""  # finding / duty: rows are records, not facts
     fields: dict[str, str] = field(default_factory=dict)  # record field → column
-    example: tuple[str, ...] = ()  # one example row for the templates
+    example: tuple[str, ...] = ()  # one example row for the templates, column by column
 
     @property
     def headers(self) -> list[str]:
@@ -338,7 +340,7 @@ _POST_KEYS = {"edge", "many", "body"}
 _OBJECT_KEYS = {"kind", "hint"}
 _MEASURE_KEYS = {"kind", "label", "unit"}
 _ROSTER_KEYS = {"key", "columns", "signature", "valid", "slots", "facts", "record", "fields", "example"}
-_COLUMN_KEYS = {"aliases", "optional"}
+_COLUMN_KEYS = {"aliases", "optional", "note", "choices"}
 _SLOT_KEYS = {"create", "ref", "person", "column", "within", "parent", "hint", "optional", "many", "vocabulary",
               "org", "props", "from", "identity"}
 _GROUP_KEYS = {"key", "scope", "node", "edges", "holds", "each"}
@@ -534,7 +536,8 @@ def _column(c: Collector, where: str, name: str, spec: Any) -> Column:
         return Column(name)
     if not c.keys(spec, _COLUMN_KEYS, f"{where}.{name}"):
         return Column(name)
-    return Column(name, tuple(c.strings(spec.get("aliases"), where, name)), _bool(spec.get("optional")))
+    return Column(name, tuple(c.strings(spec.get("aliases"), where, name)), _bool(spec.get("optional")),
+                  str(spec.get("note", "") or ""), tuple(c.strings(spec.get("choices"), where, f"{name}.choices")))
 
 
 def _rosters(data: Any, c: Collector, model: Model) -> list[Roster]:
@@ -567,16 +570,18 @@ def _rosters(data: Any, c: Collector, model: Model) -> list[Roster]:
                 c.add(where, "valid", "应为 [起始日期列, 终止日期列]，两列都在 columns 中", spec["valid"])
             else:
                 valid = (v[0], v[1])
+        example = tuple(c.strings(spec.get("example"), where, "example"))
+        if len(example) > len(columns):
+            c.add(where, "example", f"示例有 {len(example)} 个值，多于 {len(columns)} 列；示例按 columns 的顺序逐列填写")
         record = str(spec.get("record", "") or "")
         if record:
             fields = _fields(c, where, record, spec.get("fields") or {}, names)
             out.append(Roster(str(name), key, columns, signature, valid, record=record, fields=fields,
-                              example=tuple(c.strings(spec.get("example"), where, "example"))))
+                              example=example))
             continue
         slots = _slots(c, where, spec.get("slots") or {}, names, model)
         groups = _groups(c, where, spec.get("facts") or [], {s.name: s for s in slots}, names, model, valid)
-        out.append(Roster(str(name), key, columns, signature, valid, slots, groups,
-                          example=tuple(c.strings(spec.get("example"), where, "example"))))
+        out.append(Roster(str(name), key, columns, signature, valid, slots, groups, example=example))
     return out
 
 

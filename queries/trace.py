@@ -104,7 +104,7 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
         start = schema.node_id(subject, schema.name_key(subject_id))
         r.prefetch([start])
         if r.node(start) is None:
-            raise NotFound(f"{_id_label(store.rulebook, subject)} {subject_id} 不在项目中 (not in the project)")
+            raise NotFound(f"{id_label(store.rulebook, subject)} {subject_id} 不在项目中 (not in the project)")
         objects = {o.kind for o in model.objects.values()}
         target = next((k for k in [subject, *(model.lift_path(subject, model.root) or [])] if k in objects), subject)
         found = r.lift(start, target, at or default_day(store)[0])
@@ -237,8 +237,10 @@ def _provenance(r: Resolver, node_id: str) -> dict[str, Any] | None:
     return node.provenance.as_dict() if node and node.provenance.source else None
 
 
-def _id_label(rulebook: Any, kind: str) -> str:
-    """What rosters call the id of a kind: the column of the slot that creates it."""
+def id_label(rulebook: Any, kind: str) -> str:
+    """What rosters call the id of a kind: the column of the slot that creates it (督查发现 for a finding)."""
+    if kind == "finding":
+        return "督查发现"
     for roster in rulebook.pack.rosters:
         for slot in roster.slots:
             if slot.mode == "create" and slot.kind == kind and slot.column:

@@ -41,6 +41,10 @@ def county(project, tmp_path):
                            [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""],
                             ["2019-05-02", "县委督查室", "驻村走读", "工作队", "甲镇/东村", ""],
                             ["2019-05-03", "县委督查室", "帮扶村发展停滞", "村", "乙乡/北村", ""]]))
+    files.append(write_csv(tmp_path / "log.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"],
+                           [["2019-05-10", "县委", "专题研究", "", "", ""],
+                            ["2019-04-01", "县财政局/韩队长", "培训", "", "3", ""],
+                            ["2019-04-10", "林书记", "调研指导", "甲镇", "", ""]]))
     with Store.open(project, readonly=False) as store:
         load_files(store, [str(p) for p in files])
     return project
@@ -62,12 +66,20 @@ def _stats(runner, uri):
 
 def test_push_then_read_the_home_database(county, uri, runner):
     out = _ok(runner, ["--project", str(county), "push", uri, "--replace"])
-    assert f"Pushed {county} to {uri} (neo4j): 127 nodes, 120 edges, 3 findings, 0 duty records (verified" in out
+    assert f"Pushed {county} to {uri} (neo4j): 127 nodes, 120 edges, 3 findings, 3 duty records (verified" in out
     assert _stats(runner, uri) == _json(runner, ["--project", str(county), "stats", "--format", "json"])
     book = _json(runner, ["--store", uri, "rulebook", "show", "--format", "json"])
     assert len(book["clauses"]) == 26
     with BoltStore.connect(uri) as store:
         assert store.database == "neo4j" and store.warnings == []
+
+
+def test_duties_are_the_same_on_both_stores(county, uri, runner):
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    args = ["duties", "--period", "2019Q2", "--at", "2020-01-15", "--format", "json"]
+    local = _json(runner, ["--project", str(county), *args])
+    assert _json(runner, ["--store", uri, *args]) == local
+    assert any(d["status"] == "met" for d in local["duties"])  # the log was pushed and judged
 
 
 def test_a_second_push_of_the_same_project_is_up_to_date(county, uri, runner):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import datetime as dt
+import csv
 import json
 
 import pytest
@@ -385,3 +386,21 @@ def test_dry_run_lists_each_assignment_it_would_change_as_json(county, tmp_path,
     assert sorted((a["change"], a["post"], a["of"], a["person"], a["from"], a["to"]) for a in data["assignments"]) == [
         ("任", "队长", "东村", "新队长", "2019-05-01", None), ("免", "队长", "东村", "韩队长", "2018-06-01", "2019-04-30")]
     assert data["diff"]["工作队"]["added"] == 1
+
+
+def test_repeated_problems_are_grouped_and_listed_in_full_on_request(county, tmp_path, runner):
+    header, rows = PAIRINGS
+    bad = [[f"H9{i:02d}", f"户主{i}", "6.21121E+17", "甲镇", "东村", "何干部", "县财政局", "2018-06-01", ""]
+           for i in range(30)]
+    path = write_csv(tmp_path / "结对帮扶.csv", header, rows + bad)
+    listed = tmp_path / "问题.csv"
+    before = county.read_bytes()
+    result = runner.invoke(cli, ["--project", str(county), "load", "--problems", str(listed), str(path)])
+    assert result.exit_code == 1 and county.read_bytes() == before
+    errors = [x for x in result.output.splitlines() if x.startswith("错误")]
+    assert len(errors) == 1  # thirty damaged numbers, one line
+    assert "身份证号" in errors[0] and "共 30 处：第" in errors[0] and "等" in errors[0]
+    assert f"逐条清单见 {listed}" in result.output
+    table = list(csv.reader(listed.read_text(encoding="utf-8-sig").splitlines()))
+    assert table[0] == ["文件", "工作表", "行", "列", "值", "问题"] and len(table) == 31
+    assert {r[3] for r in table[1:]} == {"身份证号"}
