@@ -261,3 +261,65 @@ def test_edge_cases_answer_alike(case, project, uri, runner, tmp_path):
     if header != F_HEADER:
         commands.append(["check", "--round", "第二轮"])
     _same(runner, project, uri, commands, tmp_path)
+
+
+# -- the river-chief pack on the tiny river county of test_river_pack ---------------------------
+RIVER_FINDINGS = [  # each kind of object, a handover, the 20% threshold of 清河 crossed exactly by two
+    ["2019-05-20", "县河长制办公室", "河道垃圾", "村段", "清河/甲段/东段", "", ""],
+    ["2019-05-21", "县河长制办公室", "河道垃圾", "村段", "清河/乙段/北段", "", ""],
+    ["2019-05-20", "县河长制办公室", "污水直排", "村段", "清河/甲段/西段", "", ""],
+    ["2019-05-20", "县河长制办公室", "侵占河道", "河段", "浊河/甲段", "", ""],
+    ["2019-06-20", "县河长制办公室", "非法采砂", "河段", "清河/乙段", "", "2019-04-20"],
+    ["2019-06-21", "县河长制办公室", "非法采砂", "河段", "清河/乙段", "", ""],
+    ["2019-05-20", "县河长制办公室", "巡河不到位", "河流", "清河", "", ""],
+]
+RIVER_LOG = [["2019-04-10", "县河长清", "巡河", "清河", "", ""],
+             *[[f"2019-04-{d:02d}", "甲镇/村河长东", "巡河", "清河/甲段/东段", "", ""] for d in (2, 9, 16, 23)],
+             *[[f"2019-04-{d:02d}", "甲镇/村河长西", "巡河", "清河/甲段/西段", "", ""] for d in (2, 9)]]
+
+
+def test_the_tiny_river_county_answers_alike(uri, runner, tmp_path):
+    from test_river_pack import FINDING_HEADER, ROSTERS
+
+    db = str(tmp_path / "river.db")
+    _out(runner, ["--project", db, "init", "--rulebook", "river-chief"])
+    files = [str(write_csv(tmp_path / f"{name}.csv", *spec)) for name, spec in ROSTERS.items()]
+    files.append(str(write_csv(tmp_path / "督查发现.csv", FINDING_HEADER, RIVER_FINDINGS)))
+    files.append(str(write_csv(tmp_path / "巡河记录.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"],
+                               RIVER_LOG)))
+    _out(runner, ["--project", db, "load", *files])
+    _out(runner, ["--project", db, "push", uri, "--replace"])
+    commands = [["check", "--period", "2019Q2"], ["check", "--from", "2019-05-01", "--to", "2019-05-20"],
+                ["stats"], ["rulebook", "show"], ["duties", "--from", "2019-04-01", "--to", "2019-04-30"],
+                ["duties", "--period", "2019Q2", "--at", "2019-07-01"],
+                ["trace", "stretch", "清河/甲段/东段"], ["trace", "segment", "清河/乙段", "--at", "2019-04-20"],
+                ["trace", "river", "清河"], ["person", "乡河长乙"], ["person", "县河长清"],
+                ["render", "org", "-o", "x.dot"], ["render", "trace", "stretch", "清河/甲段/东段", "-o", "x.dot"]]
+    commands += [["trace", "finding", str(n + 1)] for n in range(len(RIVER_FINDINGS))]
+    _same(runner, db, uri, commands, tmp_path)
+    remote = json.loads(_out(runner, ["--store", uri, "check", "--period", "2019Q2", "--format", "json"]))
+    assert any(li["clause"] == "五.4" and li["triggered"] for li in remote["liabilities"])  # 2 of 6 = 33% ≥ 20%
+
+
+# -- every read command on a server: the same answer, or one line saying it needs the file ----------
+READS = [  # (command, same JSON on both stores | None: refused on a server)
+    (["check", "--period", "2019Q2"], True), (["trace", "household", "H001"], True),
+    (["duties", "--period", "2019Q2"], True), (["stats"], True), (["person", "赵书记"], True),
+    (["rulebook", "show"], True), (["gaps", "--at", "2019-05-20"], None), (["find", "户1"], None),
+    (["history"], None), (["audit"], None),
+]
+
+
+@pytest.mark.parametrize("args,same", READS, ids=[a[0] for a, _ in READS])
+def test_every_read_command_answers_or_says_why_not(args, same, project, uri, runner, tmp_path):
+    with Store.open(project, readonly=False) as store:
+        load_files(store, [str(p) for p in write_base(tmp_path)])
+        load_files(store, [str(write_csv(tmp_path / "f.csv", F_HEADER, [["2019-05-01", "", "一户一策未落实", "户", "H001", ""]]))])
+    _out(runner, ["--project", str(project), "push", uri, "--replace"])
+    if same:
+        _same(runner, project, uri, [args], tmp_path)
+        return
+    result = runner.invoke(cli, ["--store", uri, *args])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert "只能用于项目文件" in lines[0]
