@@ -55,10 +55,10 @@ browser-deps:
 neo4j-deps:
 	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing openjdk-17-jre-headless maven with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
+	    echo "Installing openjdk-17-jdk-headless maven with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
 	  else \
-	    echo "No java or mvn: the Bolt tests will skip (sudo apt-get install openjdk-17-jre-headless maven)"; \
+	    echo "No java or mvn: the Bolt tests will skip (sudo apt-get install openjdk-17-jdk-headless maven)"; \
 	  fi; \
 	fi
 
@@ -69,7 +69,7 @@ neo4j: $(STAMP) neo4j-deps
 
 $(NEO4J_CP): tools/neo4j/pom.xml $(STAMP)
 	@command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || \
-	  { echo "Neo4j needs java (17) and mvn: apt-get install openjdk-17-jre-headless maven"; exit 1; }
+	  { echo "Neo4j needs java (17) and mvn: apt-get install openjdk-17-jdk-headless maven"; exit 1; }
 	mvn -q -B -f tools/neo4j/pom.xml dependency:build-classpath -Dmdep.outputFile=$(abspath $@).tmp
 	@mv $@.tmp $@
 

@@ -47,6 +47,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=5, help="checks (and 3× as many traces) before timing")
     ap.add_argument("--heap", default="2g")
     ap.add_argument("--out", default=str(HERE / "out-bolt"))
+    ap.add_argument("--push-only", action="store_true", help="push, print rows/s and stop (to profile the push)")
     opts = ap.parse_args()
     out = Path(opts.out)
     shutil.rmtree(out, ignore_errors=True)
@@ -63,6 +64,10 @@ def main() -> None:
         result = push(store, uri)
         t_push = time.perf_counter() - t
         rows = sum(result.verified.values())
+        if opts.push_only:
+            print(f"push: {rows:,} rows ({result.verified}) in {t_push:.1f} s = {rows / t_push:,.0f} rows/s")
+            close_drivers()
+            return
         # Cold: the first commands after a push plan their queries; then the server is warm.
         t = time.perf_counter()
         with BoltStore.connect(uri) as remote:

@@ -155,7 +155,7 @@ class _Push:
         sent = dict.fromkeys(COUNTED, 0)
         latest = None
         for n in export.nodes:
-            out.add(cypher.create_nodes(n.kind), "nodes", _node_row(n), nodes_written)
+            out.add(cypher.create_nodes(n.kind), "nodes", _node_list(n), nodes_written)
             sent["nodes"] += 1
         out.flush()
         edges = []  # held until the ends that no node defines are made (a few)
@@ -168,11 +168,11 @@ class _Push:
             if ids[e.src] == -1 or ids[e.dst] == -1:
                 edges.append(e)
                 continue
-            out.add(cypher.create_edges(e.kind), "edges", {"a": ids[e.src], "b": ids[e.dst], "p": _edge_props(e)})
+            out.add(cypher.create_edges(e.kind), "edges", _edge_list(ids[e.src], ids[e.dst], e))
             sent["edges"] += 1
         out.flush()
         for e in edges:
-            out.add(cypher.create_edges(e.kind), "edges", {"a": ids[e.src], "b": ids[e.dst], "p": _edge_props(e)})
+            out.add(cypher.create_edges(e.kind), "edges", _edge_list(ids[e.src], ids[e.dst], e))
             sent["edges"] += 1
         for f in export.findings:
             out.add(cypher.create_findings(), "findings", {"o": ids.get(f.object_id), "p": _finding_row(f)})
@@ -341,10 +341,10 @@ class _Batches:
             self._send(query)
 
 
-def _size(row: dict[str, Any]) -> int:
+def _size(row: dict[str, Any] | list[Any]) -> int:
     """Bytes a row takes on the wire, roughly (UTF-8 CJK is 3 bytes a character)."""
     n = 16
-    for v in row.values():
+    for v in row.values() if isinstance(row, dict) else row:
         if isinstance(v, str):
             n += 3 * len(v) + 4
         elif isinstance(v, dict):
@@ -391,6 +391,17 @@ def _node_row(n: Node) -> dict[str, Any]:
     row = {"id": n.id, "kind": n.kind, "name": n.name, "props": _json(n.props), "source": p.source, "sheet": p.sheet,
            "row": p.row, "batch": p.batch}
     return {k: v for k, v in row.items() if v is not None}
+
+
+def _node_list(n: Node) -> list[Any]:
+    p = n.provenance
+    return [n.id, n.kind, n.name, _json(n.props), p.source, p.sheet, p.row, p.batch]  # cypher.NODE_ROW
+
+
+def _edge_list(a: int, b: int, e: Edge) -> list[Any]:
+    p = e.provenance
+    return [a, b, e.id, e.role, e.valid_from, e.valid_to, e.origin, e.scope, _json(e.props), p.source, p.sheet,
+            p.row, p.batch]  # cypher.EDGE_ROW
 
 
 def _edge_props(e: Edge) -> dict[str, Any]:

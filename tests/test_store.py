@@ -66,7 +66,7 @@ def test_open_missing_or_foreign_file(tmp_path):
 def test_bolt_query_failures_become_one_clear_error():
     from neo4j.exceptions import ServiceUnavailable
 
-    from zeren.graph.bolt import _records
+    from zeren.graph.bolt import run
 
     class Session:
         def run(self, query, params):
@@ -74,4 +74,4 @@ def test_bolt_query_failures_become_one_clear_error():
 
     with pytest.raises(StoreError, match=r"bolt://h:7687: the Bolt server failed a query \(ServiceUnavailable: "
                                          r"connection lost\); retry"):
-        _records(Session(), "RETURN 1", {}, "bolt://h:7687")
+        run(Session(), "RETURN 1", "bolt://h:7687")
