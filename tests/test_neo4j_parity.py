@@ -302,20 +302,46 @@ def test_the_tiny_river_county_answers_alike(uri, runner, tmp_path):
 
 
 # -- every read command on a server: the same answer, or one line saying it needs the file ----------
-READS = [  # (command, same JSON on both stores | None: refused on a server)
+READS = [  # (command, True: the same JSON | "document": the same text in the file | None: refused)
     (["check", "--period", "2019Q2"], True), (["trace", "household", "H001"], True),
     (["duties", "--period", "2019Q2"], True), (["stats"], True), (["person", "赵书记"], True),
     (["rulebook", "show"], True), (["gaps", "--at", "2019-05-20"], None), (["find", "户1"], None),
     (["history"], None), (["audit"], None),
+    (["report", "check", "--period", "2019Q2", ".xlsx"], "document"),
+    (["report", "trace", "household", "H001", ".docx"], "document"),
 ]
 
 
-@pytest.mark.parametrize("args,same", READS, ids=[a[0] for a, _ in READS])
+def _document_text(path):
+    """What a document says: every cell of a workbook, every paragraph and cell of a Word file."""
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        return [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
+    from docx import Document
+
+    doc = Document(str(path))
+    return [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+
+
+@pytest.mark.parametrize("args,same", READS, ids=[" ".join(a[:2]) for a, _ in READS])
 def test_every_read_command_answers_or_says_why_not(args, same, project, uri, runner, tmp_path):
     with Store.open(project, readonly=False) as store:
         load_files(store, [str(p) for p in write_base(tmp_path)])
         load_files(store, [str(write_csv(tmp_path / "f.csv", F_HEADER, [["2019-05-01", "", "一户一策未落实", "户", "H001", ""]]))])
     _out(runner, ["--project", str(project), "push", uri, "--replace"])
+    if same == "document":
+        local, remote = tmp_path / f"local{args[-1]}", tmp_path / f"remote{args[-1]}"
+        _out(runner, ["--project", str(project), *args[:-1], "-o", str(local)])
+        _out(runner, ["--store", uri, *args[:-1], "-o", str(remote)])
+        # alike, but for the source they name: the server's address, or the project file
+        where = uri.split("://", 1)[1]
+        got = [t.replace(f"项目 {where}", "项目 SOURCE") if isinstance(t, str) else t for t in _document_text(remote)]
+        want = [t.replace(f"项目 {project.name}", "项目 SOURCE") if isinstance(t, str) else t
+                for t in _document_text(local)]
+        assert got == want != []
+        return
     if same:
         _same(runner, project, uri, [args], tmp_path)
         return
