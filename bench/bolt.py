@@ -115,7 +115,7 @@ def main() -> None:
           f"nodes, {result.verified['edges']:,} edges, {result.verified['findings']:,} findings\n")
     print("| measure | embedded | Neo4j | ratio | target |")
     print("|---|---:|---:|---:|---|")
-    print(f"| push the county (constraints first, UNWIND batches, verified, switched) | — | {t_push:.1f} s = "
+    print(f"| push the county into a fresh server (indexes first, UNWIND batches, verified, switched) | — | {t_push:.1f} s = "
           f"{rows / t_push:,.0f} rows/s | — | ≥ 50,000 rows/s |")
     print(f"| one CLI `zeren trace plan` (median of {opts.runs}) | {trace_local * 1000:.0f} ms | "
           f"{trace_remote * 1000:.0f} ms | {trace_remote / trace_local:.1f}× | ≤ 2× |")

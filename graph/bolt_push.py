@@ -60,8 +60,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def push(store: Any, uri: str, *, database: str | None = None, replace: bool = False, batch_rows: int = 10000,
-         max_bytes: int = 4_000_000, progress: Callable[[str, int], None] | None = None) -> PushResult:
+def push(store: Any, uri: str, *, database: str | None = None, replace: bool = False, batch_rows: int = 50000,
+         max_bytes: int = 32_000_000, progress: Callable[[str, int], None] | None = None) -> PushResult:
     """Copy the project ``store`` into the server at ``uri`` (``database`` None: its home database).
 
     Refuses a server holding another project (or data that is not a zeren push) unless
