@@ -22,7 +22,8 @@ from typing import Any
 from ..graph import schema
 from ..graph.model import DutyRecord
 from ..graph.rules import Duty
-from .paths import Resolver, kind_of
+from .duty_reads import BulkResolver, duty_log
+from .paths import Reached, kind_of
 
 __all__ = ["Window", "DutyEntry", "DutiesResult", "duties", "windows"]
 
@@ -118,7 +119,11 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
     ``scope_ids`` keeps the holders read from these start nodes."""
     rb = store.rulebook
     at = at or date.today().isoformat()
-    judge = _Judge(store, at, explain)
+    chosen = [d for d in rb.duties if not only or d.id in only or d.clause in only]
+    spans = {d.id: windows(d.months, date_from, date_to) for d in chosen}
+    first = min((ws[0].start for ws in spans.values() if ws), default=date_from)
+    last = max((ws[-1].end for ws in spans.values() if ws), default=date_to)
+    judge = _Judge(store, at, explain, duty_log(store, first, last, sorted({d.evidence for d in chosen})))
     level = rb.pack.org.levels[0] if rb.pack.org.levels else None
     place = schema.node_id(level, schema.name_key(township)) if township and level else None
     if township and (place is None or judge.r.node(place) is None):
@@ -126,13 +131,9 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
 
         raise NotFound(f"{rb.label(level) if level else ''}“{township}”不在项目中")
     entries: list[DutyEntry] = []
-    for duty in rb.duties:
-        if only and duty.id not in only and duty.clause not in only:
-            continue
-        for w in windows(duty.months, date_from, date_to):
-            for start in judge.starts(duty, w):
-                if scope_ids is not None and start not in scope_ids:
-                    continue
+    for duty in chosen:
+        for w in spans[duty.id]:
+            for start in judge.starts(duty, w, scope_ids):
                 if place is not None and judge.r.lift(start, level, w.end) != place:
                     continue
                 entries.extend(judge.entries(duty, w, start))
@@ -140,18 +141,25 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
 
 
 class _Judge:
-    def __init__(self, store: Any, at: str, explain: bool):
+    def __init__(self, store: Any, at: str, explain: bool, log: list[DutyRecord]):
         self.store = store
         self.rb = store.rulebook
         self.model = self.rb.model
-        self.r = Resolver(store)
+        self.r = BulkResolver(store)
         self.at = at
         self.explain = explain
         self.root = schema.node_id(self.model.root, schema.name_key(self.rb.county))
+        self._log: dict[str, list[DutyRecord]] = defaultdict(list)
+        for rec in log:
+            self._log[rec.item].append(rec)
         self._records: dict[str, tuple[dict[str, list[DutyRecord]], dict[str, list[DutyRecord]]]] = {}
-        self._orgs: dict[str, str | None] = {}
-        self._bulk: dict[tuple[str, str], dict[str, list[Any]]] = {}
         self._ties: dict[tuple[str, str, str], set[str]] = {}
+        self._only: dict[tuple[str, str, str], bool] = {}
+        self._holders: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._people: dict[str, set[str]] = {}
+        self._by_place: dict[tuple[str, str, str], dict[str, list[DutyRecord]]] = {}
+        self._labels: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
+        self._sources: dict[int, str] = {}
         self.flagged: list[dict[str, Any]] = []
         self._flagged: set[int] = set()
 
@@ -161,73 +169,76 @@ class _Judge:
         if item not in self._records:
             by_subject: dict[str, list[DutyRecord]] = defaultdict(list)
             by_org: dict[str, list[DutyRecord]] = defaultdict(list)
-            for rec in self.store.duty_records(items=[item]):
+            for rec in self._log.get(item, ()):
                 by_subject[rec.subject_id].append(rec)
                 if kind_of(rec.subject_id) == "person":
-                    org = self.org_of(rec.subject_id)
+                    org = self.r.org_of(rec.subject_id)
                     if org:
                         by_org[org].append(rec)
             self._records[item] = (by_subject, by_org)
         return self._records[item]
 
-    def resolve(self, path: Any, start: str, day: str) -> list[Any]:
-        """``Resolver.resolve``, in bulk for a one-step path of the pack's relations (a household's
-        pairing cadre for 35,000 households is one query, not 35,000)."""
-        if len(path.steps) != 1 or path.start_filters or path.steps[0].filters or path.steps[0].name in ("post", "body"):
-            return self.r.resolve(path, start, day)
-        key = (path.text, day)
-        if key not in self._bulk:
-            from .paths import Reached
-
-            rel = self.model.relation(path.start, path.steps[0].name)
-            found: dict[str, list[Any]] = defaultdict(list)
-            kinds = [rel.edge] if isinstance(rel.edge, str) else list(rel.edge)
-            for e in self.store.edges(kinds=kinds, role=rel.role or None, at=day):
-                mine, other = (e.src, e.dst) if rel.direction == "out" else (e.dst, e.src)
-                if kind_of(mine) == path.start and kind_of(other) == rel.target:
-                    found[mine].append(Reached(other, e))
-            self._bulk[key] = found
-        return self._bulk[key].get(start, [])
-
-    def tied(self, kind: str, w: Window) -> set[str] | None:
-        """Nodes of a kind whose tie to their parent overlaps the window (None: the kind has no dated tie)."""
+    def tied(self, kind: str, w: Window, among: list[str] | None) -> set[str] | None:
+        """Nodes of a kind whose tie to their parent overlaps the window (None: the kind has no
+        dated tie); ``among``: only these candidates are asked about."""
         k = self.model.kinds.get(kind)
         if k is None or not k.parent or not k.parent_dated:
             return None
         key = (kind, w.start, w.end)
-        if key not in self._ties:
-            out = set()
-            for e in self.store.edges(kinds=[k.parent_edge], role=k.parent_role):
-                node = e.dst if k.parent_reverse else e.src
-                if kind_of(node) == kind and (e.valid_from or "") <= w.end and (e.valid_to is None or e.valid_to >= w.start):
-                    out.add(node)
+        if among is not None:
+            rows = [row for n in among for row in self.r.edges_of((k.parent_edge,), not k.parent_reverse, n)]
+        elif key in self._ties:
+            return self._ties[key]
+        else:
+            rows = self.r.whole((k.parent_edge,))
+        out = set()
+        for src, dst, role, vf, vt in rows:
+            node = dst if k.parent_reverse else src
+            if role == k.parent_role and kind_of(node) == kind and (vf or "") <= w.end and (vt is None or vt >= w.start):
+                out.add(node)
+        if among is None:
             self._ties[key] = out
-        return self._ties[key]
+        return out
 
-    def org_of(self, person_id: str) -> str | None:
-        if person_id not in self._orgs:
-            node = self.r.node(person_id)
-            self._orgs[person_id] = node.props.get("org_id") if node else None
-        return self._orgs[person_id]
-
-    def starts(self, duty: Duty, w: Window) -> list[str]:
+    def starts(self, duty: Duty, w: Window, scope_ids: set[str] | None = None) -> list[str]:
         """Every node a duty's holders are read from, at work in the window (and reaching what
-        ``only`` asks for)."""
+        ``only`` asks for); ``scope_ids``: only these."""
         kind = duty.start
+        among = sorted(n for n in scope_ids if kind_of(n) == kind) if scope_ids is not None else None
         if kind == self.model.root:
             nodes = [self.root]
         elif kind == "person":
-            nodes = sorted(self.store.node_ids("person"))
+            nodes = among if among is not None else sorted(self.store.node_ids("person"))
+            nodes = [n for n in nodes if self.r.node(n) is not None] if among is not None else nodes
         else:
-            tied = self.tied(kind, w)
+            tied = self.tied(kind, w, among)
             if tied is not None:
                 nodes = sorted(tied)
             else:
-                nodes = sorted(self.store.node_ids(kind))
+                nodes = among if among is not None else sorted(self.store.node_ids(kind))
                 nodes = [n for n in nodes if self.r.on_register(n, w.end) or self.r.on_register(n, w.start)]
+        if scope_ids is not None:
+            nodes = [n for n in nodes if n in scope_ids]
         if duty.only is not None:
-            nodes = [n for n in nodes if self.r.resolve(duty.only, n, w.end)]
+            nodes = [n for n in nodes if self.reaches(duty.only, n, w.end)]
         return nodes
+
+    def resolve(self, path: Any, start: str, day: str) -> list[str]:
+        """The nodes ``path`` reaches from ``start``: :meth:`Resolver.resolve`, without the walk
+        for the paths most duties have (the start itself, or one step from it)."""
+        if kind_of(start) == path.start and not path.start_filters:
+            if not path.steps:
+                return [start]
+            if len(path.steps) == 1:
+                step = path.steps[0]
+                return [x.node for x in self.r.step(start, step.name, step.param, day, step.filters)]
+        return [x.node for x in self.r.resolve(path, start, day)]
+
+    def reaches(self, path: Any, start: str, day: str) -> bool:
+        key = (path.text, start, day)
+        if key not in self._only:
+            self._only[key] = bool(self.r.resolve(path, start, day))
+        return self._only[key]
 
     # -- one holder, one window ----------------------------------------------------------------
     def entries(self, duty: Duty, w: Window, start: str) -> list[DutyEntry]:
@@ -236,8 +247,7 @@ class _Judge:
             return []
         groups = [reached] if duty.joint else [[x] for x in reached]
         out = []
-        for group in groups:
-            nodes = [g.node for g in group]
+        for nodes in groups:
             if duty.unit == "天" and all(kind_of(n) == "post" for n in nodes):
                 # training days are a person's: each holder of the post in the window, on their own
                 for n in nodes:
@@ -249,48 +259,98 @@ class _Judge:
 
     def holders(self, post: str, w: Window) -> list[dict[str, Any]]:
         """Who held a post in the window, each with the days of the window they held it."""
-        out = []
-        for e in self.store.edges(dst=post, kinds=["HOLDS"]):
-            lo = max(e.valid_from or w.start, w.start)
-            hi = min(e.valid_to or w.end, w.end)
-            if lo > hi:
-                continue
-            days = (date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
-            out.append({"person": self.r.name(e.src), "person_id": e.src, "from": lo, "to": hi, "days": days,
-                        "done": 0})
-        return out
+        key = (post, w.label)
+        if key not in self._holders:
+            out = []
+            for src, _dst, _role, vf, vt in self.r.holds(post):
+                lo = max(vf or w.start, w.start)
+                hi = min(vt or w.end, w.end)
+                if lo > hi:
+                    continue
+                days = (date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
+                out.append({"person": self.r.name(src), "person_id": src, "from": lo, "to": hi, "days": days,
+                            "done": 0})
+            self._holders[key] = out
+        return [dict(h) for h in self._holders[key]]
+
+    def placed(self, item: str, subjects: list[str], allowed: set[str]) -> dict[str, list[DutyRecord]]:
+        """The records of ``subjects`` for an item, by each place of ``allowed``'s kinds their
+        object lies in (the object lifted to that kind on the record's day), by day."""
+        kinds = tuple(sorted({kind_of(t) for t in allowed}))
+        if len(subjects) == 1 and len(kinds) == 1:
+            return self._placed(item, subjects[0], kinds[0])
+        merged: dict[str, dict[int, DutyRecord]] = defaultdict(dict)
+        for subject in subjects:
+            for k in kinds:
+                for place, recs in self._placed(item, subject, k).items():
+                    merged[place].update((rec.n, rec) for rec in recs)
+        return {place: sorted(recs.values(), key=_by_day) for place, recs in merged.items()}
+
+    def _placed(self, item: str, subject: str, kind: str) -> dict[str, list[DutyRecord]]:
+        key = (item, subject, kind)
+        idx = self._by_place.get(key)
+        if idx is None:
+            idx = defaultdict(list)
+            for rec in self.records(item)[0].get(subject, ()):
+                if rec.object_id:
+                    target = self.r.lift(rec.object_id, kind, rec.date)
+                    if target is not None:
+                        idx[target].append(rec)
+            self._by_place[key] = idx = dict(idx)
+        return idx
+
+    def people(self, post: str) -> set[str]:
+        """Everyone who ever held the post."""
+        if post not in self._people:
+            self._people[post] = {row[0] for row in self.r.holds(post)}
+        return self._people[post]
 
     def judge(self, duty: Duty, w: Window, start: str, nodes: list[str], only_person: str | None = None) -> DutyEntry:
         posts = [n for n in nodes if kind_of(n) == "post"]
         holders = [h for p in posts for h in self.holders(p, w) if only_person is None or h["person_id"] == only_person]
         allowed_where = None
         if duty.where is not None:
-            allowed_where = {x.node for x in self.r.resolve(duty.where, start, w.end)}
+            allowed_where = set(self.resolve(duty.where, start, w.end))
         cover = None
         if duty.cover is not None:
-            cover = {x.node: self.r.name(x.node) for x in self.r.resolve(duty.cover, start, w.end)}
+            cover = {x: self.r.name(x) for x in self.resolve(duty.cover, start, w.end)}
         counted: list[DutyRecord] = []
         explain: list[dict[str, Any]] = []
         node_set = set(nodes)
-        by_subject, by_org = self.records(duty.evidence)
-        people = {e.src for p in posts for e in self.store.edges(dst=p, kinds=["HOLDS"])} if posts else set()
-        candidates = {id(r): r for n in (*nodes, *people) for r in by_subject.get(n, ())}
+        item = duty.evidence
+        by_subject, by_org = self.records(item)
+        people = set().union(*(self.people(p) for p in posts)) if posts else set()
+        lo, hi = w.start, w.end
+        # The holder's own records (its subject is the holder) count wherever they lie in the
+        # allowed places: without --explain, only those are looked at (through an index by place)
+        # rather than every record of the subject tried against every place.
+        direct = () if self.explain or allowed_where is None else nodes
+        if direct:
+            by_place = self.placed(item, nodes, allowed_where)
+            counted = [rec for a in allowed_where for rec in by_place.get(a, ()) if lo <= rec.date <= hi]
+            if len(allowed_where) > 1:
+                counted = sorted({rec.n: rec for rec in counted}.values(), key=_by_day)
+        sources = [*people, *nodes] if not direct else [n for n in people if n not in node_set]
+        candidates = {id(r): r for n in sources for r in by_subject.get(n, ())}
         if duty.members:
-            candidates.update({id(r): r for n in nodes for r in by_org.get(n, ())})
-        for rec in sorted(candidates.values(), key=lambda r: (r.date, r.n)):
-            if not (w.start <= rec.date <= w.end):
+            candidates.update({id(r): r for n in nodes for r in by_org.get(n, ()) if r.subject_id not in direct})
+        allowed_kinds = {kind_of(t) for t in allowed_where} if allowed_where is not None else set()
+        found = []
+        for rec in sorted(candidates.values(), key=_by_day):
+            if not (lo <= rec.date <= hi):
                 continue
             why = self.attribution(rec, node_set, posts, holders, duty, only_person)
             if why is None:
                 continue  # someone else's record: not considered at all
-            if why == "":
-                why = self.place(rec, duty, allowed_where)
-            if explain is not None and self.explain:
+            if why == "" and allowed_where is not None:
+                why = self.place(rec, allowed_where, allowed_kinds)
+            if self.explain:
                 explain.append({"record": rec.n, "date": rec.date, "subject": rec.subject_text, "object": rec.object_text,
-                                "counted": why == "", "reason": why or "计入",
-                                "source": _where(rec.provenance.as_dict())})
+                                "counted": why == "", "reason": why or "计入", "source": self.source(rec)})
             if why == "":
-                counted.append(rec)
+                found.append(rec)
+        if found:
+            counted = sorted([*counted, *found], key=_by_day) if counted else found
         for h in holders:
             h["done"] = sum(1 for rec in counted if rec.subject_id == h["person_id"])
         missing: list[str] = []
@@ -314,7 +374,7 @@ class _Judge:
         if status != "met" and not missing:
             missing = [w.label]
         days_left = None if over else (date.fromisoformat(w.end) - date.fromisoformat(max(self.at, w.start))).days + 1
-        label, body = self.label(nodes, start, duty)
+        label, body = self.label(nodes, duty)
         person = "、".join(dict.fromkeys(h["person"] for h in holders)) or None
         if only_person is not None:
             person = self.r.name(only_person)
@@ -324,7 +384,7 @@ class _Judge:
             clause=duty.clause, duty=duty.id, what=duty.what, item=duty.evidence, post=label, person=person,
             body=body, scope=self.r.name(start), window=w.label, start=w.start, end=w.end, required=required,
             done=done, unit=duty.unit, status=status, missing=missing,
-            evidence=[_where(rec.provenance.as_dict()) for rec in counted], holders=holders, explain=explain,
+            evidence=[self.source(rec) for rec in counted], holders=holders, explain=explain,
             days_left=days_left if status == "open" else None, reading=duty.reading, scope_id=start,
             holder_id="、".join(nodes))
 
@@ -342,17 +402,13 @@ class _Judge:
                     return None
                 if any(h["from"] <= rec.date <= h["to"] for h in mine):
                     return ""
-                if mine or self._ever_held(subject, posts):
+                if mine or any(subject in self.people(p) for p in posts):
                     self._flag(rec, posts)
                     return f"{rec.subject_text} 在 {rec.date} 不在任上"
                 return None
-            if duty.members and self.org_of(subject) in nodes:
+            if duty.members and self.r.org_of(subject) in nodes:
                 return ""
         return None
-
-    def _ever_held(self, person: str, posts: list[str]) -> bool:
-        return any(e.src == person for p in posts for e in self.store.edges(dst=p, kinds=["HOLDS"]))
-
 
     def _flag(self, rec: DutyRecord, posts: list[str]) -> None:
         if rec.n in self._flagged:
@@ -360,15 +416,14 @@ class _Judge:
         self._flagged.add(rec.n)
         self.flagged.append({"record": rec.n, "date": rec.date, "subject": rec.subject_text, "item": rec.item,
                              "post": "、".join(self.r.name(p) for p in posts),
-                             "reason": "该日不在任上，不计入该职务的履职", "source": _where(rec.provenance.as_dict())})
+                             "reason": "该日不在任上，不计入该职务的履职", "source": self.source(rec)})
 
-    def place(self, rec: DutyRecord, duty: Duty, allowed: set[str] | None) -> str:
-        if allowed is None:
-            return ""
+    def place(self, rec: DutyRecord, allowed: set[str], kinds: set[str]) -> str:
+        """'' when the record's object lies in one of the allowed places, else why not."""
         if not rec.object_id:
             return "未写对象，无法判断是否在规定的地方"
         # lift the record's object once per kind the allowed places have (not once per place)
-        for k in {kind_of(t) for t in allowed}:
+        for k in kinds:
             if self.r.lift(rec.object_id, k, rec.date) in allowed:
                 return ""
         if not self.explain:
@@ -379,29 +434,39 @@ class _Judge:
             names += f" 等 {len(allowed)} 处"
         return f"对象“{rec.object_text}”不在规定范围（{names}）内"
 
-    def label(self, nodes: list[str], start: str, duty: Duty) -> tuple[str, str]:
+    def source(self, rec: DutyRecord) -> str:
+        """file:row of a record."""
+        where = self._sources.get(rec.n)
+        if where is None:
+            where = self._sources[rec.n] = _where(rec.provenance.as_dict())
+        return where
+
+    def label(self, nodes: list[str], duty: Duty) -> tuple[str, str]:
         """(post title, or the role's label; the organ) of a holder group."""
-        from .paths import role_label
+        key = (tuple(nodes), duty.holders[0].text)
+        if key not in self._labels:
+            from .paths import role_label
 
-        titles, bodies = [], []
-        for n in nodes:
-            party = self.r.party(self._reached(n), self.at)[0]
-            if kind_of(n) == "post":
-                titles.append(party.post)
-                bodies.append(party.body)
-            elif kind_of(n) == "person":
-                titles.append(role_label(duty.holders[0], self.rb))
-                bodies.append(party.body)
-            else:
-                titles.append(self.r.name(n))
-                bodies.append(party.body or self.r.name(n))
-        return "、".join(dict.fromkeys(titles)), "、".join(dict.fromkeys(bodies))
+            titles, bodies = [], []
+            for n in nodes:
+                if kind_of(n) == "person":
+                    org = self.r.org_of(n)
+                    titles.append(role_label(duty.holders[0], self.rb))
+                    bodies.append(self.r.name(org) if org else "")
+                    continue
+                party = self.r.party(Reached(n), self.at)[0]
+                if kind_of(n) == "post":
+                    titles.append(party.post)
+                    bodies.append(party.body)
+                else:
+                    titles.append(self.r.name(n))
+                    bodies.append(party.body or self.r.name(n))
+            self._labels[key] = ("、".join(dict.fromkeys(titles)), "、".join(dict.fromkeys(bodies)))
+        return self._labels[key]
 
-    @staticmethod
-    def _reached(node: str) -> Any:
-        from .paths import Reached
 
-        return Reached(node)
+def _by_day(rec: DutyRecord) -> tuple[str, int]:
+    return rec.date, rec.n
 
 
 def _where(src: dict[str, Any]) -> str:
