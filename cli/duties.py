@@ -22,10 +22,12 @@ from .main import FORMATS, Context, _day, _window, cli, pass_ctx
 def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt) -> None:
     """Judge every frequency duty of the rulebook (monthly, quarterly, yearly …) from the duty log.
 
-    Each duty × holder × calendar window that overlaps the period is met, missed, or open
-    (the window is not over on --at: what is still short, and the days left). Only records
-    that satisfy the duty count: the right 履职事项, in the window, by the person in post that
-    day (or the organisation, or its people where the duty counts 人次), where the duty says.
+    Each duty × holder × calendar window that overlaps the period is met (达标), missed (未达标),
+    open (进行中: the window is not over on --at; what is still short, and the days left) or
+    uncovered (无记录: the loaded duty log does not cover the whole window, so nobody can say it
+    was missed; a warning names the days it covers). Only records that satisfy the duty
+    count: the right 履职事项, in the window, by the person in post that day (or the
+    organisation, or its people where the duty counts 人次), where the duty says.
 
     Example:
 
@@ -39,6 +41,8 @@ def duties(obj: Context, date_from, date_to, period, township, at, only, explain
     lo, hi = _window(date_from, date_to, period)
     with obj.open() as store:
         result = judge(store, lo, hi, at=_day(at), township=township, only=list(only) or None, explain=explain)
+    for warning in result.warnings:
+        click.echo(f"注意：{warning}", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -97,7 +97,7 @@ def _person(li) -> str:
 def _basis(li) -> str:
     text = li.explanation
     if getattr(li, "duties", None):
-        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        status = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
         text += "〔履职：" + "、".join(f"{d['window']} {d['done']:g}/{d['required']:g}{d['unit']}{status[d['status']]}"
                                     for d in li.duties[:6]) + "〕"
     if getattr(li, "conflict", ""):
@@ -230,7 +230,7 @@ def csv_text(headers: list[str], rows) -> str:
     return buf.getvalue()
 
 
-_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
+_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
 
 
 def duties_table(result, per_duty: int = 12) -> str:
@@ -238,7 +238,9 @@ def duties_table(result, per_duty: int = 12) -> str:
     as a count; a duty with many holders is cut to ``per_duty`` lines (json/csv list them all)."""
     summary = result.as_dict()["summary"]
     lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}），规则手册 {result.rulebook}；"
-             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"]
+             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"
+             + (f"，无记录 {summary['uncovered']}（履职记录只覆盖 {result.coverage.text}）"
+                if summary.get("uncovered") else "")]
     by_duty: dict[str, list] = {}
     for e in result.duties:
         by_duty.setdefault(e.duty, []).append(e)
@@ -281,7 +283,7 @@ def dossier_table(d) -> str:
                          li.get("holder_at_finding") or "", li["explanation"]])
         lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任", "依据"], rows, max_width=60))
     if d.duties:
-        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        status = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
         short = [x for x in d.duties if x["status"] != "met"]
         lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
         if short:

@@ -14,6 +14,8 @@ from zeren.queries.duties import duties, windows
 
 HEADER = ["日期", "履职主体", "履职事项", "对象", "天数", "说明"]
 LOG = [
+    ["2019-01-10", "县委", "专题研究", "", "", "一月：日志自此开始"],
+    ["2019-12-10", "县委", "专题研究", "", "", "十二月：日志至此"],
     ["2019-05-10", "县委", "专题研究", "", "", ""],
     ["2019-03-01", "县政府", "协调推进会", "", "", ""],
     ["2019-04-15", "林书记", "队长会议", "", "", ""],
@@ -111,7 +113,7 @@ def test_duty(county, duty, window, scope, person, status, done, required):
 def test_wrong_place_and_wrong_holder_are_explained(county):
     june = _entry(_judge(county), "二.2-调研指导", "2019-06", "甲镇")
     assert [x["counted"] for x in june.explain] == [False]
-    assert "不在规定范围" in june.explain[0]["reason"] and june.explain[0]["source"] == "log.csv:12"
+    assert "不在规定范围" in june.explain[0]["reason"] and june.explain[0]["source"] == "log.csv:14"
     visits = _entry(_judge(county), "二.2-走访", "2019", "甲镇")
     assert visits.missing == ["西村"]
     year = _entry(_judge(county), "五.1-调研指导-年", "2019", "县财政局")
