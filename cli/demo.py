@@ -10,13 +10,13 @@ from .main import cli
 @cli.command()
 @click.argument("directory", default="zeren-demo", type=click.Path(file_okay=False))
 @click.option("--rulebook", "rulebook_name", default="tongwei-2018", show_default=True,
-              help="Whose demo: tongwei-2018 (poverty alleviation) or river-chief (river chiefs).")
-@click.option("--households", default=35000, show_default=True, help="Registered poor households to generate.")
-@click.option("--villages", default=332, show_default=True, help="Administrative villages.")
-@click.option("--seed", default=2018, show_default=True, help="Random seed (same seed, same county).")
-@click.option("--period", default="2019Q2", show_default=True, help="Inspection quarter to check.")
+              help="哪部清单的示例，见 zeren rulebook list (which list's demo: tongwei-2018 or river-chief).")
+@click.option("--households", default=35000, show_default=True, help="示例县生成的最底层对象数 (households, stretches … to generate).")
+@click.option("--villages", default=332, show_default=True, help="示例县的村级单元数 (villages).")
+@click.option("--seed", default=2018, show_default=True, help="随机种子（同一种子，同一个县） (random seed).")
+@click.option("--period", default="2019Q2", show_default=True, help="检查的季度 (the quarter to check).")
 def demo(directory: str, rulebook_name: str, households: int, villages: int, seed: int, period: str) -> None:
-    """Build a demo project and show a check, a trace, the duty record and the diagrams.
+    """生成示例县并演示核查、倒查、履职与图 (build a demo project and show a check, a trace, duties, diagrams).
 
     For tongwei-2018: a Tongwei-shaped county (the 18 real townships and the 18 lead units
     of 三.1; synthetic people and households) as roster files, loaded through the real
@@ -25,7 +25,7 @@ def demo(directory: str, rulebook_name: str, households: int, villages: int, see
     For river-chief: rivers, segments and village stretches with their chiefs, findings and
     a patrol log.
 
-    Example:
+    示例 Example:
 
         zeren demo zeren-demo --households 35000
 
@@ -94,6 +94,10 @@ def demo(directory: str, rulebook_name: str, households: int, villages: int, see
         click.echo(f"  {label:<12} {path}")
     if not shutil.which("dot"):
         click.echo("  (Graphviz `dot` is not installed: DOT files written; apt-get install graphviz fonts-wqy-microhei)")
+    from .web import demo_account
+
+    click.echo("")
+    click.echo(demo_account(project))
 
 
 def _demo_diagrams(out, project, plan, traced) -> list[tuple[str, str]]:

@@ -19,7 +19,42 @@ def output_option(f):
     f = click.option("--embed-glyphs", is_flag=True,
                      help="SVG only: draw the glyphs as outlines so the file needs no CJK font to view.")(f)
     return click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-                        help="Output file; the format is its extension: .svg, .png, .pdf or .dot.")(f)
+                        help="Output file; the format is its extension: .svg, .png, .pdf, .dot or .graphml "
+                             "(for yEd).")(f)
+
+
+def paper_option(f):
+    """``--paper A4|A3`` and ``--landscape/--portrait``: print-ready pages (PDF, or one SVG a page)."""
+    f = click.option("--landscape/--portrait", "landscape", default=None,
+                     help="With --paper: the orientation (default: landscape for org charts, whichever "
+                          "prints larger for the others).")(f)
+    return click.option("--paper", metavar="A4|A3",
+                        help="Print on this paper (PDF or SVG): fonts at least 8 pt on paper, several pages "
+                             "when the chart does not fit (an SVG file a page: NAME-1.svg …). "
+                             "A4-landscape / A3-portrait name the orientation too.")(f)
+
+
+def _paper(paper: str | None, landscape: bool | None, output: str):
+    """The parsed paper (None without --paper); refuses an orientation without a paper."""
+    from ..visualize.paper import parse_paper
+
+    if paper is None:
+        if landscape is not None:
+            raise ZerenError("--landscape/--portrait 需与 --paper 同用 (give --paper A4 or A3)")
+        return None
+    return parse_paper(paper, landscape)
+
+
+def _echo_pages(paths) -> None:
+    from pathlib import Path
+
+    for path in paths:
+        pages = ""
+        if Path(path).suffix.lower() == ".pdf":
+            from pypdf import PdfReader
+
+            pages = f"（{len(PdfReader(str(path)).pages)} 页）"
+        click.echo(f"{path}{pages}")
 
 
 @render.command("org")
@@ -30,57 +65,79 @@ def output_option(f):
                    "org levels (e.g. township, village). Default: county, or the lowest level when a scope "
                    "is named.")
 @click.option("--households", "list_households", is_flag=True,
-              help="At the lowest depth, draw each member (e.g. each household) with what the pack shows beside it, instead of a count.")
+              help="At the lowest depth, draw each member (e.g. each household) with what the pack shows beside "
+                   "it, in a grid, instead of a count.")
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
+@paper_option
 @output_option
 @pass_ctx
-def render_org(obj: Context, township, village, depth, list_households, at, output, embed_glyphs) -> None:
-    """The organisation of the county, a township or a village, clustered by township.
+def render_org(obj: Context, township, village, depth, list_households, at, paper, landscape, output,
+               embed_glyphs) -> None:
+    """The organisation of the county, a township or a village, top-down: the county, its
+    townships in roster order, their villages in rows.
 
     Example:
 
+        zeren render org --paper A4 -o 通渭县.pdf
+
         zeren render org --township 马营镇 -o 马营镇.svg
 
-        zeren render org --village 马营镇/石家洼村 --households -o 石家洼村.png
+        zeren render org --village 马营镇/石家洼村 --households --paper A4 -o 石家洼村.pdf
     """
-    from datetime import date
 
     from ..queries.org import org_chart
-    from ..visualize.diagrams import org_graph
-    from ..visualize.diagrams import render as draw
+    from ..visualize.orgchart import boxes, org_graph
 
     if village and "/" in village and not township:
         township, village = village.split("/", 1)
-    day = _day(at) or date.today().isoformat()
+    from ..queries.periods import default_day
+
+    sheet = _paper(paper, landscape, output)
     with obj.open() as store:
+        day = _day(at) or default_day(store)[0]
         chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
         rulebook = store.rulebook
-    blocks = len(chart.places) if chart.depth <= 1 else sum(
-        len(t.children) + sum(len(v.members) for v in t.children) for t in chart.places)
-    if blocks > ORG_LIMIT:
-        what = rulebook.label(chart.levels[0] if chart.depth <= 1 else chart.levels[-1]) if chart.levels else ""
-        raise ZerenError(f"{blocks} 个{what}放不进一张看得清的图（最多 {ORG_LIMIT} 个）；请用 --township 或 --village "
-                         f"缩小范围 ({blocks} blocks are too many for one legible chart)")
-    click.echo(str(draw(org_graph(chart, rulebook), output, embed_glyphs=embed_glyphs)))
+    count, limit = boxes(chart), PAPER_LIMIT if sheet else ORG_LIMIT
+    if count > limit:
+        hint = "用 --township 或 --village 缩小范围" if sheet else "用 --paper A4 分页打印，或用 --township / --village 缩小范围"
+        raise ZerenError(f"{count:,} 个方框放不进{'一份打印件' if sheet else '一张看得清的图'}（最多 {limit:,} 个）；请{hint} "
+                         f"({count:,} boxes are too many for one {'print' if sheet else 'legible chart'})")
+    if sheet is None:
+        from ..visualize.diagrams import render as draw
+
+        click.echo(str(draw(org_graph(chart, rulebook), output, embed_glyphs=embed_glyphs)))
+        return
+    from ..visualize.orgchart import org_panels, org_title
+    from ..visualize.paper import natural_width, print_panels
+
+    landscape = sheet.landscape if sheet.landscape is not None else True
+    panels = org_panels(chart, rulebook, width=natural_width(sheet, landscape))
+    _echo_pages(print_panels(panels, output, sheet, title=org_title(chart), embed_glyphs=embed_glyphs,
+                             default_landscape=True))
 
 
-#: The most township (or village) blocks one org chart holds and stays legible on a page.
-ORG_LIMIT = 120
+#: The most boxes one org chart holds as a single picture (beyond: --paper pages or a smaller scope).
+ORG_LIMIT = 1500
+#: The most boxes a printed org chart holds (a township's households: some thousands).
+PAPER_LIMIT = 8000
 
 
 @render.command("rulebook")
 @click.argument("name", required=False)
+@paper_option
 @output_option
 @pass_ctx
-def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
+def render_rulebook(obj: Context, name, paper, landscape, output, embed_glyphs) -> None:
     """The roles a rulebook binds and the responsibility edges between them, on one page.
 
     Example:
 
-        zeren render rulebook tongwei-2018 -o 责任清单.pdf
+        zeren render rulebook tongwei-2018 --paper A3 -o 责任清单.pdf
     """
     from ..visualize.diagrams import render as draw
     from ..visualize.diagrams import rulebook_graph
+
+    sheet = _paper(paper, landscape, output)
 
     if name:
         from ..loaders.rulebook import load_rulebook
@@ -93,7 +150,13 @@ def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
         from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
 
         book = load_rulebook(DEFAULT_RULEBOOK)
-    click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
+    if sheet is None:
+        click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
+        return
+    from ..visualize.paper import Panel, print_panels
+
+    _echo_pages(print_panels([Panel(rulebook_graph(book, compact=True))], output, sheet, embed_glyphs=embed_glyphs,
+                             variants=[[Panel(rulebook_graph(book, rankdir="LR", compact=True))]]))
 
 
 @render.command("trace")
@@ -101,23 +164,32 @@ def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
 @click.argument("ident", metavar="ID")
 @click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
 @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
+@paper_option
 @output_option
 @pass_ctx
-def render_trace(obj: Context, subject, ident, at, period, output, embed_glyphs) -> None:
+def render_trace(obj: Context, subject, ident, at, period, paper, landscape, output, embed_glyphs) -> None:
     """Draw the chain of a trace with its liabilities marked (KIND as for `zeren trace`).
 
     Example:
 
         zeren render trace plan P621101027119 -o trace.svg
 
-        zeren render trace finding 12 -o finding-12.pdf
+        zeren render trace finding 12 --paper A4 -o finding-12.pdf
     """
     from ..queries.trace import trace as run_trace
     from ..visualize.diagrams import render as draw
     from ..visualize.diagrams import trace_graph
 
     lo, hi = _window(None, None, period) if period else (None, None)
+    sheet = _paper(paper, landscape, output)
     with obj.open() as store:
         result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
         rulebook = store.rulebook
-    click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))
+    if sheet is None:
+        click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))
+        return
+    from ..visualize.paper import Panel, print_panels
+
+    _echo_pages(print_panels([Panel(trace_graph(result, rulebook, compact=True))], output, sheet,
+                             embed_glyphs=embed_glyphs,
+                             variants=[[Panel(trace_graph(result, rulebook, rankdir="LR", compact=True))]]))

@@ -12,21 +12,23 @@ from .main import Context, _day, cli, pass_ctx, personal_option
 
 @cli.command(context_settings={"ignore_unknown_options": False})
 @click.argument("args", nargs=-1, required=True, metavar="NAME | merge A B | unmerge A B")
-@click.option("--unit", metavar="UNIT", help="The organisation, when the name fits several people.")
-@click.option("--at", metavar="DATE", help="Judge duty windows as on this day (default: today).")
-@click.option("--note", default="", help="With merge: why the two are one person.")
+@click.option("--unit", metavar="UNIT", help="所在单位（同名者多于一人时） (the organisation, when the name fits several people).")
+@click.option("--at", metavar="DATE", help="按这一天判断履职窗口（默认今天） (judge duty windows as on this day).")
+@click.option("--note", default="", help="合并时注明理由 (with merge: why the two are one person).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @personal_option
 @pass_ctx
 def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:
-    """One person's whole record: every post held (with its source row), every liability over
+    """一个人的全部记录：任职、各期责任、履职与空缺 (one person's whole record).
+
+    Every post held (with its source row), every liability over
     all loaded findings, the duty record, posts left vacant, and possible duplicates.
 
     A name that fits several people lists them and asks for --unit. Two ids a roster keyed
     apart (same name, two units) are confirmed as one person with `zeren person merge A B`
     (recorded in the history; `zeren person unmerge A B` or `zeren revert` undoes it).
 
-    Example:
+    示例 Example:
 
         zeren person 何雪国
 
@@ -43,6 +45,9 @@ def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:
             with store.transaction() as w:
                 batch = w.link_persons(args[1], args[2], note) if args[0] == "merge" else \
                     w.unlink_persons(args[1], args[2])
+        from .project import audit_write
+
+        audit_write(obj, f"person {args[0]}", batch, {"persons": [args[1], args[2]], "note": note or ""})
         click.echo(f"{'已合并' if args[0] == 'merge' else '已取消合并'} {args[1]} 与 {args[2]}（批次 #{batch}）")
         return
     if len(args) != 1:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .main import FORMATS, Context, _day, _emit, _window, cli, pass_ctx, personal_option
+from .export import format_options
+from .main import Context, _day, _window, cli, pass_ctx, personal_option
 
 
 @cli.command()
@@ -16,10 +17,10 @@ from .main import FORMATS, Context, _day, _emit, _window, cli, pass_ctx, persona
               help="One inspection round (督查批次): its findings, thresholds measured over the round.")
 @click.option("--at", metavar="DATE", help="How things stand on this day: the findings made so far (default window: "
                                            "the quarter of that day); thresholds one finding away are marked.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_options
 @personal_option
 @pass_ctx
-def check(obj: Context, date_from, date_to, period, township, round_name, at, fmt, show_personal_data) -> None:
+def check(obj: Context, date_from, date_to, period, township, round_name, at, fmt, output, show_personal_data) -> None:
     """Evaluate every rule over the findings dated in a window.
 
     Threshold rules show their arithmetic ("4 of 120 = 3.3% ≥ 3%"); rules not triggered
@@ -29,10 +30,15 @@ def check(obj: Context, date_from, date_to, period, township, round_name, at, fm
     Example:
 
         zeren check --period 2019Q2 --township 马营镇 --format json
+
+        zeren check --period 2019Q2 -o 2019Q2.xlsx
     """
     from ..queries.check import check as run_check
     from ..queries.periods import quarter_of
-    from .format import check_table
+    from .export import emit, resolve_format
+    from .format import check_table, liabilities_csv
+
+    fmt = resolve_format(fmt, output)
 
     until = _day(at)
     if round_name and not (period or date_from or date_to):
@@ -43,7 +49,20 @@ def check(obj: Context, date_from, date_to, period, township, round_name, at, fm
         lo, hi = _window(date_from, date_to, period)
     with obj.open() as store:
         result = run_check(store, lo, hi, township=township, round_name=round_name, until=until)
-    _emit(result, fmt, check_table, show_personal_data)
+        rulebook = store.rulebook
+        townships = {}
+        if fmt == "xlsx":
+            from ..documents.parts import finding_townships
+
+            townships = finding_townships(store, result.findings)
+
+    def workbook(show: bool) -> bytes:
+        from ..documents.xlsx import check_workbook
+
+        return check_workbook(result, show_personal_data=show, townships=townships, rulebook=rulebook)
+
+    emit(fmt, output, show_personal_data, table=lambda: check_table(result), data=result.as_dict,
+         csv=lambda: liabilities_csv(result.liabilities, rulebook), xlsx=workbook)
 
 
 @cli.command()
@@ -53,10 +72,10 @@ def check(obj: Context, date_from, date_to, period, township, round_name, at, fm
 @click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
 @click.option("--to", "date_to", metavar="DATE")
 @click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_options
 @personal_option
 @pass_ctx
-def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, show_personal_data) -> None:
+def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, output, show_personal_data) -> None:
     """Trace an object, or a finding, up the chain to the county.
 
     KIND is `finding` (ID: its number, as `zeren check` lists them) or a kind of object of the
@@ -71,10 +90,14 @@ def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, sho
         zeren trace household 621101027119 --at 2019-06-01
 
         zeren trace finding 12
+
+        zeren trace finding 12 -o 倒查.xlsx
     """
     from ..queries.trace import trace as run_trace
-    from .format import trace_table
+    from .export import emit, resolve_format, trace_tables, xlsx_of
+    from .format import csv_sections, trace_table
 
+    fmt = resolve_format(fmt, output)
     lo = hi = None
     if period or date_from or date_to:
         lo, hi = _window(date_from, date_to, period)
@@ -82,4 +105,7 @@ def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, sho
     with obj.open() as store:
         result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
                            show_personal_data=show_personal_data)
-    _emit(result, fmt, trace_table, show_personal_data)
+        rulebook = store.rulebook
+    emit(fmt, output, show_personal_data, table=lambda: trace_table(result), data=result.as_dict,
+         csv=lambda: csv_sections(trace_tables(result, rulebook)),
+         xlsx=lambda show: xlsx_of(trace_tables(result, rulebook), show, f"责任链 {result.subject} {result.subject_id}"))

@@ -12,7 +12,7 @@ from .main import Context, _day, _window, cli, pass_ctx, personal_option
 
 @cli.group()
 def report() -> None:
-    """Write documents to file: a 责任倒查报告 (Word/PDF), the quarter (Excel/Word/PDF)."""
+    """写出公文：责任倒查报告（Word/PDF）、季度核查（Excel/Word/PDF） (write documents)."""
 
 
 def _format(output: str, allowed: tuple[str, ...]) -> str:
@@ -36,27 +36,27 @@ def _write(output: str, data: bytes, personal: bool) -> None:
 
 def output_option(allowed: tuple[str, ...]):
     return click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-                        help=f"Output file; the type is its extension: .{', .'.join(allowed)}.")
+                        help=f"输出文件，类型由扩展名决定：.{', .'.join(allowed)} (output file).")
 
 
 @report.command("trace")
 @click.argument("subject", metavar="KIND")
 @click.argument("ident", metavar="ID")
 @output_option(("docx", "pdf"))
-@click.option("--at", metavar="DATE", help="Name who held each post on this day (default: the finding's date).")
-@click.option("--from", "date_from", metavar="DATE", help="Window of findings (default: the quarter of --at).")
+@click.option("--at", metavar="DATE", help="按这一天认定在职者（默认督查发现的日期） (name who held each post on this day).")
+@click.option("--from", "date_from", metavar="DATE", help="督查发现的起始日期（默认 --at 所在季度） (window of findings).")
 @click.option("--to", "date_to", metavar="DATE")
-@click.option("--period", metavar="PERIOD", help="Window shorthand, e.g. 2019Q2.")
+@click.option("--period", metavar="PERIOD", help="期间简写，如 2019Q2 (window shorthand).")
 @personal_option
 @pass_ctx
 def report_trace(obj: Context, subject, ident, output, at, date_from, date_to, period, show_personal_data) -> None:
-    """The 责任倒查报告 of an object or a finding (Word or PDF), as `zeren trace KIND ID` finds it.
+    """一个对象或一条督查发现的责任倒查报告（Word 或 PDF） (the 责任倒查报告 of an object or a finding).
 
     The findings, the chain with the roster row behind each link, each liability with its
     clause's text, arithmetic and consequence, the diagram, the rulebook and data batches,
     and room for signatures.
 
-    Example:
+    示例 Example:
 
         zeren report trace plan P621101027119 -o 倒查报告.docx
 
@@ -76,17 +76,17 @@ def report_trace(obj: Context, subject, ident, output, at, date_from, date_to, p
 
 
 @report.command("check")
-@click.option("--period", metavar="PERIOD", help="The window: 2019Q2, 2019H1, 2019 or 2019-05.")
-@click.option("--from", "date_from", metavar="DATE", help="First day of the window (inclusive).")
-@click.option("--to", "date_to", metavar="DATE", help="Last day of the window (inclusive).")
-@click.option("--township", metavar="NAME", help="Only what arises in this township.")
+@click.option("--period", metavar="PERIOD", help="期间：2019Q2、2019H1、2019 或 2019-05 (the window).")
+@click.option("--from", "date_from", metavar="DATE", help="期间首日（含） (first day, inclusive).")
+@click.option("--to", "date_to", metavar="DATE", help="期间末日（含） (last day, inclusive).")
+@click.option("--township", metavar="NAME", help="只看这个乡镇 (only this township).")
 @output_option(("xlsx", "docx", "pdf"))
 @personal_option
 @pass_ctx
 def report_check(obj: Context, period, date_from, date_to, township, output, show_personal_data) -> None:
-    """The quarter: every liability as a row (.xlsx), or a 通报 by clause and township (.docx, .pdf).
+    """季度核查：每条责任一行（.xlsx），或按条款和乡镇的通报（.docx、.pdf） (the quarter as a document).
 
-    Example:
+    示例 Example:
 
         zeren report check --period 2019Q2 -o 2019Q2.xlsx
 

@@ -32,4 +32,5 @@ def push(obj: Context, uri: str, replace: bool, batch_size: int, max_bytes: int 
         written = copy(store, uri, database=obj.database, replace=replace, batch_size=batch_size,
                        max_bytes=max_bytes)
     click.echo(f"Pushed {obj.project} to {uri} ({obj.database}): {written['nodes']:,} nodes, "
-               f"{written['edges']:,} edges, {written['findings']:,} findings.")
+               f"{written['edges']:,} edges, {written['findings']:,} findings, "
+               f"{written['duty_records']:,} duty records.")

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..graph.rules import Rulebook
 from .model import DocNumber, Document, Paragraph, Table, Title
-from .parts import (COUNTY_ROW, MIXED_ROW, Numbering, clause_text, cn_date, data_sources, not_triggered, period_label,
+from .parts import (COUNTY_ROW, MIXED_ROW, Numbering, clause_text, cn_date, data_sources, other_outcomes, period_label,
                     person_text, post_text, place_levels, signatures, township_of, township_rows)
 
 __all__ = ["check_document"]
@@ -64,22 +64,7 @@ def check_document(result: Any, rulebook: Rulebook, *, townships: Mapping[int, s
                         d.get("scope") or "", _numbers(d.get("findings"))] for d in standing],
                       [0.9, 1.7, 2.2, 1.6, 2.2, 1.4, 2]))
 
-    others = not_triggered(result.liabilities, rulebook)
-    unresolved = list(getattr(result, "unresolved", []))
-    warnings = list(getattr(result, "warnings", []))
-    if others or unresolved or warnings:
-        doc.add(n.h1("未触发、无法认定的规则及数据警告"))
-        if others:
-            doc.add(Table(["条款", "规则", "范围", "说明"], others, [1, 1.3, 2, 6]))
-        if unresolved:
-            doc.add(Paragraph("以下规则适用，但在认定日期找不到责任人，需核实名单后补充认定：", "plain"))
-            doc.add(Table(["规则", "责任类型", "职务", "机构", "范围", "原因"],
-                          [[u.rule, u.kind, u.post, u.body, u.scope or "", u.reason] for u in unresolved],
-                          [1.2, 1.6, 1.8, 2, 1.6, 4]))
-        for w in warnings[:20]:
-            doc.add(Paragraph(w.message, "note", "数据警告："))
-        if len(warnings) > 20:
-            doc.add(Paragraph(f"另有 {len(warnings) - 20} 条数据警告，见 zeren check 的输出。", "note"))
+    other_outcomes(doc, n, result, rulebook, warnings_shown=20)
 
     data_sources(doc, n, rulebook, batches, project, today)
     signatures(doc)

@@ -301,3 +301,29 @@ def not_triggered(liabilities: Sequence[Any], rulebook: Rulebook) -> list[list[s
         what = li.scope or ("全部" if applicable else post_text(li.post, rulebook))
         rows.append([li.clause, li.rule, what, li.explanation + ("（临界）" if li.near_miss else "")])
     return rows
+
+
+def other_outcomes(doc: Document, numbering: Numbering, result: Any, rulebook: Rulebook, *,
+                   figures_note: bool = False, warnings_shown: int | None = None) -> None:
+    """The section after the liabilities: rules not triggered (with their figures), rules that
+    apply but name nobody on the day (with what to fix), and the data warnings."""
+    others = not_triggered(result.liabilities, rulebook)
+    unresolved = list(getattr(result, "unresolved", []))
+    warnings = list(getattr(result, "warnings", []))
+    if not (others or unresolved or warnings):
+        return
+    doc.add(numbering.h1("未触发、无法认定的规则及数据警告"))
+    if others:
+        if figures_note:
+            doc.add(Paragraph("以下规则经核算未触发（列出计算结果，便于核对）：", "plain"))
+        doc.add(Table(["条款", "规则", "范围", "说明"], others, [1, 1.3, 2, 6]))
+    if unresolved:
+        doc.add(Paragraph("以下规则适用，但在认定日期找不到责任人，需核实名单后补充认定：", "plain"))
+        doc.add(Table(["规则", "责任类型", "职务", "机构", "范围", "原因", "处理建议"],
+                      [[u.rule, u.kind, u.post, u.body, u.scope or "", u.reason, u.hint] for u in unresolved],
+                      [1.1, 1.4, 1.6, 1.8, 1.3, 2.6, 2.6]))
+    shown = warnings if warnings_shown is None else warnings[:warnings_shown]
+    for w in shown:
+        doc.add(Paragraph(w.message, "note", "数据警告："))
+    if len(warnings) > len(shown):
+        doc.add(Paragraph(f"另有 {len(warnings) - len(shown)} 条数据警告，见 zeren check 的输出。", "note"))

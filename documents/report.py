@@ -22,14 +22,13 @@ from ..graph.errors import ZerenError
 from ..graph.privacy import mask_text
 from ..graph.rules import Rulebook
 from .model import DocNumber, Document, Image, Paragraph, Table, Title
-from .parts import (Numbering, clause_text, cn_date, data_sources, duty_table, finding_townships, not_triggered,
+from .parts import (Numbering, clause_text, cn_date, data_sources, duty_table, finding_townships, other_outcomes,
                     object_props, person_text, post_text, signatures, where)
 
 __all__ = ["trace_report", "check_report", "trace_document", "render", "DOC_FORMATS"]
 
 DOC_FORMATS = ("docx", "pdf")
 DIAGRAM_DPI = 200
-_SUBJECT = {"plan": "计划编号", "household": "户编号", "finding": "督查发现"}
 
 
 def trace_report(store: Any, subject: str, ident: str, *, fmt: str = "docx", at: str | None = None,
@@ -187,21 +186,7 @@ def trace_document(result: Any, rulebook: Rulebook, *, batches: Sequence[Mapping
                       [[d["clause"], d["kind"], post_text(d.get("post"), rulebook), person_text(d), d.get("body") or "",
                         d.get("scope") or ""] for d in standing], [1, 1.8, 2.4, 2.4, 2.4, 1.6]))
 
-    others = not_triggered(result.liabilities, rulebook)
-    unresolved = list(getattr(result, "unresolved", []))
-    warnings = list(getattr(result, "warnings", []))
-    if others or unresolved or warnings:
-        doc.add(n.h1("未触发、无法认定的规则及数据警告"))
-        if others:
-            doc.add(Paragraph("以下规则经核算未触发（列出计算结果，便于核对）：", "plain"))
-            doc.add(Table(["条款", "规则", "范围", "说明"], others, [1, 1.3, 2, 6]))
-        if unresolved:
-            doc.add(Paragraph("以下规则适用，但在认定日期找不到责任人，需核实名单后补充认定：", "plain"))
-            doc.add(Table(["规则", "责任类型", "职务", "机构", "原因", "处理建议"],
-                          [[u.rule, u.kind, u.post, u.body, u.reason, u.hint] for u in unresolved],
-                          [1.2, 1.6, 1.8, 2, 3, 3]))
-        for w in warnings:
-            doc.add(Paragraph(w.message, "note", "数据警告："))
+    other_outcomes(doc, n, result, rulebook, figures_note=True)
 
     data_sources(doc, n, rulebook, batches, project, today)
     signatures(doc)
@@ -211,9 +196,7 @@ def trace_document(result: Any, rulebook: Rulebook, *, batches: Sequence[Mapping
 def _object_phrase(result: Any, rulebook: Rulebook) -> str:
     if result.subject == "finding":
         return f"督查发现第{result.subject_id}号"
-    label = rulebook.label(result.subject) if result.subject in ("plan", "household") else _SUBJECT.get(
-        result.subject, result.subject)
-    return f"{label}{result.subject_id}"
+    return f"{rulebook.label(result.subject)}{result.subject_id}"
 
 
 def _chain_row(c: Any) -> list[str]:

@@ -6,6 +6,7 @@ triggered or not, with the columns of ``zeren check --format csv`` under Chinese
 说明. Every sheet has its header row frozen and an auto filter; identifiers (户编号, 计划编号,
 rule ids, finding numbers) are text cells formatted as text, so Excel never turns
 621101027119 into 6.21101E+11; booleans read 是/否; a cell that starts with "=" stays text.
+:func:`tables_workbook` writes any other tables (a trace, the gaps) the same way.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from ..graph.rules import Rulebook
 from .parts import (COUNTY_ROW, MIXED_ROW, cn_date, period_label, place_levels, tenure_text, township_of, township_rows,
                     where)
 
-__all__ = ["check_workbook", "HEADERS", "COLUMNS"]
+__all__ = ["check_workbook", "tables_workbook", "HEADERS", "COLUMNS"]
 
-#: The CSV's columns (zeren.cli.format.CSV_COLUMNS) and their headers in the workbook.
+#: The liability columns (zeren.cli.export.LIABILITY_COLUMNS) and their headers in CSV and the workbook.
 HEADERS = {"clause": "条款", "rule": "规则", "triggered": "是否触发", "kind": "责任类型", "post": "职务",
            "person": "责任人", "body": "机构", "scope": "范围", "township": "乡镇", "date": "日期", "numerator": "分子",
            "denominator": "分母", "threshold": "阈值", "near_miss": "临界", "consequence": "后果", "by": "决定机关",
@@ -92,6 +93,31 @@ def check_workbook(result: Any, *, show_personal_data: bool = False, townships: 
     _about(wb, result, rulebook, today or date.today().isoformat())
     wb.properties.creator = "zeren"
     wb.properties.title = f"责任清单核查 {result.date_from} 至 {result.date_to}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def tables_workbook(tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]], *,
+                    show_personal_data: bool = False, title: str = "", dates: Sequence[str] = ()) -> bytes:
+    """The .xlsx bytes of any tables — ``(sheet name, headers, rows)`` each, one sheet per table —
+    written as :func:`check_workbook` writes its sheets: text cells typed as text (ids stay ids),
+    ISO dates under the ``dates`` headers as date cells, header frozen, filters, widths; strings
+    masked unless ``show_personal_data``."""
+    from openpyxl import Workbook
+
+    mask = (lambda s: s) if show_personal_data else mask_text
+    wb = Workbook()
+    first = wb.active
+    for i, (name, headers, rows) in enumerate(tables):
+        dated = {j for j, h in enumerate(headers) if h in dates}
+        body = [[_day(v) if j in dated else mask(v) if isinstance(v, str) else v for j, v in enumerate(r)]
+                for r in rows]
+        if i == 0:
+            first.title = _sheet_name(wb, name)
+        _sheet(wb, name, list(headers), body, first=first if i == 0 else None)
+    wb.properties.creator = "zeren"
+    wb.properties.title = title
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

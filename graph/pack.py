@@ -73,6 +73,7 @@ class Kind:
     name_template: str = ""  # for one_per_parent kinds: "{parent}…" (a village's team)
     props: dict[str, Prop] = field(default_factory=dict)
     party: str = ""  # how the place itself is named as a liable party: "{name}党委政府"
+    caption: str = ""  # a property shown beside the id wherever the node is named (a household's 户主)
 
     def filters(self) -> dict[str, Prop]:
         """Properties a role path may filter on, by the roster column a user knows."""
@@ -201,6 +202,8 @@ class Column:
     name: str
     aliases: tuple[str, ...] = ()
     optional: bool = False
+    note: str = ""  # what the column means, for the templates' 填表说明 (the engine writes one if '')
+    choices: tuple[str, ...] = ()  # the values a template's drop-down offers (a closed list)
 
 
 @dataclass(frozen=True)
@@ -285,7 +288,7 @@ class Roster:
     groups: tuple[Group, ...] = ()
     record: str = ""  # finding / duty: rows are records, not facts
     fields: dict[str, str] = field(default_factory=dict)  # record field → column
-    example: tuple[str, ...] = ()  # one example row for the templates
+    example: tuple[str, ...] = ()  # one example row for the templates, column by column
 
     @property
     def headers(self) -> list[str]:
@@ -328,7 +331,8 @@ class Pack:
 
 # -- parsing ---------------------------------------------------------------------------------
 _MODEL_KEYS = {"root", "kinds", "relations", "posts", "objects", "measures", "edges", "orgs"}
-_KIND_KEYS = {"label", "parent", "parent_edge", "id_within_parent", "one_per_parent", "name", "props", "party"}
+_KIND_KEYS = {"label", "parent", "parent_edge", "id_within_parent", "one_per_parent", "name", "props", "party",
+              "caption"}
 _PARENT_EDGE_KEYS = {"edge", "role", "reverse", "dated"}
 _PROP_KEYS = {"column", "type", "default", "required", "personal", "flag"}
 _RELATION_KEYS = {"to", "edge", "direction", "role", "many", "label"}
@@ -336,7 +340,7 @@ _POST_KEYS = {"edge", "many", "body"}
 _OBJECT_KEYS = {"kind", "hint"}
 _MEASURE_KEYS = {"kind", "label", "unit"}
 _ROSTER_KEYS = {"key", "columns", "signature", "valid", "slots", "facts", "record", "fields", "example"}
-_COLUMN_KEYS = {"aliases", "optional"}
+_COLUMN_KEYS = {"aliases", "optional", "note", "choices"}
 _SLOT_KEYS = {"create", "ref", "person", "column", "within", "parent", "hint", "optional", "many", "vocabulary",
               "org", "props", "from", "identity"}
 _GROUP_KEYS = {"key", "scope", "node", "edges", "holds", "each"}
@@ -405,7 +409,12 @@ def _model(data: Any, c: Collector, county_posts: dict[str, Any], bodies: list[A
             parent_edge=str(pe.get("edge", "LOCATED_IN")), parent_role=str(pe.get("role", "") or ""),
             parent_reverse=_bool(pe.get("reverse")), parent_dated=_bool(pe.get("dated")),
             id_within_parent=_bool(spec.get("id_within_parent")), one_per_parent=_bool(spec.get("one_per_parent")),
-            name_template=str(spec.get("name", "") or ""), props=props, party=str(spec.get("party", "") or ""))
+            name_template=str(spec.get("name", "") or ""), props=props, party=str(spec.get("party", "") or ""),
+            caption=str(spec.get("caption", "") or ""))
+        caption = kinds[str(name)].caption
+        if caption and (caption not in props or props[caption].personal):
+            c.add(where, "caption", f"应为该种类的一个非个人信息属性（可用：{', '.join(p for p in props if not props[p].personal)}）",
+                  caption)
     root = str(data.get("root"))
     if root not in kinds:
         c.add("model", "root", f"根种类应为 kinds 中的一种（可用：{', '.join(kinds)}）", root)
@@ -527,7 +536,8 @@ def _column(c: Collector, where: str, name: str, spec: Any) -> Column:
         return Column(name)
     if not c.keys(spec, _COLUMN_KEYS, f"{where}.{name}"):
         return Column(name)
-    return Column(name, tuple(c.strings(spec.get("aliases"), where, name)), _bool(spec.get("optional")))
+    return Column(name, tuple(c.strings(spec.get("aliases"), where, name)), _bool(spec.get("optional")),
+                  str(spec.get("note", "") or ""), tuple(c.strings(spec.get("choices"), where, f"{name}.choices")))
 
 
 def _rosters(data: Any, c: Collector, model: Model) -> list[Roster]:
@@ -560,16 +570,18 @@ def _rosters(data: Any, c: Collector, model: Model) -> list[Roster]:
                 c.add(where, "valid", "应为 [起始日期列, 终止日期列]，两列都在 columns 中", spec["valid"])
             else:
                 valid = (v[0], v[1])
+        example = tuple(c.strings(spec.get("example"), where, "example"))
+        if len(example) > len(columns):
+            c.add(where, "example", f"示例有 {len(example)} 个值，多于 {len(columns)} 列；示例按 columns 的顺序逐列填写")
         record = str(spec.get("record", "") or "")
         if record:
             fields = _fields(c, where, record, spec.get("fields") or {}, names)
             out.append(Roster(str(name), key, columns, signature, valid, record=record, fields=fields,
-                              example=tuple(c.strings(spec.get("example"), where, "example"))))
+                              example=example))
             continue
         slots = _slots(c, where, spec.get("slots") or {}, names, model)
         groups = _groups(c, where, spec.get("facts") or [], {s.name: s for s in slots}, names, model, valid)
-        out.append(Roster(str(name), key, columns, signature, valid, slots, groups,
-                          example=tuple(c.strings(spec.get("example"), where, "example"))))
+        out.append(Roster(str(name), key, columns, signature, valid, slots, groups, example=example))
     return out
 
 

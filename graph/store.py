@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from . import facts, schema
+from . import facts, projectfile, schema
 from .errors import NotFound, StoreError
 from .model import DutyRecord, Edge, Export, Finding, Node, Provenance
 from .rules import Rulebook, parse_rulebook
@@ -155,11 +155,15 @@ class Store(StoreBase):
         """Create a new project file holding ``rulebook``; refuse to overwrite one."""
         path = Path(path)
         if path.exists():
-            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it")
+            warning = projectfile.exposure(path)
+            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it"
+                             + (f"。另外：{warning}" if warning else ""))
         tmp = path.with_name(path.name + ".creating")
         tmp.unlink(missing_ok=True)
         root = schema.node_id(rulebook.model.root, schema.name_key(rulebook.county))
         try:
+            projectfile.private_dir(path.parent)
+            projectfile.create_private(tmp)  # 0600; SQLite gives its WAL and journal the same mode
             conn = sqlite3.connect(tmp)
             # WAL: readers keep reading while a load writes (the web workbench serves during loads).
             conn.execute("PRAGMA journal_mode=WAL")
@@ -192,8 +196,7 @@ class Store(StoreBase):
         if not path.exists():
             raise StoreError(f"{path}: 项目文件不存在 (no project here); create it with `zeren init`")
         try:
-            uri = f"file:{path.resolve().as_posix()}?mode={'ro' if readonly else 'rw'}"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = projectfile.connect(path, write=not readonly)
             conn.execute("PRAGMA foreign_keys=OFF")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.Error as err:
@@ -327,6 +330,45 @@ class Store(StoreBase):
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
+
+    def search(self, text: str, *, id_hash: str | None = None, masked_id: bool = False,
+               limit: int = 200) -> list[tuple[str, str, str, str]]:
+        """(node id, name, what matched, the matched value) of the nodes on the register whose id,
+        name or a text property holds ``text`` (persons by name); with ``id_hash`` (the keyed hash
+        of a whole 身份证号) those whose number is that one; with ``masked_id`` those whose stored
+        masked number is ``text``. Property matches name the roster column."""
+        out: list[tuple[str, str, str, str]] = []
+        for t in facts.fact_tables(self.rulebook.pack):
+            if t.node_kind is None:
+                continue
+            node = facts._q("s_" + t.group.node)
+            if id_hash or masked_id:
+                for p in (p for p in t.props if p.type == "id_number"):
+                    col = facts._q("p_" + p.name)
+                    cond, args = ("json_extract(extras, ?) = ?", (f"$.{p.name}_hash", id_hash)) if id_hash else \
+                        (f"{col} = ?", (text,))
+                    sql = f"SELECT DISTINCT {node}, name, {col} FROM {facts._q(t.name)} WHERE latest = 1 AND {cond} LIMIT ?"
+                    out += [(r[0], r[1], p.column, r[2] or "") for r in self.conn.execute(sql, (*args, limit))]
+                continue
+            texts = [p for p in t.props if p.type == "text" and not p.personal]
+            cols = [("", "name"), *((p.column, facts._q("p_" + p.name)) for p in texts)]
+            picks = ", ".join(f"CASE WHEN instr({c}, ?) THEN {c} END" for _, c in cols)
+            where = " OR ".join(f"instr({c}, ?)" for _, c in cols)
+            sql = (f"SELECT DISTINCT {node}, name, {picks} FROM {facts._q(t.name)} "
+                   f"WHERE latest = 1 AND (instr({node}, ?) OR {where}) LIMIT ?")
+            for r in self.conn.execute(sql, [text] * len(cols) + [text] + [text] * len(cols) + [limit]):
+                hit = next(((label or "名称", v) for (label, _), v in zip(cols, r[2:]) if v), ("编号", r[0]))
+                out.append((r[0], r[1], *hit))
+        if id_hash:
+            out += [(r[0], r[1], "身份证号", "") for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE id = ? LIMIT ?", (f"person:#h{id_hash[:16]}", limit))]
+        elif not masked_id:
+            out += [(r[0], r[1], "姓名", r[1]) for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE instr(name, ?) LIMIT ?", (text, limit))]
+        return out
+
+    def latest_finding_date(self) -> str | None:
+        return self.conn.execute("SELECT max(date) FROM finding").fetchone()[0]
 
     def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
                         types: Sequence[str]) -> list[Finding]:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..graph.errors import ZerenError
+from ..graph.projectfile import private_dir
 from .values import check_digit
 
 __all__ = ["TOWNSHIPS", "DemoCounty", "generate", "generator"]
@@ -65,7 +66,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     extra = sorted({a + b + "乡" for a in _PREFIX + _SURNAMES for b in _PLACE} - set(towns))
     towns += random.Random(seed + 1).sample(extra, max(0, townships - len(towns)))
     out = DemoCounty(Path(directory))
-    out.directory.mkdir(parents=True, exist_ok=True)
+    private_dir(out.directory)  # rosters hold names and 身份证号: owner only
     used: set[str] = set()
 
     def person() -> str:

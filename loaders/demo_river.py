@@ -12,6 +12,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from ..graph.projectfile import private_dir
 from .demo import DemoCounty
 
 __all__ = ["generate"]
@@ -28,7 +29,7 @@ def generate(directory: str | Path, *, seed: int = 2017, year: int = 2019, **_: 
     """Write the river demo's roster files into ``directory``; return what was written."""
     rnd = random.Random(seed)
     out = DemoCounty(Path(directory))
-    out.directory.mkdir(parents=True, exist_ok=True)
+    private_dir(out.directory)  # rosters hold names: owner only
     used: set[str] = set()
 
     def person() -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import schema
+from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
 from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
@@ -127,7 +127,7 @@ class _Loader:
         self.scopes: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}  # node id → display name, for messages
         secret = store.meta("secret") or ""
-        self._secret = secret.encode()
+        self._secret = secret
 
     # -- known nodes -------------------------------------------------------------------------------
     def known(self, kind: str) -> set[str]:
@@ -196,7 +196,7 @@ class _Loader:
 
     def _hash(self, value: str) -> str:
         """A keyed hash (HMAC-SHA256 with the project's secret): links one person, reveals nothing."""
-        return hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+        return keyed_hash(self._secret, value)
 
     # -- slots -------------------------------------------------------------------------------------
     def resolve(self, src: _Src, roster: Roster, slot: Slot, ids: dict[str, Any]) -> bool:

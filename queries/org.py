@@ -55,6 +55,8 @@ class OrgChart:
     depth: int  # how many levels are drawn as places of their own (1: townships as summaries)
     levels: list[str]  # the pack's org levels (township, village)
     member_label: str = ""  # what the list calls a member
+    township: str | None = None  # the scope asked for: one place of the first level
+    village: str | None = None  # … or one of the lowest
 
     @property
     def detail(self) -> str:
@@ -90,7 +92,7 @@ def org_chart(store: Any, at: str, *, township: str | None = None, village: str 
     bodies = [Party(e.src, "", None, None, r.name(e.src)) for e in store.edges(dst=root, kinds=["SUPERVISES"])
               if kind_of(e.src) == "body"]
     chart = OrgChart(at, rb.county, root, rb.name, posts, bodies, [], depth or 1, levels,
-                     model.label(spec.members) if spec.members else "")
+                     model.label(spec.members) if spec.members else "", township, village)
     first = _children(store, model, root, levels[0]) if levels else []
     if township:
         tid = schema.node_id(levels[0], schema.name_key(township))

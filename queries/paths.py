@@ -65,6 +65,15 @@ class Resolver:
         node = self.node(node_id)
         return node.name if node else node_id.split(":", 1)[-1]
 
+    def caption(self, node_id: str) -> str:
+        """What the pack shows beside a node's id ("户主姓名 吕成洋" for a household), or ''."""
+        kind = self.model.kinds.get(kind_of(node_id))
+        if kind is None or not kind.caption:
+            return ""
+        node = self.node(node_id)
+        value = node.props.get(kind.caption) if node else None
+        return f"{kind.props[kind.caption].column} {value}" if value else ""
+
     def step(self, node_id: str, name: str, param: str, at: str, filters: tuple[Filter, ...] = (),
              strict: bool = False) -> list[Reached]:
         """The nodes one relation reaches from ``node_id`` on the day (that pass ``filters``).

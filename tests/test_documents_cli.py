@@ -68,8 +68,8 @@ def test_report_check_xlsx_by_dates_and_township(runner, county, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["trace", "plan", "P003", "-o", "r.xlsx"], "未知的文件类型“.xlsx”；可用：.docx, .pdf"),
     (["check", "--period", "2019Q2", "-o", "q.csv"], "未知的文件类型“.csv”；可用：.xlsx, .docx, .pdf"),
-    (["check", "-o", "q.xlsx"], "give --period"),
-    (["check", "--period", "2019Q2", "--from", "2019-04-01", "-o", "q.xlsx"], "not both"),
+    (["check", "-o", "q.xlsx"], "请给出 --period"),
+    (["check", "--period", "2019Q2", "--from", "2019-04-01", "-o", "q.xlsx"], "只能给一种"),
     (["trace", "plan", "NOPE", "-o", "r.docx"], "计划编号 NOPE 不在项目中"),
     (["check", "--period", "2019Q2", "--township", "北京镇", "-o", "q.docx"], "北京镇"),
 ])

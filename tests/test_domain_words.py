@@ -17,7 +17,8 @@ DEMOS = {"loaders/demo.py", "loaders/demo_river.py"}
 # validity dates, the identity value types the engine parses (GB 11643), posts and bodies.
 GRAMMAR = {"督查发现", "履职记录", "发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明", "问题发生日期", "督查批次",
            "日期", "履职主体", "履职事项", "天数", "起始日期", "终止日期", "乡镇", "单位", "姓名", "身份证号", "干部编号",
-           "职务", "机构", "人员"}
+           "职务", "机构", "人员",
+           "督查人员", "状态"}  # the workbench's account role and column
 
 
 def vocabulary() -> set[str]:
