@@ -413,7 +413,8 @@ def duties_table(result, per_duty: int = 12) -> str:
     """Per duty: what is short (missed, and open windows with the days left), then the met ones
     as a count; a duty with many holders is cut to ``per_duty`` lines (json/csv list them all)."""
     summary = result.as_dict()["summary"]
-    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}），规则手册 {result.rulebook}；"
+    how = f"，{result.at_how}；--at 指定其他日期" if getattr(result, "at_how", "") else ""
+    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}{how}），规则手册 {result.rulebook}；"
              f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"
              + (f"，无记录 {summary['uncovered']}（履职记录只覆盖 {result.coverage.text}）"
                 if summary.get("uncovered") else "")]
@@ -435,7 +436,7 @@ def duties_table(result, per_duty: int = 12) -> str:
         if rows:
             lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "结果", "缺"], rows, max_width=40))
         if len(short) > per_duty:
-            lines.append(f"  另有 {len(short) - per_duty} 项未达标或进行中（--format csv 或 json 列出全部）")
+            lines.append(f"  另有 {len(short) - per_duty} 项未达标、进行中或无记录（--format csv 或 json 列出全部）")
     if result.flagged:
         lines += ["", f"不计入的记录 flagged：{len(result.flagged)}（履职时不在任上）"]
         lines += [f"  {f['source']}：{f['subject']} {f['date']} {f['item']}——{f['reason']}（{f['post']}）"
@@ -461,7 +462,7 @@ def dossier_table(d) -> str:
     if d.duties:
         status = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
         short = [x for x in d.duties if x["status"] != "met"]
-        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
+        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标、进行中或无记录 {len(short)}）"]
         if short:
             lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "结果"],
                                [[x["clause"], x["what"], x["window"], x["scope"],

@@ -38,6 +38,7 @@ from typing import Any
 from ..graph import schema
 from .duty_judge import DutyEntry, Judge
 from .duty_reads import duty_log, log_spans
+from .periods import default_day
 
 __all__ = ["Window", "Coverage", "DutyEntry", "DutiesResult", "STATUS", "coverage", "covering", "duties", "windows"]
 
@@ -139,12 +140,14 @@ class DutiesResult:
     flagged: list[dict[str, Any]] = field(default_factory=list)  # records by someone not in post that day
     coverage: Coverage = field(default_factory=Coverage)
     warnings: list[str] = field(default_factory=list)  # the period reaches beyond what the log covers
+    at_how: str = ""  # how ``at`` was chosen when the caller gave none (periods.default_day)
 
     def as_dict(self) -> dict[str, Any]:
         counts: dict[str, int] = defaultdict(int)
         for e in self.duties:
             counts[e.status] += 1
-        return {"from": self.date_from, "to": self.date_to, "at": self.at, "rulebook": self.rulebook,
+        return {"from": self.date_from, "to": self.date_to, "at": self.at,
+                **({"at_chosen_as": self.at_how} if self.at_how else {}), "rulebook": self.rulebook,
                 "summary": dict(counts), "coverage": self.coverage.as_list(), "warnings": self.warnings,
                 "duties": [e.as_dict() for e in self.duties], "flagged": self.flagged}
 
@@ -155,9 +158,12 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
     """Judge every duty of the rulebook (or the duties ``only`` names) over the windows that
     overlap [date_from, date_to]; ``township`` keeps the holders inside one first-level place;
     ``scope_ids`` keeps the holders read from these start nodes; ``log``: what the duty log
-    covers, when the caller has read it already."""
+    covers, when the caller has read it already. Without ``at``, the project's one default day
+    (:func:`zeren.queries.periods.default_day`: the latest finding's date, else today)."""
     rb = store.rulebook
-    at = at or date.today().isoformat()
+    how = ""
+    if not at:
+        at, how = default_day(store)
     chosen = [d for d in rb.duties if not only or d.id in only or d.clause in only]
     spans = {d.id: windows(d.months, date_from, date_to) for d in chosen}
     first = min((ws[0].start for ws in spans.values() if ws), default=date_from)
@@ -187,7 +193,7 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
     elif not covered.covers(date_from, date_to):
         warnings.append(f"履职记录只覆盖 {covered.text}；{date_from} 至 {date_to} 中未全被覆盖的窗口，"
                         "未达标的记为“无记录”（uncovered），不计为未达标")
-    return DutiesResult(date_from, date_to, at, rb.name, entries, judge.flagged, covered, warnings)
+    return DutiesResult(date_from, date_to, at, rb.name, entries, judge.flagged, covered, warnings, how)
 
 
 @contextmanager
@@ -201,4 +207,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What was made meanwhile would be the youngest generation, walked whole by the next
+            # collection: it goes straight to the oldest instead (freeze, then unfreeze), which
+            # is collected as usual, when its own turn comes.
+            gc.freeze()
             gc.enable()
+            gc.unfreeze()
