@@ -86,6 +86,7 @@ class Judge:
         self.rb = store.rulebook
         self.model = self.rb.model
         self.r = BulkResolver(store)
+        self._names = self.r.names  # read straight where most entries are made (name() on a miss)
         self.at = at
         self.explain = explain
         self.coverage = coverage
@@ -139,10 +140,12 @@ class Judge:
         idx = self._by_place.get(key)
         if idx is None:
             found: dict[tuple[str, str], list[LogRecord]] = defaultdict(list)
-            lift = self.r.lift
+            lift, prefix = self.r.lift, kind + ":"
             for rec in self._log.get(item, ()):
-                if rec.object_id:
-                    target = lift(rec.object_id, kind, rec.date)
+                obj = rec.object_id
+                if obj:
+                    # an object of the kind itself is its own place (a household's help): no lift
+                    target = obj if obj.startswith(prefix) else lift(obj, kind, rec.date)
                     if target is not None:
                         found[(rec.subject_id, target)].append(rec)
             self._by_place[key] = idx = dict(found)
@@ -266,15 +269,21 @@ class Judge:
                     out.extend(self.entries(f, start, reached))
             return out
         own, place = f.lane, f.place
+        lane: list[tuple[str, str]] = []  # judged together by judge_own, in the starts' order
         for start in starts:
             reached = reach.get(start)
             if not reached:
                 continue
             if own and len(reached) == 1 and not reached[0].startswith("post:") and \
                     (place is None or start.startswith(place)):
-                out.append(self.judge_own(f, start, reached[0]))
-            else:
-                out.extend(self.entries(f, start, reached))
+                lane.append((start, reached[0]))
+                continue
+            if lane:
+                out.extend(self.judge_own(f, lane))
+                lane = []
+            out.extend(self.entries(f, start, reached))
+        if lane:
+            out.extend(self.judge_own(f, lane))
         return out
 
     def reach(self, duty: Duty, day: str, starts: list[str]) -> dict[str, list[str]] | None:
@@ -296,7 +305,7 @@ class Judge:
         if len(reached) == 1:
             node = reached[0]
             if f.lane and not node.startswith("post:") and (f.place is None or start.startswith(f.place)):
-                return [self.judge_own(f, start, node)]
+                return self.judge_own(f, [(start, node)])
             groups = [reached]
         else:
             groups = [reached] if duty.joint else [[x] for x in reached]
@@ -311,32 +320,46 @@ class Judge:
                 out.append(self.judge(f, start, nodes))
         return out
 
-    def judge_own(self, f: "Frame", start: str, node: str) -> DutyEntry:
-        """:meth:`judge` for a holder that is the subject of its records (a body, a unit, a pairing
-        cadre — not a post), counted by number or days, anywhere or at the start itself: the most
-        frequent judgement (every household's cadre), without what it does not need."""
+    def judge_own(self, f: "Frame", pairs: list[tuple[str, str]]) -> list[DutyEntry]:
+        """:meth:`judge` for holders that are the subject of their records (a body, a unit, a
+        pairing cadre — not a post), counted by number or days, anywhere or at the start itself:
+        the most frequent judgement (every household's cadre), without what it does not need;
+        ``pairs``: (start, holder) of each judgement."""
         duty, w = f.duty, f.window
-        if f.index is None:
-            f.index = self.records(duty.evidence) if f.place is None else self.placed(duty.evidence, duty.where.start)
-        mine = f.index.get(node) if f.place is None else f.index.get((node, start))
-        lo, hi = w.start, w.end
-        counted = [rec for rec in mine if lo <= rec.date <= hi] if mine else []
+        index = f.index
+        if index is None:
+            index = f.index = self.records(duty.evidence) if f.place is None else \
+                self.placed(duty.evidence, duty.where.start)
+        by_place = f.place is not None
+        lo, hi, label_of, labels = w.start, w.end, f.labels, self.label
+        by_days = duty.unit == "天"
         required = duty.at_least
-        done = float(sum(rec.days or 0 for rec in counted)) if duty.unit == "天" else float(len(counted))
-        if done >= required:
-            status, missing, note = "met", [], ""
-        else:
-            status = "open" if not f.over else ("missed" if f.covered else "uncovered")
-            missing, note = [w.label], f.note
-        label = f.labels.get(node)
-        if label is None:
-            label = f.labels[node] = self.label([node], duty)
-        name = self.r.name
-        return DutyEntry(
-            duty.clause, duty.id, duty.what, duty.evidence, label[0], name(node) if node.startswith("person:")
-            else None, label[1], name(start), w.label, w.start, w.end, required, done, duty.unit, status, missing,
-            [rec.source for rec in counted], [], [], f.days_left if status == "open" else None, duty.reading,
-            start, node, note)
+        short = "open" if not f.over else ("missed" if f.covered else "uncovered")
+        left = f.days_left if short == "open" else None
+        names, name = self._names, self.r.name
+        fixed = (duty.clause, duty.id, duty.what, duty.evidence)
+        out = []
+        for start, node in pairs:
+            mine = index.get((node, start)) if by_place else index.get(node)
+            if mine:
+                counted = [rec for rec in mine if lo <= rec.date <= hi]
+                done = float(sum(rec.days or 0 for rec in counted)) if by_days else float(len(counted))
+            else:
+                counted, done = [], 0.0
+            label = label_of.get(node)
+            if label is None:
+                label = label_of[node] = labels([node], duty)
+            person = (names.get(node) or name(node)) if node.startswith("person:") else None
+            scope = names.get(start) or name(start)
+            if done >= required:
+                out.append(DutyEntry(*fixed, label[0], person, label[1], scope, w.label, lo, hi, required, done,
+                                     duty.unit, "met", [], [rec.source for rec in counted], [], [], None,
+                                     duty.reading, start, node, ""))
+            else:
+                out.append(DutyEntry(*fixed, label[0], person, label[1], scope, w.label, lo, hi, required, done,
+                                     duty.unit, short, [w.label], [rec.source for rec in counted], [], [], left,
+                                     duty.reading, start, node, f.note))
+        return out
 
     def judge(self, f: "Frame", start: str, nodes: list[str], only_person: str | None = None) -> Any:
         duty, w = f.duty, f.window

@@ -200,8 +200,7 @@ class BulkResolver(Resolver):
             col = "src" if end == 0 else "dst"
             sql = (f"SELECT {col} FROM edge WHERE kind = ? AND role = ? AND +{col} >= ? AND +{col} < ? "
                    "AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)")
-            return {r[0] for r in self._conn.execute(sql, (edge, role, prefix, kind + ";", stop, start))
-                    if r[0].startswith(prefix)}
+            return {r[0] for r in self._conn.execute(sql, (edge, role, prefix, kind + ";", stop, start))}
         return {r[end] for r in self.raw(edge, role, end, kind) if r[2] == role and r[end].startswith(prefix)
                 and (r[3] or "") <= stop and (r[4] is None or r[4] >= start)}
 
@@ -246,6 +245,11 @@ class BulkResolver(Resolver):
                 for i in ids:
                     self._nodes.setdefault(i, None)
         return super().node(node_id)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The names read so far, by node id (what :meth:`name` answers first)."""
+        return self._names
 
     def name(self, node_id: str) -> str:
         name = self._names.get(node_id)
