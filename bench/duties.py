@@ -202,6 +202,9 @@ def main() -> None:
     print(row("**parse** the duty log: the loader's reader (read, find the header and kind, parse every cell)",
               "parse"))
     print(row("`duties` for the county quarter (library call)", "duties", "≤ 2× parse"))
+    print(row("`duties` for one township (马营镇)", "town"))
+    print(f"| CLI `zeren duties --period 2019Q2 --at {AT} --format json` (start, judge, write JSON) | "
+          f"{t_cli:.2f} s | {t_cli / pw:.2f}× | | | — |")
     if opts.loader:
         c = time.process_time()
         w = time.perf_counter()
@@ -210,9 +213,7 @@ def main() -> None:
         print(f"\nThe loader's whole parse (`zeren load` of the log without the write: each row also "
               f"checked, its 主体 and 对象 resolved): {time.perf_counter() - w:.1f} s wall, "
               f"{time.process_time() - c:.1f} s CPU (one run).")
-    print(row("`duties` for one township (马营镇)", "town"))
-    print(f"| CLI `zeren duties --period 2019Q2 --at {AT} --format json` (start, judge, write JSON) | "
-          f"{t_cli:.2f} s | {t_cli / pw:.2f}× | | | — |")
+
 
 if __name__ == "__main__":
     main()

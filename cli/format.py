@@ -435,6 +435,12 @@ def duties_table(result, per_duty: int = 12) -> str:
                          f"{e.done:g}/{e.required:g}{e.unit}", state, "、".join(e.missing[:6])])
         if rows:
             lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "结果", "缺"], rows, max_width=40))
+        considered = [(e, x) for e in short[:per_duty] for x in e.explain]  # with --explain
+        for e, x in considered[:20]:
+            lines.append(f"  {e.window} {e.scope}：{x['source']} {x['date']} {x['subject']}"
+                         f"{' → ' + x['object'] if x['object'] else ''}——{x['reason']}")
+        if len(considered) > 20:
+            lines.append(f"  另有 {len(considered) - 20} 条记录（--format json 列出全部）")
         if len(short) > per_duty:
             lines.append(f"  另有 {len(short) - per_duty} 项未达标、进行中或无记录（--format csv 或 json 列出全部）")
     if result.flagged:

@@ -185,3 +185,10 @@ def test_a_liability_carries_the_holders_duty_record(county, tmp_path):
     # judged as on the project's default day, the latest finding's (2019-06-26): June is still open
     assert [(d["window"], d["status"]) for d in lax.duties] == [
         ("2019-04", "met"), ("2019-05", "missed"), ("2019-06", "open")]
+
+
+def test_cli_explain_says_why_a_record_did_not_count(county, runner):
+    out = runner.invoke(cli, ["--project", str(county), "duties", "--period", "2019-06", "--duty", "二.2-调研指导",
+                              "--township", "甲镇", "--at", "2019-12-31", "--explain"])
+    assert out.exit_code == 0, out.output
+    assert "2019-06 甲镇：log.csv:14 2019-06-10 林书记 → 乙乡——对象“乙乡”不在规定范围（甲镇）内" in out.stdout

@@ -74,9 +74,11 @@ def duties_graph(result: Any, *, title: str = "", per_duty: int = 30) -> graphvi
         by_duty.setdefault(e.duty, []).append(e)
     for duty_entries in by_duty.values():
         first = duty_entries[0]
+        # what a window requires, when it is the same for every holder (coverage duties differ)
+        need = {e.required for e in duty_entries}
+        least = f"，每窗口至少 {first.required:g}{_esc(first.unit)}" if len(need) == 1 else ""
         rows.append(f'<tr><td colspan="{width}" align="left" bgcolor="#eef2f7">'
-                    f'<b>{_esc(first.clause)}</b> {_esc(first.what)}（{_esc(first.item)}，'
-                    f'每窗口至少 {first.required:g}{_esc(first.unit)}）</td></tr>')
+                    f'<b>{_esc(first.clause)}</b> {_esc(first.what)}（{_esc(first.item)}{least}）</td></tr>')
         by_holder: dict[str, list[Any]] = {}
         for e in duty_entries:
             by_holder.setdefault(_holder(e), []).append(e)
