@@ -12,26 +12,25 @@ from .main import Context, _day, _window, cli, pass_ctx
 
 @cli.group()
 def render() -> None:
-    """Draw diagrams with Graphviz: a trace's chain, an org chart, the rulebook."""
+    """画图（Graphviz）：责任链、组织图、规则手册 (draw a trace's chain, an org chart, the rulebook)."""
 
 
 def output_option(f):
     f = click.option("--embed-glyphs", is_flag=True,
-                     help="SVG only: draw the glyphs as outlines so the file needs no CJK font to view.")(f)
+                     help="仅 SVG：把文字画成轮廓，查看时无需中文字体 (SVG: glyphs as outlines, no CJK font needed).")(f)
     return click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-                        help="Output file; the format is its extension: .svg, .png, .pdf, .dot or .graphml "
-                             "(for yEd).")(f)
+                        help="输出文件，格式由扩展名决定：.svg、.png、.pdf、.dot 或 .graphml（可用 yEd 编辑） "
+                             "(output file; the format is its extension).")(f)
 
 
 def paper_option(f):
     """``--paper A4|A3`` and ``--landscape/--portrait``: print-ready pages (PDF, or one SVG a page)."""
     f = click.option("--landscape/--portrait", "landscape", default=None,
-                     help="With --paper: the orientation (default: landscape for org charts, whichever "
-                          "prints larger for the others).")(f)
+                     help="与 --paper 同用：横向或纵向（默认：组织图横向，其他取打印更大的方向） "
+                          "(the orientation with --paper).")(f)
     return click.option("--paper", metavar="A4|A3",
-                        help="Print on this paper (PDF or SVG): fonts at least 8 pt on paper, several pages "
-                             "when the chart does not fit (an SVG file a page: NAME-1.svg …). "
-                             "A4-landscape / A3-portrait name the orientation too.")(f)
+                        help="按此纸张打印（PDF 或 SVG）：字号不小于 8 磅，放不下时分页（SVG 每页一个文件：名称-1.svg …）；"
+                             "也可写 A4-landscape / A3-portrait (print-ready pages on A4 or A3).")(f)
 
 
 def _paper(paper: str | None, landscape: bool | None, output: str):
@@ -58,25 +57,26 @@ def _echo_pages(paths) -> None:
 
 
 @render.command("org")
-@click.option("--township", metavar="NAME", help="Only this township.")
-@click.option("--village", metavar="NAME", help="Only this village (乡镇/村 or a unique 村).")
+@click.option("--township", metavar="NAME", help="只画这个乡镇 (only this township).")
+@click.option("--village", metavar="NAME", help="只画这个村（乡镇/村，或唯一的村名） (only this village).")
 @click.option("--depth", default=None, metavar="LEVEL",
-              help="The smallest box: the county (the first level as summaries), or one of the pack's "
-                   "org levels (e.g. township, village). Default: county, or the lowest level when a scope "
-                   "is named.")
+              help="最小的方框画到哪一级：county（县，下一级只给汇总）或规则包的一级组织（如 township、village）；"
+                   "默认 county，指定范围时为最低一级 (the smallest box).")
 @click.option("--households", "list_households", is_flag=True,
-              help="At the lowest depth, draw each member (e.g. each household) with what the pack shows beside "
-                   "it, in a grid, instead of a count.")
-@click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
+              help="在最低一级逐个画出成员（如每一户及规则包规定的说明），排成网格，而非只给数量 "
+                   "(draw each member in a grid instead of a count).")
+@click.option("--at", metavar="DATE", help="按这一天的在职人员（默认：项目最新发现日期，无发现时为今天） (who held each post on this day).")
 @paper_option
 @output_option
 @pass_ctx
 def render_org(obj: Context, township, village, depth, list_households, at, paper, landscape, output,
                embed_glyphs) -> None:
-    """The organisation of the county, a township or a village, top-down: the county, its
-    townships in roster order, their villages in rows.
+    """组织图：县、乡镇或村，自上而下，乡镇按名单顺序，村成行排列 (the organisation, top-down).
 
-    Example:
+    The county, its townships in roster order, their villages in rows; with --paper, pages
+    of the chosen size and an overview page.
+
+    示例 Example:
 
         zeren render org --paper A4 -o 通渭县.pdf
 
@@ -128,9 +128,9 @@ PAPER_LIMIT = 8000
 @output_option
 @pass_ctx
 def render_rulebook(obj: Context, name, paper, landscape, output, embed_glyphs) -> None:
-    """The roles a rulebook binds and the responsibility edges between them, on one page.
+    """规则手册图：清单约束的角色及其间的责任关系，一页 (the roles a rulebook binds, on one page).
 
-    Example:
+    示例 Example:
 
         zeren render rulebook tongwei-2018 --paper A3 -o 责任清单.pdf
     """
@@ -162,15 +162,15 @@ def render_rulebook(obj: Context, name, paper, landscape, output, embed_glyphs) 
 @render.command("trace")
 @click.argument("subject", metavar="KIND")
 @click.argument("ident", metavar="ID")
-@click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
-@click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
+@click.option("--at", metavar="DATE", help="按这一天的在职人员认定（默认：发现日期） (who held each post on this day).")
+@click.option("--period", metavar="PERIOD", help="发现的期间（默认：--at 所在季度） (window of findings).")
 @paper_option
 @output_option
 @pass_ctx
 def render_trace(obj: Context, subject, ident, at, period, paper, landscape, output, embed_glyphs) -> None:
-    """Draw the chain of a trace with its liabilities marked (KIND as for `zeren trace`).
+    """画出一次倒查的责任链并标出责任（KIND 同 zeren trace） (draw a trace's chain, liabilities marked).
 
-    Example:
+    示例 Example:
 
         zeren render trace plan P621101027119 -o trace.svg
 

@@ -10,22 +10,20 @@ from .main import FORMATS, Context, _day, _window, cli, pass_ctx
 
 
 @cli.command()
-@click.option("--from", "date_from", metavar="DATE", help="期间第一天（含） (first day of the period, inclusive).")
-@click.option("--to", "date_to", metavar="DATE", help="期间最后一天（含） (last day of the period, inclusive).")
+@click.option("--from", "date_from", metavar="DATE", help="期间第一天（含） (first day of the period).")
+@click.option("--to", "date_to", metavar="DATE", help="期间最后一天（含） (last day of the period).")
 @click.option("--period", metavar="PERIOD", help="期间简写：2019Q2、2019H1、2019 或 2019-05 (period shorthand).")
-@click.option("--township", metavar="NAME", help="只看这个乡镇内的责任主体 (only the holders inside this township).")
+@click.option("--township", metavar="NAME", help="只看这个乡镇内的履职主体 (only holders inside this township).")
 @click.option("--at", metavar="DATE",
-              help="按这一天判断：尚未结束的窗口为“进行中”（默认：最近一条督查发现的日期，没有则今天） "
+              help="按这一天评判：尚未结束的周期为“进行中”（open）；默认为最近一条督查发现的日期，没有则今天 "
                    "(judge as on this day; default: the latest finding's date, else today).")
-@click.option("--duty", "only", multiple=True, metavar="ID",
-              help="只看这项职责（职责编号，或条款如 二.2），可重复 (only this duty; repeatable).")
-@click.option("--explain", is_flag=True, help="每项判断列出考虑过的每条记录及计入或不计入的理由 "
-                                               "(every record considered and why it counted or not).")
+@click.option("--duty", "only", multiple=True, metavar="ID", help="只看这项职责（编号，或条款如 二.2） (only this duty).")
+@click.option("--explain", is_flag=True, help="逐条说明每项评判考虑了哪些记录、为何计入或不计入 (explain each judgement).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
-              help="table（表格）、json（程序读取）或 csv（Excel 可直接打开）。")
+              help="table（表格，默认）、json 或 csv (table, JSON or CSV).")
 @pass_ctx
 def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt) -> None:
-    """按履职记录判断责任清单的每项频次职责：达标、未达标、进行中、无记录 (judge every frequency duty from the duty log).
+    """履职评判：按履职记录逐项评判清单中的定期职责（每月、每季、每年…） (judge every frequency duty).
 
     Each duty × holder × calendar window (month, quarter, half-year, year) that overlaps the
     period is met (达标), missed (未达标), open (进行中: the window is not over on --at; what

@@ -95,37 +95,11 @@ def emit(fmt: str, output: str | None, show_personal_data: bool, *, table: Calla
 # -- tables ------------------------------------------------------------------------------------
 def liability_table(liabilities: Sequence[Any], rulebook: Any = None, title: str = "责任") -> Table:
     """Every liability (triggered or not) as a row under Chinese headers."""
+    from ..documents.parts import liability_cells
     from ..documents.xlsx import HEADERS
 
-    return title, [HEADERS[c] for c in LIABILITY_COLUMNS], [_liability_row(li, rulebook) for li in liabilities]
-
-
-def _liability_row(li: Any, rulebook: Any) -> list[Any]:
-    from ..documents.parts import post_text, tenure_text, where
-
-    d = li.as_dict()
-    out: list[Any] = []
-    for c in LIABILITY_COLUMNS:
-        v = d.get(c)
-        if c in ("triggered", "near_miss"):
-            out.append("是" if v else "否")
-        elif c == "post":
-            out.append(post_text(v, rulebook))
-        elif c == "person":
-            out.append(v or ("（该日无人在职）" if str(d.get("party") or "").startswith("post:") else ""))
-        elif c in ("numerator", "denominator", "days_in_post"):
-            out.append(v if isinstance(v, int) else "")
-        elif c == "findings":
-            out.append("、".join(f"#{n}" for n in v or []))
-        elif c == "tenure":
-            out.append(tenure_text(v))
-        elif c == "holder_at_finding":
-            out.append(str(v.get("person") or v.get("name") or "") if isinstance(v, dict) else str(v or ""))
-        elif c == "source":
-            out.append(where(v))
-        else:
-            out.append("" if v is None else str(v))
-    return out
+    return title, [HEADERS[c] for c in LIABILITY_COLUMNS], [liability_cells(li.as_dict(), LIABILITY_COLUMNS, rulebook)
+                                                            for li in liabilities]
 
 
 def trace_tables(result: Any, rulebook: Any = None) -> list[Table]:
@@ -134,8 +108,7 @@ def trace_tables(result: Any, rulebook: Any = None) -> list[Table]:
     from ..documents.parts import post_text, where
 
     obj = result.object
-    label = rulebook.model.label(obj.get("kind", "")) if rulebook is not None else result.subject
-    subject = f"督查发现 #{result.subject_id}" if result.subject == "finding" else f"{label} {result.subject_id}"
+    subject = result.title(rulebook)
     tables: list[Table] = [
         ("概要", ["项目", "内容"], [
             ["追溯对象", f"{subject}（{obj.get('name', '')}）"],

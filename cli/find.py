@@ -7,13 +7,13 @@ import json
 
 import click
 
-from .main import Context, cli, pass_ctx
+from .main import Context, cli, pass_ctx, table_json_option
 
 
 @cli.command()
 @click.argument("text")
 @click.option("--limit", default=50, show_default=True, help="最多显示条数 (show at most this many hits).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @pass_ctx
 def find(obj: Context, text: str, limit: int, fmt: str) -> None:
     """按户主、姓名、名称、编号或身份证号查找 (find by name, id or 身份证号).

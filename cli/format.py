@@ -344,9 +344,9 @@ def check_table(result) -> str:
     return out + gaps_table(result)
 
 
-def trace_table(result) -> str:
+def trace_table(result, rulebook=None) -> str:
     obj = result.object
-    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}"
+    lines = [f"责任链 trace: {result.title(rulebook)}（{obj['name']}"
              f"{'，' + obj['caption'] if obj.get('caption') else ''}），认定日期 {result.at}，"
              f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
     if result.findings:

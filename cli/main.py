@@ -219,6 +219,10 @@ def _emit(result, fmt: str, table_fn, show_personal_data: bool) -> None:
     click.echo(text if show_personal_data else mask_text(text))
 
 
+#: ``--format table|json`` of the commands that print a table or, for scripts, JSON.
+table_json_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                                 show_default=True, help="table（表格，默认）或 json（供程序读取） (table or JSON).")
+
 personal_option = click.option("--show-personal-data", is_flag=True,
                                help="显示完整的身份证号和电话号码（默认遮蔽） (show personal data unmasked).")
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..graph.errors import ZerenError
-from .main import Context, _day, cli, pass_ctx, personal_option
+from .main import Context, _day, cli, pass_ctx, personal_option, table_json_option
 
 
 @cli.command(context_settings={"ignore_unknown_options": False})
@@ -15,7 +15,7 @@ from .main import Context, _day, cli, pass_ctx, personal_option
 @click.option("--unit", metavar="UNIT", help="所在单位（同名者多于一人时） (the organisation, when the name fits several people).")
 @click.option("--at", metavar="DATE", help="按这一天判断履职窗口（默认今天） (judge duty windows as on this day).")
 @click.option("--note", default="", help="合并时注明理由 (with merge: why the two are one person).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @personal_option
 @pass_ctx
 def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:

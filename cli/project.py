@@ -11,7 +11,7 @@ import click
 
 from ..graph.errors import InputError
 from .export import format_options
-from .main import Context, _day, cli, pass_ctx
+from .main import Context, _day, cli, pass_ctx, table_json_option
 
 
 @cli.command()
@@ -42,7 +42,7 @@ def rulebook() -> None:
 
 @rulebook.command("show")
 @click.argument("name", required=False)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @click.pass_context
 def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
     """打印规则手册：本项目的，或内置的 NAME，或文件 FILE (print a rulebook).
@@ -73,7 +73,7 @@ def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
 
 
 @rulebook.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 def rulebook_list(fmt: str) -> None:
     """列出内置规则手册：文件、条款、规则与名单 (list the built-in rulebooks).
 
@@ -115,7 +115,7 @@ def rulebook_validate(file: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @pass_ctx
 def stats(obj: Context, fmt: str) -> None:
     """统计项目中各类对象的数量 (count what the project holds, per kind).
@@ -147,7 +147,7 @@ def stats(obj: Context, fmt: str) -> None:
                    "(whole rosters: close what they no longer list).")
 @click.option("--add", "mode", flag_value="add",
               help="这些文件是补充或更正：只新增和修改，不关闭任何记录 (corrections or additions: close nothing).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @click.option("--problems", "problems_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="文件有问题时，把每个问题（文件、工作表、行、列、值）逐条写入此 CSV (write every problem to this CSV).")
 @pass_ctx
@@ -249,7 +249,7 @@ def template(directory: str, rulebook_name: str | None) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @pass_ctx
 def history(obj: Context, fmt: str) -> None:
     """列出项目的导入记录：何时、哪些文件、改了什么 (list the load batches).

@@ -45,7 +45,7 @@ def output_option(allowed: tuple[str, ...]):
 @output_option(("docx", "pdf"))
 @click.option("--at", metavar="DATE", help="按这一天认定在职者（默认督查发现的日期） (name who held each post on this day).")
 @click.option("--from", "date_from", metavar="DATE", help="督查发现的起始日期（默认 --at 所在季度） (window of findings).")
-@click.option("--to", "date_to", metavar="DATE")
+@click.option("--to", "date_to", metavar="DATE", help="发现的期间终点（含） (last day of the window).")
 @click.option("--period", metavar="PERIOD", help="期间简写，如 2019Q2 (window shorthand).")
 @personal_option
 @pass_ctx

@@ -12,7 +12,7 @@ import sys
 import click
 
 from ..graph.errors import ZerenError
-from .main import Context, cli, pass_ctx
+from .main import Context, cli, pass_ctx, table_json_option
 
 
 def _project(obj: Context) -> str:
@@ -109,7 +109,7 @@ def _check_township(obj: Context, township: str) -> None:
 
 
 @user.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @pass_ctx
 def user_list(obj: Context, fmt: str) -> None:
     """列出账户 (list the accounts).
@@ -193,7 +193,7 @@ def user_passwd(obj: Context, name: str, password_stdin: bool) -> None:
 @click.option("--actor", metavar="NAME", help="只看这个账户（命令行导入为 os:用户名） (only this account).")
 @click.option("--action", metavar="ACTION", help="只看这种操作：login、upload、load、personal-data、user-add … (only this action).")
 @click.option("--limit", type=int, default=None, help="只看最近 N 条 (only the latest N events).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@table_json_option
 @pass_ctx
 def audit_command(obj: Context, actor: str | None, action: str | None, limit: int | None, fmt: str) -> None:
     """打印审计日志：登录、上传、导入、查看个人信息、账户变更 (print the audit log).

@@ -11,7 +11,7 @@ from typing import Any
 from ..graph.rules import Rulebook
 from .model import Document, Heading, Paragraph, Signatures, Table
 
-__all__ = ["NUMERALS", "where", "tenure_text", "person_text", "post_text", "duty_table", "period_label",
+__all__ = ["NUMERALS", "where", "tenure_text", "liability_cells", "cell_date", "person_text", "post_text", "duty_table", "period_label",
            "cn_date", "data_sources", "signatures", "finding_townships", "township_of", "township_rows",
            "object_props", "Numbering", "COUNTY_ROW", "MIXED_ROW", "clause_text", "not_triggered", "place_levels"]
 
@@ -92,6 +92,49 @@ def person_text(d: Mapping[str, Any]) -> str:
         if name and name != d.get("person"):
             parts.append(f"；发现日在职：{name}" + (f"（任职 {when}）" if when else ""))
     return "".join(parts)
+
+
+#: Liability columns that hold counts.
+NUMBER_COLUMNS = {"numerator", "denominator", "days_in_post"}
+
+
+def cell_date(v: Any) -> Any:
+    """An ISO date as a date for a workbook cell (None when empty; anything else as given)."""
+    try:
+        return date.fromisoformat(str(v)) if v else None
+    except ValueError:
+        return v
+
+
+def liability_cells(d: Mapping[str, Any], columns: Sequence[str], rulebook: Rulebook | None = None, *,
+                    typed: bool = False) -> list[Any]:
+    """The cells of one liability (its ``as_dict()``) under ``columns``, as a reader sees them:
+    是/否, the post's label, the finding numbers, the tenure and the source row in words. ``typed``
+    (a workbook): counts stay numbers or empty (None), dates are dates; otherwise all text."""
+    out: list[Any] = []
+    for c in columns:
+        v = d.get(c)
+        if c in ("triggered", "near_miss"):
+            out.append("是" if v else "否")
+        elif c == "post":
+            out.append(post_text(v, rulebook))
+        elif c == "person":
+            out.append(v or ("（该日无人在职）" if str(d.get("party") or "").startswith("post:") else ""))
+        elif c in NUMBER_COLUMNS:
+            out.append(v if isinstance(v, int) else (None if typed else ""))
+        elif c == "date" and typed:
+            out.append(cell_date(v))
+        elif c == "findings":
+            out.append("、".join(f"#{n}" for n in v or []))
+        elif c == "tenure":
+            out.append(tenure_text(v))
+        elif c == "holder_at_finding":
+            out.append(str(v.get("person") or v.get("name") or "") if isinstance(v, Mapping) else str(v or ""))
+        elif c == "source":
+            out.append(where(v))
+        else:
+            out.append("" if v is None else str(v))
+    return out
 
 
 def post_text(post: str | None, rulebook: Rulebook | None = None) -> str:

@@ -20,8 +20,18 @@ from typing import Any
 
 from ..graph.privacy import mask_text
 from ..graph.rules import Rulebook
-from .parts import (COUNTY_ROW, MIXED_ROW, cn_date, period_label, place_levels, tenure_text, township_of, township_rows,
-                    where)
+from .parts import (
+    COUNTY_ROW,
+    MIXED_ROW,
+    cell_date,
+    cn_date,
+    liability_cells,
+    period_label,
+    place_levels,
+    township_of,
+    township_rows,
+    where,
+)
 
 __all__ = ["check_workbook", "tables_workbook", "HEADERS", "COLUMNS"]
 
@@ -35,7 +45,6 @@ HEADERS = {"clause": "条款", "rule": "规则", "triggered": "是否触发", "k
 COLUMNS = ["clause", "rule", "triggered", "kind", "post", "person", "body", "scope", "township", "date", "numerator",
            "denominator", "threshold", "near_miss", "consequence", "by", "findings", "explanation", "source"]
 _OPTIONAL = ["tenure", "days_in_post", "holder_at_finding"]  # shown when the engine provides them
-_NUMBERS = {"numerator", "denominator", "days_in_post"}
 _MAX_WIDTH = 60  # characters (a CJK character counts two)
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -66,25 +75,25 @@ def check_workbook(result: Any, *, show_personal_data: bool = False, townships: 
     summary = wb.active
     summary.title = "汇总"
     _summary(summary, [d for d in entries if d["triggered"]], townships, rulebook)
-    sheet("全部责任", [HEADERS[c] for c in columns], [_row(d, columns) for d in entries])
+    sheet("全部责任", [HEADERS[c] for c in columns], [_row(d, columns, rulebook) for d in entries])
     sheet("督查发现", ["编号", "发现日期", "督查主体", "问题类型", "对象类型", "对象", "乡镇", "说明", "来源"],
-           [[str(f.n), _day(f.date), f.inspector, f.type, f.object_type, f.object_text,
+           [[str(f.n), cell_date(f.date), f.inspector, f.type, f.object_type, f.object_text,
              townships.get(f.n, ""), f.note, where(f.provenance.as_dict())] for f in result.findings])
     order = [c.id for c in rulebook.clauses] if rulebook else []
     clauses = sorted({d["clause"] for d in entries}, key=lambda c: (order.index(c) if c in order else len(order), c))
     for clause in clauses:
         sheet(_clause_sheet(clause, rulebook), [HEADERS[c] for c in columns],
-               [_row(d, columns) for d in entries if d["clause"] == clause])
+               [_row(d, columns, rulebook) for d in entries if d["clause"] == clause])
     standing = [li.as_dict() for li in getattr(result, "standing", [])]
     for d in standing:
         d["township"] = township_of(d, townships, levels)
     if standing:
         cols = ["clause", "rule", "kind", "post", "person", "body", "scope", "township", "date", "findings", "source"]
-        sheet("常设责任", [HEADERS[c] for c in cols], [_row(d, cols) for d in standing])
+        sheet("常设责任", [HEADERS[c] for c in cols], [_row(d, cols, rulebook) for d in standing])
     unresolved = list(getattr(result, "unresolved", []))
     if unresolved:
         sheet("无法认定", ["条款", "规则", "责任类型", "职务", "机构", "范围", "日期", "原因", "处理建议", "督查发现"],
-               [[u.clause, u.rule, u.kind, u.post, u.body, u.scope or "", _day(u.date), u.reason,
+               [[u.clause, u.rule, u.kind, u.post, u.body, u.scope or "", cell_date(u.date), u.reason,
                  u.hint, " ".join(map(str, u.findings))] for u in unresolved])
     warnings = list(getattr(result, "warnings", []))
     if warnings:
@@ -111,7 +120,7 @@ def tables_workbook(tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence
     first = wb.active
     for i, (name, headers, rows) in enumerate(tables):
         dated = {j for j, h in enumerate(headers) if h in dates}
-        body = [[_day(v) if j in dated else mask(v) if isinstance(v, str) else v for j, v in enumerate(r)]
+        body = [[cell_date(v) if j in dated else mask(v) if isinstance(v, str) else v for j, v in enumerate(r)]
                 for r in rows]
         if i == 0:
             first.title = _sheet_name(wb, name)
@@ -132,34 +141,8 @@ def _clause_sheet(clause: str, rulebook: Rulebook | None) -> str:
     return f"{clause} {title}".strip()[:31]
 
 
-def _row(d: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
-    out: list[Any] = []
-    for c in columns:
-        v = d.get(c)
-        if c in ("triggered", "near_miss"):
-            out.append("是" if v else "否")
-        elif c in _NUMBERS:
-            out.append(v if isinstance(v, int) else None)
-        elif c == "date":
-            out.append(_day(v))
-        elif c == "findings":
-            out.append(" ".join(map(str, v or [])))
-        elif c == "tenure":
-            out.append(tenure_text(v))
-        elif c == "holder_at_finding":
-            out.append(str(v.get("person") or v.get("name") or "") if isinstance(v, Mapping) else str(v or ""))
-        elif c == "source":
-            out.append(where(v))
-        else:
-            out.append(str(v) if v is not None else "")
-    return out
-
-
-def _day(v: Any) -> Any:
-    try:
-        return date.fromisoformat(str(v)) if v else None
-    except ValueError:
-        return str(v)
+def _row(d: Mapping[str, Any], columns: Sequence[str], rulebook: Rulebook | None = None) -> list[Any]:
+    return liability_cells(d, columns, rulebook, typed=True)
 
 
 def _width(value: Any) -> int:

@@ -145,6 +145,12 @@ def test_check_and_gaps_xlsx(county, runner, tmp_path):
     assert wb.sheetnames[:3] == ["汇总", "全部责任", "督查发现"]
     cell = _cell(wb, HH)
     assert cell.data_type == "s" and cell.number_format == "@"
+    values = [c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(".post(" in v or ".body(" in v for v in values)  # labels, as in the CSV
+    header = [c.value for c in wb["全部责任"][1]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in wb["全部责任"].iter_rows(min_row=2)]
+    cadre = next(r for r in rows if r["规则"] == "一.7-1" and r["责任人"] == "何干部")
+    assert cadre["督查发现"] == "#1" and cadre["日期"].date().isoformat() == "2019-05-01"  # a date cell
     gaps = tmp_path / "gaps.xlsx"
     invoke(runner, county, "gaps", "--at", "2019-06-01", "-o", str(gaps))
     ws = load_workbook(gaps).active
