@@ -46,10 +46,11 @@ def duties(obj: Context, date_from, date_to, period, township, at, only, explain
     lo, hi = _window(date_from, date_to, period)
     with obj.open() as store:
         result = judge(store, lo, hi, at=_day(at), township=township, only=list(only) or None, explain=explain)
-    if result.at_how and fmt != "table":  # the table's first line says it
-        click.echo(f"注意：按 {result.at} 判断（{result.at_how}；--at 指定其他日期）", err=True)
-    for warning in result.warnings:
-        click.echo(f"注意：{warning}", err=True)
+    if fmt != "json":  # JSON carries them: warnings, at_chosen_as
+        if result.at_how and fmt == "csv":  # the table's first line says it
+            click.echo(f"注意：按 {result.at} 判断（{result.at_how}；--at 指定其他日期）", err=True)
+        for warning in result.warnings:
+            click.echo(f"注意：{warning}", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
