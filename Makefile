@@ -13,7 +13,7 @@ APT_PACKAGES := graphviz fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpan
 # into ~/.m2, their classpath cached here (tools/neo4j_server.py reads it). Needs java and mvn.
 NEO4J_CP := $(VENV)/neo4j-classpath.txt
 
-.PHONY: demo test system-deps browser-deps neo4j-deps neo4j screenshots bench bench-bolt bench-province clean
+.PHONY: demo test system-deps browser-deps neo4j-deps neo4j screenshots bench bench-bolt bench-province bench-duties clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -97,6 +97,9 @@ bench: $(STAMP)
 
 bench-bolt: $(STAMP) $(NEO4J_CP)
 	unshare -n sh -c 'ip link set lo up && exec $(PY) bench/bolt.py'
+
+bench-duties: $(STAMP)
+	$(PY) bench/duties.py
 
 bench-province: $(STAMP)
 	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --out bench/out-province
