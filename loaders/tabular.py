@@ -141,11 +141,15 @@ def _sniff(path: Path) -> str:
     if controls > max(4, len(body) // 20):
         raise _refuse(path, "不是文本文件（含有二进制内容，无法识别文件编码）；请导入 Excel 另存的 .csv 或 .xlsx 文件")
     try:
-        return _decodes(path, "utf-8")
+        encoding = _decodes(path, "utf-8")
     except _Undecodable as err:
         if err.after_text:
             raise _refuse(path, f"文件混用了两种编码：第{err.line}行起无法按 UTF-8 读取，而前面各行是 UTF-8；"
                                 "请在 Excel 中统一另存为“CSV UTF-8”后重新导入", row=None) from None
+    else:
+        if not head.startswith(codecs.BOM_UTF8):  # no BOM: a short GBK text can also be valid UTF-8 (平 is C6 BD, “ƽ” in UTF-8)
+            _refuse_ambiguous(path, body)
+        return encoding
     try:
         encoding = _decodes(path, "gb18030")
     except _Undecodable as err:
@@ -156,6 +160,19 @@ def _sniff(path: Path) -> str:
         raise _refuse(path, f"文件混用了两种编码：大部分是 GBK，第{line}行却是 UTF-8；"
                             "请在 Excel 中统一另存为“CSV UTF-8”后重新导入")
     return encoding
+
+
+def _refuse_ambiguous(path: Path, head: bytes) -> None:
+    """Refuse a file whose start reads as UTF-8 without any Chinese but as GBK with Chinese: which
+    one the clerk saved cannot be told, and guessing would load garbled names."""
+    text = head.decode("utf-8", errors="ignore")
+    if text.isascii() or _CJK.search(text):
+        return
+    gbk = head.decode("gb18030", errors="ignore")
+    if _CJK.search(gbk):
+        sample = next((line.strip() for line in gbk.splitlines() if _CJK.search(line)), "")[:20]
+        raise _refuse(path, f"无法确定文件编码：按 UTF-8 读不到中文，按 GBK 读是“{sample}”；"
+                            "请在 Excel 中另存为“CSV UTF-8”后重新导入")
 
 
 class _Undecodable(Exception):

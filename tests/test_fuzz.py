@@ -118,6 +118,25 @@ def test_csv_is_read_back_exactly_or_refused(header, body, encoding):
         assert sheet.rows == table
 
 
+@pytest.mark.parametrize("data, expected", [
+    ("平\r\n".encode("gb18030"), None),  # C6 BD is also “ƽ” in UTF-8: which one was saved cannot be told
+    ("户编号,户主\r\nH1,平\r\n".encode("gb18030"), [["户编号", "户主"], ["H1", "平"]]),
+    ("户编号,户主\r\nH1,Zoé\r\n".encode("utf-8"), [["户编号", "户主"], ["H1", "Zoé"]]),
+    ("\ufeffZoé\r\n".encode("utf-8"), [["Zoé"]]),  # a BOM says UTF-8
+    ("Zoe,1\r\n".encode("ascii"), [["Zoe", "1"]]),
+])
+def test_a_file_readable_both_as_utf8_and_gbk(tmp_path, data, expected):
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    if expected is None:
+        with pytest.raises(InputError) as err:
+            read_file(path)
+        assert "无法确定文件编码" in str(err.value) and "“平”" in str(err.value)
+        return
+    (sheet,) = read_file(path)
+    assert sheet.rows == expected
+
+
 @FAST
 @given(st.binary(max_size=3000), st.sampled_from([".csv", ".xlsx", ".xls", ".txt"]))
 def test_any_bytes_are_read_or_refused(data, suffix):
