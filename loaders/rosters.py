@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -33,8 +32,9 @@ from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
-from .kinds import Record, Table, recognise
-from .tabular import read_file
+from .kinds import BLANK, END, Record, Table, recognise, row_mark
+from .program import SPLIT, compile_program, id_hash
+from .stream import open_file
 from .values import key, parse_bool, parse_date, parse_id_number, text
 
 __all__ = ["KindDiff", "LoadResult", "load_files", "MODES"]
@@ -42,7 +42,6 @@ __all__ = ["KindDiff", "LoadResult", "load_files", "MODES"]
 #: How a load treats what its rosters no longer list: snapshot (close it; refused when the
 #: roster is far shorter than its scope, unless forced), add (close nothing).
 MODES = ("auto", "snapshot", "add")
-_SPLIT = re.compile(r"[、,，;；/\s]+")
 _BATCH = 5000  # staged rows per executemany
 
 
@@ -99,6 +98,8 @@ class _Src:
 
 
 class _Loader:
+    fast = True  # clean rows staged by row programs (tests turn them off to compare)
+
     def __init__(self, store: Store, writer: Writer, batch: int, *, as_of: str | None, mode: str, forced: bool):
         self.store = store
         self.writer = writer
@@ -123,7 +124,10 @@ class _Loader:
         self.findings: list[tuple[Finding, str, _Src]] = []
         self.duty_records: list[tuple[DutyRecord, str]] = []
         self.scopes: dict[str, set[str]] = {}
-        self.names: dict[str, str] = {}  # node id → display name, for messages
+        self.names: dict[str, str] = {}  # node id → display name, for the kinds in ``named``
+        self.named = _named_kinds(self.pack)
+        self._row_names: dict[str, str] = {}  # slot → the name of the node it creates, in the row read
+        self.batch_rows = _BATCH
         secret = store.meta("secret") or ""
         self._secret = secret.encode()
 
@@ -194,7 +198,7 @@ class _Loader:
 
     def _hash(self, value: str) -> str:
         """A keyed hash (HMAC-SHA256 with the project's secret): links one person, reveals nothing."""
-        return hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+        return id_hash(self._secret, value)
 
     # -- slots -------------------------------------------------------------------------------------
     def resolve(self, src: _Src, roster: Roster, slot: Slot, ids: dict[str, Any]) -> bool:
@@ -206,7 +210,10 @@ class _Loader:
                 return True
             kind = self.model.kinds[slot.kind]
             nid = schema.node_id(slot.kind, parent.split(":", 1)[1])
-            self.names[nid] = kind.name_template.format(parent=self.names.get(parent, parent.split("/")[-1]))
+            name = kind.name_template.format(parent=self.names.get(parent, parent.split("/")[-1]))
+            if slot.kind in self.named:
+                self.names[nid] = name
+            self._row_names[slot.name] = name
             self.known(slot.kind).add(nid)
             ids[slot.name] = nid
             return True
@@ -214,7 +221,9 @@ class _Loader:
         value = raw if type(raw) is str else text(raw)
         parent = ids.get(slot.within) if slot.within else None
         memo = (slot.mode, slot.kind, slot.column, value, parent, slot.org and ids.get(slot.org))
-        found = self._memo.get(memo)
+        # A person named with an identity (干部编号, 身份证号) is not found by name; a created
+        # node is not looked up (its name is the row's).
+        found = None if slot.mode == "create" or self._has_identity(src, slot) else self._memo.get(memo)
         if found is not None:
             ids[slot.name] = found
             return True
@@ -243,15 +252,15 @@ class _Loader:
             if not ident:
                 self._memo[memo] = pid
             if pid not in self.persons and pid not in self.known("person"):
-                self.persons[pid] = (pid, name, org, src)
+                self.persons[pid] = (pid, name, org, src.src, src.record.row)
                 self.known("person").add(pid)
             elif ident and pid in self.persons and key(self.persons[pid][1]) != key(name):
-                self.fail(src, slot.column, f"与第{self.persons[pid][3].record.row}行同一身份（{ident[1:]}）的姓名"
+                self.fail(src, slot.column, f"与第{self.persons[pid][4]}行同一身份（{ident[1:]}）的姓名"
                                             f"“{self.persons[pid][1]}”不同；请核对姓名或身份列", name)
                 return False
             return True
         if slot.many:
-            values = [v for v in _SPLIT.split(name) if v]
+            values = [v for v in SPLIT.split(name) if v]
             out = []
             for v in values:
                 nid = self._node_id(slot, v, parent)
@@ -264,13 +273,22 @@ class _Loader:
             return False
         if slot.mode == "create":
             self.known(slot.kind).add(nid)
-            self.names[nid] = name
-        elif not self._exists(src, slot, nid, name):
+            if slot.kind in self.named:
+                self.names[nid] = name
+            self._row_names[slot.name] = name
+            ids[slot.name] = nid
+            return True
+        if not self._exists(src, slot, nid, name):
             return False
-        self.names.setdefault(nid, name)
+        if slot.kind in self.named:
+            self.names.setdefault(nid, name)
         ids[slot.name] = nid
         self._memo[memo] = nid
         return True
+
+    @staticmethod
+    def _has_identity(src: _Src, slot: Slot) -> bool:
+        return any(text(src.record.values.get(column)) for column, _ in slot.identity)
 
     def identity(self, src: _Src, slot: Slot) -> str | None | bool:
         """``#<干部编号>`` or ``#h<keyed hash of the 身份证号>``; None without one; False when refused."""
@@ -317,9 +335,16 @@ class _Loader:
         """The titles a row's hold names: fixed, or read from a column (its words matched)."""
         if hold.post:
             return [hold.post]
+        raw = src.record.values.get(hold.post_from.column)
+        found = self.titles_of(hold, owner_kind, raw)
+        if found is None:
+            self.fail(src, hold.post_from.column, hold.post_from.invalid, text(raw))
+        return found
+
+    def titles_of(self, hold: Hold, owner_kind: str, raw: object) -> list[str] | None:
+        """The titles a ``post_from`` cell names; None when it names none and must (refused)."""
         pf = hold.post_from
-        raw = text(src.record.values.get(pf.column))
-        t = key(raw)
+        t = key(text(raw))
         titles = self.model.posts.get(owner_kind, {})
         if t in titles:
             return [t]
@@ -330,25 +355,28 @@ class _Loader:
                      and not any(w in t for w in m.lacks)]
         found = [f for f in dict.fromkeys(found) if f in titles]
         if not found and pf.invalid:
-            self.fail(src, pf.column, pf.invalid, raw)
             return None
         return found
 
     def post(self, owner: str, title: str, src: _Src) -> str:
+        return self.post_id(owner, title, src.src, src.record.row)
+
+    def post_id(self, owner: str, title: str, src_id: int, row: int) -> str:
+        """The id of a post, registered (with the row that first named it) when it is new."""
         pid = schema.post_id(owner, title)
         if pid not in self.posts:
             if self._stored_posts is None:
                 self._stored_posts = self.store.node_ids("post")
             if pid not in self._stored_posts:
                 spec = self.model.post(schema.kind_of(owner), title)
-                self.posts[pid] = (pid, title, owner, spec.edge if spec else "LEADS", src.src, src.record.row)
+                self.posts[pid] = (pid, title, owner, spec.edge if spec else "LEADS", src_id, row)
             else:
                 self.posts[pid] = None
         return pid
 
     # -- rows --------------------------------------------------------------------------------------
     def table(self, table: Table, progress: Callable[[str, int], None] | None) -> int:
-        """Check and stage every row of one table; the number of rows read."""
+        """Check and stage every row of one table, read as a stream; the number of rows read."""
         roster = table.kind
         src_id = self.writer.source(table.sheet.file, table.sheet.name)
         label = f"{table.sheet.file} {table.sheet.name} {roster.name}"
@@ -360,16 +388,37 @@ class _Loader:
                 handler(_Src(table, record, src_id), roster)
         else:
             groups = [self.tables[(roster.name, g.name)] for g in roster.groups]
-            for record in table.records:
+            program = compile_program(self, table, src_id, groups) if self.fast else None
+            make = table.record
+
+            def generic(r: int, cells: list[object]) -> bool:
+                record = make(r, cells)
+                if record is None:
+                    return False
                 self.row(_Src(table, record, src_id), roster, groups)
-                count += 1
-                if progress and count % 20000 == 0:
-                    progress(label, 20000)
+                return True
+
+            if program is not None:
+                count = program(table.rows(), generic, progress, label)
+            else:
+                for r, cells in table.rows():
+                    mark = row_mark(cells)
+                    if mark is BLANK:
+                        continue
+                    if mark is END:
+                        break
+                    if generic(r, cells):
+                        count += 1
+                        if progress and count % 20000 == 0:
+                            progress(label, 20000)
+            if not self.scopes.get(roster.name):
+                self.scopes.pop(roster.name, None)
         if progress:
             progress(label, count % 20000)
         return count
 
     def row(self, src: _Src, roster: Roster, groups: list[FactTable]) -> None:
+        self._row_names = {}
         ok = True
         dates = self.dates(src, roster)
         if dates is None:
@@ -420,7 +469,7 @@ class _Loader:
             node = ids.get(g.node)
             if node is None or node_props is None:
                 return
-            name = self.names.get(node)
+            name = self._row_names.get(g.node)
             props, extras = node_props
         expand: list[tuple[str, Any]] = [("", None)]
         if g.each and g.each != "post":
@@ -466,7 +515,7 @@ class _Loader:
             self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
                                           forced=self.forced)
         self.loads[t.name].add(buffer)
-        self.staged[t.name] = []
+        buffer.clear()  # in place: row programs hold this list
 
     # -- findings ----------------------------------------------------------------------------------
     def finding(self, src: _Src, roster: Roster) -> None:
@@ -621,11 +670,11 @@ class _Loader:
         if org is not None:
             org_ids = {schema.node_id(k, key(org)) for k in self.model.orgs}
         found = {pid for pid, _, o in self.store.persons(name) if org_ids is None or o in org_ids}
-        found |= {pid for pid, n, o, _ in self.persons.values() if key(n) == name and (org_ids is None or o in org_ids)}
+        found |= {pid for pid, n, o, *_ in self.persons.values() if key(n) == name and (org_ids is None or o in org_ids)}
         return sorted(found)
 
     def _display_person(self, pid: str) -> str:
-        org = next((o for p, _, o, _ in self.persons.values() if p == pid), None)
+        org = next((o for p, _, o, *_ in self.persons.values() if p == pid), None)
         if org is None:
             row = self.store.conn.execute("SELECT org FROM person WHERE id=?", (pid,)).fetchone()
             org = row[0] if row else None
@@ -756,9 +805,9 @@ class _Loader:
     def _write_registries(self, result: LoadResult) -> None:
         conn = self.writer.conn
         rows = []
-        for pid, name, org, src in self.persons.values():
+        for pid, name, org, src_id, row in self.persons.values():
             props = self._person_props.get(pid, {})
-            rows.append((pid, name, org, _json(props), src.src, src.record.row, self.batch))
+            rows.append((pid, name, org, _json(props), src_id, row, self.batch))
         conn.executemany("INSERT INTO person(id, name, org, props, src, row, batch) VALUES (?,?,?,?,?,?,?)", rows)
         result.persons_added = len(rows)
         changed = []
@@ -850,6 +899,26 @@ class _Loader:
         self.writer.insert_findings(new, batch=self.batch)
 
 
+def _named_kinds(pack: Pack) -> set[str]:
+    """The kinds whose display names a load keeps (others are shown by their stored name):
+    persons, the organisations they belong to, the scopes of snapshots, and the parents whose
+    names make a derived node's name (a village's team)."""
+    named = {"person"}
+    for roster in pack.rosters:
+        for slot in roster.slots:
+            if slot.mode == "create" and not slot.column:
+                named.add(slot.kind)
+                parent = roster.slot(slot.within)
+                if parent is not None:
+                    named.add(parent.kind)
+            if slot.org and slot.org != "root" and roster.slot(slot.org):
+                named.add(roster.slot(slot.org).kind)
+        for group in roster.groups:
+            if group.scope and group.scope != "root" and roster.slot(group.scope):
+                named.add(roster.slot(group.scope).kind)
+    return named
+
+
 def _display(value: object) -> str:
     """A stored value as the roster wrote it: 是/否 for yes/no, a name rather than a node id."""
     if value is True or value == 1 and not isinstance(value, str):
@@ -936,7 +1005,7 @@ def load_files(
     tables: list[Table] = []
     for path in paths:
         try:
-            sheets = read_file(path)
+            sheets = open_file(path)
         except InputError as err:
             problems.extend(err.problems)
             continue
