@@ -135,6 +135,15 @@ def table_indexes(t: FactTable) -> list[tuple[str, str]]:
     return out
 
 
+def _keyed(t: FactTable, slot: str) -> str:
+    """The column an arm gives for a slot's node id. A table's key is the id of its only key
+    slot (a household's row is keyed by the household): the key column, whose index a lookup
+    by id then uses (the slot's own column has no index of its own)."""
+    if t.group.key == (slot,) and t.group.each != "post":
+        return "f.key"
+    return f"f.{_q('s_' + slot)}"
+
+
 def _provenance(alias: str) -> str:
     return (f"(SELECT file FROM source WHERE source.id = {alias}.src), "
             f"(SELECT nullif(sheet, '') FROM source WHERE source.id = {alias}.src), {alias}.row, {alias}.batch")
@@ -156,7 +165,7 @@ def _node_view(pack: Pack, tables: list[FactTable]) -> str:
             pairs.append(f"{_s(t.node_kind.parent)}, f.{_q('s_' + slot.within)}")
         props = f"json_patch('{{}}', json_object({', '.join(pairs)}))" if pairs else "'{}'"  # nulls dropped
         props = f"CASE WHEN f.extras IS NULL THEN {props} ELSE json_patch({props}, f.extras) END"
-        arms.append(f"SELECT f.{_q('s_' + t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
+        arms.append(f"SELECT {_keyed(t, t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
                     f"{_provenance('f')} FROM {_q(t.name)} f WHERE f.latest = 1")
     return "CREATE VIEW node(id, kind, name, props, source, sheet, row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";"
 
@@ -183,29 +192,32 @@ def _edge_view(pack: Pack, tables: list[FactTable], root_id: str) -> str:
     def col(t: FactTable, slot: str) -> str:
         return _s(root_id) if slot == "root" else f"f.{_q('s_' + slot)}"
 
+    def end(t: FactTable, slot: str) -> str:  # what an arm gives as src or dst: indexed either way
+        return _s(root_id) if slot == "root" else _keyed(t, slot)
+
     for t in tables:
         k = t.node_kind
         if k is not None and k.parent:
             slot = t.roster.slot(t.group.node)
             if slot.within:
-                child, parent = col(t, t.group.node), col(t, slot.within)
+                child, parent = end(t, t.group.node), end(t, slot.within)
                 src, dst = (parent, child) if k.parent_reverse else (child, parent)
                 arm(t, k.parent_edge, src, dst, k.parent_role, t.dated and k.parent_dated, not k.parent_dated,
-                    where=f"{parent} IS NOT NULL")
+                    where=f"{col(t, slot.within)} IS NOT NULL")
         for e in t.group.edges:
-            arm(t, e.edge, col(t, e.src), col(t, e.dst), e.role, t.dated, not t.dated,
+            arm(t, e.edge, end(t, e.src), end(t, e.dst), e.role, t.dated, not t.dated,
                 where=f"{col(t, e.src)} IS NOT NULL AND {col(t, e.dst)} IS NOT NULL")
         for i, h in enumerate(t.holds):
             pairs = ", ".join(f"{_s(name)}, {col(t, slot)}" for name, slot in h.props.items())
             props = f"json_object({pairs})" if pairs else "'{}'"
-            arm(t, "HOLDS", col(t, h.person), f"f.h{i}", "", t.dated, not t.dated, props,
+            arm(t, "HOLDS", end(t, h.person), f"f.h{i}", "", t.dated, not t.dated, props,
                 where=f"{col(t, h.person)} IS NOT NULL AND f.h{i} IS NOT NULL")
     # Townships of the root etc.: every kind whose parent is the root and whose rows carry no
     # parent slot is tied to the root permanently.
     for t in tables:
         k = t.node_kind
         if k is not None and k.parent == pack.model.root and not t.roster.slot(t.group.node).within:
-            arm(t, k.parent_edge, col(t, t.group.node), _s(root_id), k.parent_role, False, True)
+            arm(t, k.parent_edge, end(t, t.group.node), _s(root_id), k.parent_role, False, True)
     assert n < _ARMS, "too many edge arms for the id scheme"
     return ("CREATE VIEW edge(id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, "
             "row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";")

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..graph.errors import Problem
 from ..graph.pack import Pack, Roster
@@ -94,6 +95,13 @@ def row_mark(cells: list[object]) -> object | None:
 
 
 def _norm_header(cell: object) -> str:
+    if type(cell) is str:
+        return _norm_text(cell)
+    return key(cell).lower().replace("_", "").replace("-", "").rstrip("*").lstrip("*")
+
+
+@lru_cache(maxsize=4096)
+def _norm_text(cell: str) -> str:  # header cells repeat across the rows and rosters tried
     return key(cell).lower().replace("_", "").replace("-", "").rstrip("*").lstrip("*")
 
 

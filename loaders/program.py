@@ -66,14 +66,18 @@ _OPAD = bytes(x ^ 0x5C for x in range(256))
 _HMACS: dict[bytes, _Hmac] = {}
 
 
-def id_hash(secret: bytes, number: str) -> str:
-    """The keyed hash of a 身份证号 (HMAC-SHA256 with the project's secret, 32 hex digits):
-    links one person across rosters, reveals nothing."""
+def id_hasher(secret: bytes) -> _Hmac:
     h = _HMACS.get(secret)
     if h is None:
         _HMACS.clear()
         h = _HMACS[secret] = _Hmac(secret)
-    return h(number)
+    return h
+
+
+def id_hash(secret: bytes, number: str) -> str:
+    """The keyed hash of a 身份证号 (HMAC-SHA256 with the project's secret, 32 hex digits):
+    links one person across rosters, reveals nothing."""
+    return id_hasher(secret)(number)
 
 
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -114,6 +118,25 @@ def _id_number() -> Callable[[object], str | None | object]:
             return _BAIL
 
     return read
+
+
+def _id_sums() -> tuple[dict[str, int], dict[str, int], Callable[[str], int], Callable[[str], int]]:
+    """Memos of the weighted digit sums of a number's first 14 digits (region and birth date:
+    they repeat) and of its 3 sequence digits, and the functions that fill them."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+
+    def sum_first(chunk: str) -> int:
+        if len(first) > _MEMO_MAX:
+            first.clear()
+        s = first[chunk] = sum(int(c) * w for c, w in zip(chunk, _W))
+        return s
+
+    def sum_last(chunk: str) -> int:
+        s = last[chunk] = sum(int(c) * w for c, w in zip(chunk, _W[14:]))
+        return s
+
+    return first, last, sum_first, sum_last
 
 
 def _mask(number: str) -> str:
@@ -343,8 +366,7 @@ class _Program:
                 e(1, f"if not {var}: " + ("raise GiveUp" if prop.required else
                                           f"{var} = {self.const(f'D{gi}_{k}', prop.default)}"))
             elif prop.type == "id_number":
-                self.const(f"P{gi}_{k}", _id_prop(self.loader, prop))
-                e(1, f"{var}, h{gi}_{k} = P{gi}_{k}(c)")
+                self.id_number(gi, k, var, prop)
                 hashes.append((prop.name, f"h{gi}_{k}"))
             else:
                 self.const(f"P{gi}_{k}", _prop(prop))
@@ -360,6 +382,26 @@ class _Program:
         else:
             self.const(f"X{gi}", _extras(extra))
             e(1, f"x{gi} = X{gi}(cells, ({', '.join(f'({n!r}, {h})' for n, h in hashes)}{',' if hashes else ''}))")
+
+    def id_number(self, gi: int, k: int, var: str, prop: Any) -> None:
+        """A 身份证号: a plain 18-digit number is checked (weighted sums of its first 14 and last
+        digits, each summed once) and hashed right here; anything else by :func:`_id_prop`."""
+        e = self.emit
+        self.const(f"P{gi}_{k}", _id_prop(self.loader, prop))
+        if "IDA" not in self.ns:
+            first, last, sum_first, sum_last = _id_sums()
+            h = id_hasher(self.loader._secret)
+            for name, value in (("IDA", first), ("IDB", last), ("IDSUMA", sum_first), ("IDSUMB", sum_last),
+                                ("IDCHECK", _CHECK), ("INNER", h.inner), ("OUTER", h.outer)):
+                self.const(name, value)
+        plain = "len(c) == 18 and c.isascii() and c[:17].isdigit()"
+        e(1, f"if {plain if self.text_cells else 'type(c) is str and ' + plain}:",
+          "    t_ = IDA.get(c[:14])", "    if t_ is None: t_ = IDSUMA(c[:14])",
+          "    u_ = IDB.get(c[14:17])", "    if u_ is None: u_ = IDSUMB(c[14:17])",
+          "    if IDCHECK[(t_ + u_) % 11] != c[17]: raise GiveUp",
+          "    i_ = INNER.copy()", "    i_.update(c.encode())", "    o_ = OUTER.copy()", "    o_.update(i_.digest())",
+          f"    h{gi}_{k} = o_.hexdigest()[:32]", f"    {var} = c[:6] + '********' + c[14:]",
+          f"else: {var}, h{gi}_{k} = P{gi}_{k}(c)")
 
     # -- fact groups -----------------------------------------------------------------------------
     def group(self, gi: int, t: FactTable) -> None:
