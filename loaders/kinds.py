@@ -106,6 +106,7 @@ def _norm_text(cell: str) -> str:  # header cells repeat across the rows and ros
 
 
 _ALIASES: dict[int, dict[str, dict[str, str]]] = {}
+_ANY = " any"  # the headers of every kind (not an identifier: no roster's key)
 
 
 def _aliases(pack: Pack) -> dict[str, dict[str, str]]:
@@ -119,20 +120,26 @@ def _aliases(pack: Pack) -> dict[str, dict[str, str]]:
                 for name in (col.name, *col.aliases):
                     table[_norm_header(name)] = col.name
             found[roster.key] = table
+        found[_ANY] = {h: "" for table in list(found.values()) for h in table}
         _ALIASES.clear()
         _ALIASES[id(pack)] = found
     return found
 
 
-def _match(aliases: dict[str, str], cell: object) -> str | None:
+_BRACKETS = re.compile(r"[(（][^)）]*[)）]")
+
+
+def _forms(cell: object) -> tuple[str, str] | None:
+    """The normalised header and the same without its bracketed notes (“姓名（必填）”)."""
     h = _norm_header(cell)
-    if not h:
+    return (h, _BRACKETS.sub("", h)) if h else None
+
+
+def _match_forms(aliases: dict[str, str], forms: tuple[str, str] | None) -> str | None:
+    if forms is None:
         return None
-    found = aliases.get(h)
-    if found is None:
-        stripped = re.sub(r"[(（][^)）]*[)）]", "", h)
-        found = aliases.get(stripped)
-    return found
+    found = aliases.get(forms[0])
+    return aliases.get(forms[1]) if found is None else found
 
 
 def _head(sheet: Sheet | StreamSheet) -> list[list[object]]:
@@ -174,16 +181,21 @@ def recognise(sheet: Sheet | StreamSheet, pack: Pack) -> tuple[Table | None, lis
     if sheet.name and key(sheet.name).lower() in _SKIP_SHEETS:
         return None, []
     aliases = _aliases(pack)
+    known = aliases[_ANY]
     best: tuple[tuple[int, int], int, Roster, list[str | None], bool] | None = None
     for i in range(min(len(rows), _HEADER_SCAN)):
-        cands = _header_candidates(sheet, i)
+        # Each cell's forms once per row, then only dictionary lookups per roster kind.
+        cands = [[_forms(name) for name in reversed(options)] for options in _header_candidates(sheet, i)]
+        if not any(f[0] in known or f[1] in known for options in cands for f in options if f):
+            continue  # a title or data row: no header of any kind
         for roster in pack.rosters:
             mapping: list[str | None] = []
             two_rows = False
+            table = aliases[roster.key]
             for options in cands:
                 hit = None
-                for j, name in enumerate(reversed(options)):
-                    hit = _match(aliases[roster.key], name)
+                for j, forms in enumerate(options):
+                    hit = _match_forms(table, forms)
                     if hit:
                         two_rows = two_rows or (len(options) > 1 and j < 2)
                         break

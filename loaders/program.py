@@ -80,35 +80,25 @@ def id_hash(secret: bytes, number: str) -> str:
     return id_hasher(secret)(number)
 
 
-_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_PARTS = ((0, 6), (6, 10), (10, 14), (14, 17))  # region, birth year, birth day, sequence: each repeats
+
+
+def _check_index(first17: str) -> int:
+    """The index of a 身份证号's check character in ``_CHECK``: GB 11643 weighs digit i (from
+    the left, 0-16) by 2^(17-i) mod 11, and 13 ≡ 2 (mod 11), so the weighted sum mod 11 is
+    twice the digits read as a base-13 number: one int() instead of seventeen products."""
+    return 2 * int(first17, 13) % 11
 
 
 def _id_number() -> Callable[[object], str | None | object]:
-    """A 身份证号 cell → the number (GB 11643), None when empty, _BAIL when the parser refuses
-    it. A plain 18-digit number is checked by weighted sums of its parts, each summed once."""
-    sums: list[dict[str, int]] = [{} for _ in _PARTS]
-
-    def part(i: int, chunk: str) -> int:
-        memo = sums[i]
-        if len(memo) > _MEMO_MAX:
-            memo.clear()
-        lo = _PARTS[i][0]
-        s = memo[chunk] = sum(int(c) * w for c, w in zip(chunk, _W[lo:lo + len(chunk)]))
-        return s
-
-    a, b, c, d = sums
+    """A 身份证号 cell → the number (GB 11643), None when empty, _BAIL when the parser refuses it."""
 
     def read(raw: object) -> Any:
         if type(raw) is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
             x = raw[17]
             if x == "x":
                 x = "X"
-            p0, p1, p2, p3 = raw[:6], raw[6:10], raw[10:14], raw[14:17]
-            total = ((a.get(p0) or part(0, p0)) + (b.get(p1) or part(1, p1)) + (c.get(p2) or part(2, p2))
-                     + (d.get(p3) or part(3, p3)))
-            if _CHECK[total % 11] == x:
+            if _CHECK[_check_index(raw[:17])] == x:
                 return raw if raw[17] != "x" else raw[:17] + "X"
         if raw is None or text(raw) == "":
             return None
@@ -118,25 +108,6 @@ def _id_number() -> Callable[[object], str | None | object]:
             return _BAIL
 
     return read
-
-
-def _id_sums() -> tuple[dict[str, int], dict[str, int], Callable[[str], int], Callable[[str], int]]:
-    """Memos of the weighted digit sums of a number's first 14 digits (region and birth date:
-    they repeat) and of its 3 sequence digits, and the functions that fill them."""
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-
-    def sum_first(chunk: str) -> int:
-        if len(first) > _MEMO_MAX:
-            first.clear()
-        s = first[chunk] = sum(int(c) * w for c, w in zip(chunk, _W))
-        return s
-
-    def sum_last(chunk: str) -> int:
-        s = last[chunk] = sum(int(c) * w for c, w in zip(chunk, _W[14:]))
-        return s
-
-    return first, last, sum_first, sum_last
 
 
 def _mask(number: str) -> str:
@@ -198,6 +169,15 @@ class _Program:
 
     def present(self, column: str) -> bool:
         return column in self.cols
+
+    def may_be_empty(self, slot_name: str) -> bool:
+        """Whether a slot's variable may hold None: an optional slot, or one derived from such."""
+        slot = self.roster.slot(slot_name)
+        if slot is None:
+            return True
+        if slot.mode == "create" and not slot.column:
+            return self.may_be_empty(slot.within)
+        return slot.optional
 
     def const(self, name: str, value: Any) -> str:
         self.ns[name] = value
@@ -268,9 +248,12 @@ class _Program:
         e(0, "def load(rows, generic, progress, label):")
         e(1, "count = 0", "for r, cells in rows:", "    try:")
         self.depth = 3
-        e(1, "c = cells[0] if cells else None",
-          "if c is None or (type(c) is str and (not c or c[0].isspace() or c.startswith(END_WORDS))):",
-          "    mark = row_mark(cells)", "    if mark is BLANK: continue", "    if mark is END: break")
+        if self.text_cells:
+            e(1, "if not cells or not (c := cells[0]) or c[0].isspace() or c.startswith(END_WORDS):")
+        else:
+            e(1, "c = cells[0] if cells else None",
+              "if c is None or (type(c) is str and (not c or c[0].isspace() or c.startswith(END_WORDS))):")
+        e(1, "    mark = row_mark(cells)", "    if mark is BLANK: continue", "    if mark is END: break")
         if self.reads_absent:
             self.const("TAIL", [None])
             self.const("PADS", [[""] * (w - n) + [None] for n in range(w + 1)])
@@ -305,7 +288,8 @@ class _Program:
             org = "ROOT" if slot.org == "root" else f"s{self.pos[slot.org]}"
             memo: dict[Any, str] = {}
             self.const(f"M{i}", memo)
-            self.const(f"F{i}", _person(self.loader, slot, self.at, memo, self.src_id))
+            identity = [(self.at(c), typ) for c, typ in slot.identity if self.present(c)]
+            self.const(f"F{i}", _person(self.loader, slot, identity, memo, self.src_id))
             if not any(self.present(c) for c, _ in slot.identity):
                 e(1, f"s{i} = M{i}.get((c, {org}))", f"if s{i} is None: s{i} = F{i}(c, {org}, cells, r)")
             else:
@@ -337,15 +321,12 @@ class _Program:
         self.const(f"M{i}", memo)
         self.const(f"F{i}", _ref(self.loader, slot, memo))
         lookup = f"(c, {parent})" if slot.within else "c"
-        depth = 1
-        if plain:
+        if plain and not named:  # codes, each seen about once (a household's 户编号): no memo to ask
             self.const(f"K{i}", self.loader.known(slot.kind))
-            e(1, f"if {plain_if}:", f"    s{i} = {prefix} + c", f"    if s{i} not in K{i}: raise GiveUp")
-            if named:
-                e(1, f"    NAMES.setdefault(s{i}, c)")
-            e(1, "else:")
-            depth = 2
-        e(depth, f"s{i} = M{i}.get({lookup})", f"if s{i} is None: s{i} = F{i}(c, {parent})")
+            e(1, f"if {plain_if}:", f"    s{i} = {prefix} + c", f"    if s{i} not in K{i}: raise GiveUp",
+              "else:", f"    s{i} = M{i}.get({lookup})", f"    if s{i} is None: s{i} = F{i}(c, {parent})")
+        else:  # names that repeat (乡镇, 村, 单位): the memo first
+            e(1, f"s{i} = M{i}.get({lookup})", f"if s{i} is None: s{i} = F{i}(c, {parent})")
 
     # -- the created node's properties -----------------------------------------------------------
     def props(self, gi: int, t: FactTable) -> None:
@@ -384,21 +365,17 @@ class _Program:
             e(1, f"x{gi} = X{gi}(cells, ({', '.join(f'({n!r}, {h})' for n, h in hashes)}{',' if hashes else ''}))")
 
     def id_number(self, gi: int, k: int, var: str, prop: Any) -> None:
-        """A 身份证号: a plain 18-digit number is checked (weighted sums of its first 14 and last
-        digits, each summed once) and hashed right here; anything else by :func:`_id_prop`."""
+        """A 身份证号: a plain 18-digit number is checked (:func:`_check_index`) and hashed right
+        here; anything else by :func:`_id_prop`."""
         e = self.emit
         self.const(f"P{gi}_{k}", _id_prop(self.loader, prop))
-        if "IDA" not in self.ns:
-            first, last, sum_first, sum_last = _id_sums()
+        if "INNER" not in self.ns:
             h = id_hasher(self.loader._secret)
-            for name, value in (("IDA", first), ("IDB", last), ("IDSUMA", sum_first), ("IDSUMB", sum_last),
-                                ("IDCHECK", _CHECK), ("INNER", h.inner), ("OUTER", h.outer)):
+            for name, value in (("IDCHECK", _CHECK), ("INNER", h.inner), ("OUTER", h.outer)):
                 self.const(name, value)
         plain = "len(c) == 18 and c.isascii() and c[:17].isdigit()"
         e(1, f"if {plain if self.text_cells else 'type(c) is str and ' + plain}:",
-          "    t_ = IDA.get(c[:14])", "    if t_ is None: t_ = IDSUMA(c[:14])",
-          "    u_ = IDB.get(c[14:17])", "    if u_ is None: u_ = IDSUMB(c[14:17])",
-          "    if IDCHECK[(t_ + u_) % 11] != c[17]: raise GiveUp",
+          "    if IDCHECK[2 * int(c[:17], 13) % 11] != c[17]: raise GiveUp",
           "    i_ = INNER.copy()", "    i_.update(c.encode())", "    o_ = OUTER.copy()", "    o_.update(i_.digest())",
           f"    h{gi}_{k} = o_.hexdigest()[:32]", f"    {var} = c[:6] + '********' + c[14:]",
           f"else: {var}, h{gi}_{k} = P{gi}_{k}(c)")
@@ -421,13 +398,15 @@ class _Program:
         depth = 1
         if g.scope:
             e(depth, f"scope = {'ROOT' if g.scope == 'root' else f's{pos[g.scope]}'}")
-            e(depth, "if scope is not None:")
-            depth += 1
+            if g.scope != "root" and self.may_be_empty(g.scope):
+                e(depth, "if scope is not None:")
+                depth += 1
         else:
             e(depth, "scope = None")
-        if g.node:
+        if g.node and self.may_be_empty(g.node):
             e(depth, f"if s{pos[g.node]} is not None:")
             depth += 1
+        if g.node:
             name = f"n{pos[g.node]}"
             values = [f"v{gi}_{k}" for k in range(len(t.props))]
             extras = f"x{gi}"
@@ -447,7 +426,7 @@ class _Program:
             self.const(f"H{gi}_{j}", _hold(self.loader, h, self.at, self.src_id))
             e(depth, f"p{j} = H{gi}_{j}({var(h.of)}, {var(h.person)}, cells, r)")
         slots = [var(s) for s in t.slots]
-        keys = [f"({var(s)} or '')" for s in g.key]
+        keys = [f"({var(s)} or '')" if s == g.each or self.may_be_empty(s) else var(s) for s in g.key]
         if g.each == "post":
             e(depth, f"for posts in product({', '.join(f'p{j}' for j in range(len(t.holds)))}):",
               "    if not any(posts): continue")
@@ -607,11 +586,10 @@ def _many(loader: "_Loader", slot: Slot) -> Callable[[str, str | None], Any]:
     return many
 
 
-def _person(loader: "_Loader", slot: Slot, at: Callable[[str], int], memo: dict[Any, str], src_id: int
+def _person(loader: "_Loader", slot: Slot, identity: list[tuple[int, str]], memo: dict[Any, str], src_id: int
             ) -> Callable[[str, str | None, list[Any], int], Any]:
-    """A person: by identity (干部编号, or the keyed hash of a 身份证号) across rosters, else by
-    name within the organisation."""
-    identity = [(at(c), typ) for c, typ in slot.identity]
+    """A person: by identity (干部编号, or the keyed hash of a 身份证号: the identity columns
+    the table has) across rosters, else by name within the organisation."""
     persons = loader.persons
     known = loader.known("person")
     names = loader.names
