@@ -350,8 +350,12 @@ class _Program:
                 self.id_number(gi, k, var, prop)
                 hashes.append((prop.name, f"h{gi}_{k}"))
             else:
-                self.const(f"P{gi}_{k}", _prop(prop))
-                e(1, f"{var} = P{gi}_{k}(c)")
+                memo: dict[str, Any] = {}
+                self.const(f"P{gi}_{k}", _prop(prop, memo))
+                self.const(f"PM{gi}_{k}", memo)
+                e(1, f"{var} = PM{gi}_{k}.get(c, MISS)" if self.text_cells else
+                  f"{var} = PM{gi}_{k}.get(c, MISS) if type(c) is str else MISS",
+                  f"if {var} is MISS: {var} = P{gi}_{k}(c)")
         extra = self.table.extra_columns
         if not extra and not hashes:
             e(1, f"x{gi} = None")
@@ -654,9 +658,9 @@ def _id_prop(loader: "_Loader", prop: Any) -> Callable[[object], Any]:
     return read
 
 
-def _prop(prop: Any) -> Callable[[object], Any]:
-    """Any other property: the default when empty (False for an empty yes/no cell)."""
-    memo: dict[str, Any] = {}
+def _prop(prop: Any, memo: dict[str, Any]) -> Callable[[object], Any]:
+    """Any other property: the default when empty (False for an empty yes/no cell); the
+    values of text cells are remembered in ``memo``."""
     empty = False if prop.type == "bool" else prop.default
     parse = {"bool": parse_bool, "date": parse_date, "int": lambda raw: int(text(raw))}.get(prop.type, text)
 
@@ -668,6 +672,8 @@ def _prop(prop: Any) -> Callable[[object], Any]:
         if raw is None or text(raw) == "":
             if prop.required:
                 raise GiveUp
+            if type(raw) is str:
+                memo[raw] = empty
             return empty
         try:
             value = parse(raw)
