@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
 APT_PACKAGES := graphviz fonts-wqy-microhei
 
-.PHONY: demo test system-deps bench bench-bolt bench-province clean
+.PHONY: demo test system-deps bench bench-county10 bench-bolt bench-province clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -46,14 +46,20 @@ test: $(STAMP) system-deps
 	  echo "no network namespace here: the Bolt tests will skip"; $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
+# Issue 16's targets, as ratios measured in one run (bench/run.py prints a Markdown table).
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+bench-county10: $(STAMP)
+	$(PY) bench/run.py --households 350000 --villages 3320 --townships 180 --runs 1 --skip batch \
+	  --rss-target 1536 --out bench/out-county10
 
 bench-bolt: $(STAMP)
 	unshare -n sh -c 'ip link set lo up && exec $(PY) bench/bolt.py'
 
 bench-province: $(STAMP)
-	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --out bench/out-province
+	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --skip batch \
+	  --rss-target 2048 --time-target 45 --out bench/out-province
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

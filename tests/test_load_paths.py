@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from rosters import BASE, idnum, write_base, write_csv
+from zeren.graph import facts
 from zeren.graph.errors import InputError
 from zeren.graph.store import Store
 from zeren.loaders import rosters, stream
@@ -104,6 +105,24 @@ def test_odd_rows_load_the_same_both_ways(tmp_path, rulebook, monkeypatch):
     _same(fast, generic)
     households = {r[2] for r in fast["f_pairings_1"]}  # the key column
     assert {"household:H101", "household:H102", "household:H104", "household:H105"} <= households
+
+
+def test_a_first_load_straight_into_the_tables_equals_one_through_staging(tmp_path, rulebook, monkeypatch):
+    """A table's first rows go straight into it (duplicates merged there, ids renumbered
+    1, 2, …); through a staging table they must come out the same, ids included."""
+    county = generate(tmp_path / "rosters", households=600, villages=30)
+    out = []
+    for bulk in (True, False):
+        monkeypatch.setattr(facts.FactLoad, "bulk", bulk)
+        path = tmp_path / f"{bulk}.db"
+        with _project(path, rulebook) as store:
+            load_files(store, [str(f) for f in county.files])
+            for f in county.later_files:  # each a township's whole rotation roster
+                load_files(store, [str(f)], mode="snapshot")
+        out.append(_tables(path))
+    _same(*out)
+    teams = out[0]["f_teams_1"]  # one row per team, stated by each of its members
+    assert [r[0] for r in sorted(teams)] == list(range(1, len(teams) + 1))
 
 
 def test_a_refused_row_is_reported_once_whichever_way(tmp_path, rulebook, monkeypatch):
