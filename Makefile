@@ -1,13 +1,15 @@
 # zeren — `make demo` runs the main job, `make test` runs the tests. Both install what is
-# missing first: a .venv with the Python packages, and Debian's graphviz plus a CJK font.
+# missing first: a .venv with the Python packages, and from Debian: graphviz and CJK fonts (the
+# diagrams), Pango with HarfBuzz subsetting (WeasyPrint's PDF reports), poppler-utils (the tests
+# read PDFs back with pdftotext and pdftoppm).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
-APT_PACKAGES := graphviz fonts-wqy-microhei
+APT_PACKAGES := graphviz fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo test system-deps bench bench-county10 bench-bolt bench-province clean
+.PHONY: demo test system-deps browser-deps screenshots bench bench-county10 bench-bolt bench-province clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -16,11 +18,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-# Debian's graphviz and a CJK font: installed with apt-get when root, else say what to run.
+# The Debian packages above: installed with apt-get when root, else say what to run.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
-	fc-list 2>/dev/null | grep -qiE "wqy|noto (sans|serif) cjk" || missing="$(APT_PACKAGES)"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
+	fc-list 2>/dev/null | grep -qi "noto serif cjk" || missing="$(APT_PACKAGES)"; \
+	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || missing="$(APT_PACKAGES)"; \
 	[ "$(APT_PACKAGES)" = "python3-venv" ] && missing="python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -31,12 +35,24 @@ system-deps:
 	  fi; \
 	fi
 
+# Debian's chromium for the web workbench's browser tests (Playwright drives it with
+# executable_path; nothing downloads a browser). Without it those tests skip and say why.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "No chromium: the browser tests will skip (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
 demo: $(STAMP) system-deps
 	$(VENV)/bin/zeren demo $(DEMO_DIR)
 
 # The tests run inside a network namespace with only loopback when the machine allows one
 # (root, or user namespaces): the Bolt test server (FalkorDB) listens on every interface.
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps browser-deps
 	@if unshare -n true 2>/dev/null; then ns="unshare -n"; \
 	elif unshare -rn true 2>/dev/null; then ns="unshare -rn"; else ns=""; fi; \
 	if [ -n "$$ns" ]; then \
@@ -45,6 +61,10 @@ test: $(STAMP) system-deps
 	else \
 	  echo "no network namespace here: the Bolt tests will skip"; $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+
+# The README's screenshots of the workbench: the browser test, writing its screenshots to docs/.
+screenshots: $(STAMP) system-deps browser-deps
+	unshare -n sh -c 'ip link set lo up && ZEREN_SCREENSHOTS=docs exec $(PY) -m pytest tests/test_web_browser.py'
 
 # Issue 16's targets, as ratios measured in one run (bench/run.py prints a Markdown table).
 bench: $(STAMP)

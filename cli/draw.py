@@ -12,75 +12,132 @@ from .main import Context, _day, _window, cli, pass_ctx
 
 @cli.group()
 def render() -> None:
-    """Draw diagrams with Graphviz: a trace's chain, an org chart, the rulebook."""
+    """画图（Graphviz）：责任链、组织图、规则手册 (draw a trace's chain, an org chart, the rulebook)."""
 
 
 def output_option(f):
     f = click.option("--embed-glyphs", is_flag=True,
-                     help="SVG only: draw the glyphs as outlines so the file needs no CJK font to view.")(f)
+                     help="仅 SVG：把文字画成轮廓，查看时无需中文字体 (SVG: glyphs as outlines, no CJK font needed).")(f)
     return click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-                        help="Output file; the format is its extension: .svg, .png, .pdf or .dot.")(f)
+                        help="输出文件，格式由扩展名决定：.svg、.png、.pdf、.dot 或 .graphml（可用 yEd 编辑） "
+                             "(output file; the format is its extension).")(f)
+
+
+def paper_option(f):
+    """``--paper A4|A3`` and ``--landscape/--portrait``: print-ready pages (PDF, or one SVG a page)."""
+    f = click.option("--landscape/--portrait", "landscape", default=None,
+                     help="与 --paper 同用：横向或纵向（默认：组织图横向，其他取打印更大的方向） "
+                          "(the orientation with --paper).")(f)
+    return click.option("--paper", metavar="A4|A3",
+                        help="按此纸张打印（PDF 或 SVG）：字号不小于 8 磅，放不下时分页（SVG 每页一个文件：名称-1.svg …）；"
+                             "也可写 A4-landscape / A3-portrait (print-ready pages on A4 or A3).")(f)
+
+
+def _paper(paper: str | None, landscape: bool | None, output: str):
+    """The parsed paper (None without --paper); refuses an orientation without a paper."""
+    from ..visualize.paper import parse_paper
+
+    if paper is None:
+        if landscape is not None:
+            raise ZerenError("--landscape/--portrait 需与 --paper 同用 (give --paper A4 or A3)")
+        return None
+    return parse_paper(paper, landscape)
+
+
+def _echo_pages(paths) -> None:
+    from pathlib import Path
+
+    for path in paths:
+        pages = ""
+        if Path(path).suffix.lower() == ".pdf":
+            from pypdf import PdfReader
+
+            pages = f"（{len(PdfReader(str(path)).pages)} 页）"
+        click.echo(f"{path}{pages}")
 
 
 @render.command("org")
-@click.option("--township", metavar="NAME", help="Only this township.")
-@click.option("--village", metavar="NAME", help="Only this village (乡镇/村 or a unique 村).")
+@click.option("--township", metavar="NAME", help="只画这个乡镇 (only this township).")
+@click.option("--village", metavar="NAME", help="只画这个村（乡镇/村，或唯一的村名） (only this village).")
 @click.option("--depth", default=None, metavar="LEVEL",
-              help="The smallest box: the county (the first level as summaries), or one of the pack's "
-                   "org levels (e.g. township, village). Default: county, or the lowest level when a scope "
-                   "is named.")
+              help="最小的方框画到哪一级：county（县，下一级只给汇总）或规则包的一级组织（如 township、village）；"
+                   "默认 county，指定范围时为最低一级 (the smallest box).")
 @click.option("--households", "list_households", is_flag=True,
-              help="At village depth, draw each household with its 帮扶责任人 instead of a count.")
-@click.option("--at", metavar="DATE", help="Who held each post on this day (default: today).")
+              help="在最低一级逐个画出成员（如每一户及规则包规定的说明），排成网格，而非只给数量 "
+                   "(draw each member in a grid instead of a count).")
+@click.option("--at", metavar="DATE", help="按这一天的在职人员（默认：项目最新发现日期，无发现时为今天） (who held each post on this day).")
+@paper_option
 @output_option
 @pass_ctx
-def render_org(obj: Context, township, village, depth, list_households, at, output, embed_glyphs) -> None:
-    """The organisation of the county, a township or a village, clustered by township.
+def render_org(obj: Context, township, village, depth, list_households, at, paper, landscape, output,
+               embed_glyphs) -> None:
+    """组织图：县、乡镇或村，自上而下，乡镇按名单顺序，村成行排列 (the organisation, top-down).
 
-    Example:
+    The county, its townships in roster order, their villages in rows; with --paper, pages
+    of the chosen size and an overview page.
+
+    示例 Example:
+
+        zeren render org --paper A4 -o 通渭县.pdf
 
         zeren render org --township 马营镇 -o 马营镇.svg
 
-        zeren render org --village 马营镇/石家洼村 --households -o 石家洼村.png
+        zeren render org --village 马营镇/石家洼村 --households --paper A4 -o 石家洼村.pdf
     """
-    from datetime import date
 
     from ..queries.org import org_chart
-    from ..visualize.diagrams import org_graph
-    from ..visualize.diagrams import render as draw
+    from ..visualize.orgchart import boxes, org_graph
 
     if village and "/" in village and not township:
         township, village = village.split("/", 1)
-    day = _day(at) or date.today().isoformat()
+    from ..queries.periods import default_day
+
+    sheet = _paper(paper, landscape, output)
     with obj.open() as store:
+        day = _day(at) or default_day(store)[0]
         chart = org_chart(store, day, township=township, village=village, detail=depth, households=list_households)
         rulebook = store.rulebook
-    blocks = len(chart.places) if chart.depth <= 1 else sum(
-        len(t.children) + sum(len(v.members) for v in t.children) for t in chart.places)
-    if blocks > ORG_LIMIT:
-        what = rulebook.label(chart.levels[0] if chart.depth <= 1 else chart.levels[-1]) if chart.levels else ""
-        raise ZerenError(f"{blocks} 个{what}放不进一张看得清的图（最多 {ORG_LIMIT} 个）；请用 --township 或 --village "
-                         f"缩小范围 ({blocks} blocks are too many for one legible chart)")
-    click.echo(str(draw(org_graph(chart, rulebook), output, embed_glyphs=embed_glyphs)))
+    count, limit = boxes(chart), PAPER_LIMIT if sheet else ORG_LIMIT
+    if count > limit:
+        hint = "用 --township 或 --village 缩小范围" if sheet else "用 --paper A4 分页打印，或用 --township / --village 缩小范围"
+        raise ZerenError(f"{count:,} 个方框放不进{'一份打印件' if sheet else '一张看得清的图'}（最多 {limit:,} 个）；请{hint} "
+                         f"({count:,} boxes are too many for one {'print' if sheet else 'legible chart'})")
+    if sheet is None:
+        from ..visualize.diagrams import render as draw
+
+        click.echo(str(draw(org_graph(chart, rulebook), output, embed_glyphs=embed_glyphs)))
+        return
+    from ..visualize.orgchart import org_panels, org_title
+    from ..visualize.paper import natural_width, print_panels
+
+    landscape = sheet.landscape if sheet.landscape is not None else True
+    panels = org_panels(chart, rulebook, width=natural_width(sheet, landscape))
+    _echo_pages(print_panels(panels, output, sheet, title=org_title(chart), embed_glyphs=embed_glyphs,
+                             default_landscape=True))
 
 
-#: The most township (or village) blocks one org chart holds and stays legible on a page.
-ORG_LIMIT = 120
+#: The most boxes one org chart holds as a single picture (beyond: --paper pages or a smaller scope).
+ORG_LIMIT = 1500
+#: The most boxes a printed org chart holds (a township's households: some thousands).
+PAPER_LIMIT = 8000
 
 
 @render.command("rulebook")
 @click.argument("name", required=False)
+@paper_option
 @output_option
 @pass_ctx
-def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
-    """The roles a rulebook binds and the responsibility edges between them, on one page.
+def render_rulebook(obj: Context, name, paper, landscape, output, embed_glyphs) -> None:
+    """规则手册图：清单约束的角色及其间的责任关系，一页 (the roles a rulebook binds, on one page).
 
-    Example:
+    示例 Example:
 
-        zeren render rulebook tongwei-2018 -o 责任清单.pdf
+        zeren render rulebook tongwei-2018 --paper A3 -o 责任清单.pdf
     """
     from ..visualize.diagrams import render as draw
     from ..visualize.diagrams import rulebook_graph
+
+    sheet = _paper(paper, landscape, output)
 
     if name:
         from ..loaders.rulebook import load_rulebook
@@ -93,50 +150,46 @@ def render_rulebook(obj: Context, name, output, embed_glyphs) -> None:
         from ..loaders.rulebook import DEFAULT_RULEBOOK, load_rulebook
 
         book = load_rulebook(DEFAULT_RULEBOOK)
-    click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
+    if sheet is None:
+        click.echo(str(draw(rulebook_graph(book), output, embed_glyphs=embed_glyphs)))
+        return
+    from ..visualize.paper import Panel, print_panels
+
+    _echo_pages(print_panels([Panel(rulebook_graph(book, compact=True))], output, sheet, embed_glyphs=embed_glyphs,
+                             variants=[[Panel(rulebook_graph(book, rankdir="LR", compact=True))]]))
 
 
-@render.group("trace")
-def render_trace() -> None:
-    """Draw the chain of a trace with its liabilities marked."""
+@render.command("trace")
+@click.argument("subject", metavar="KIND")
+@click.argument("ident", metavar="ID")
+@click.option("--at", metavar="DATE", help="按这一天的在职人员认定（默认：发现日期） (who held each post on this day).")
+@click.option("--period", metavar="PERIOD", help="发现的期间（默认：--at 所在季度） (window of findings).")
+@paper_option
+@output_option
+@pass_ctx
+def render_trace(obj: Context, subject, ident, at, period, paper, landscape, output, embed_glyphs) -> None:
+    """画出一次倒查的责任链并标出责任（KIND 同 zeren trace） (draw a trace's chain, liabilities marked).
 
-
-def _render_trace_command(subject: str, doc: str):
-    @click.argument("ident", metavar="ID")
-    @click.option("--at", metavar="DATE", help="Who held each post on this day (default: the finding's date).")
-    @click.option("--period", metavar="PERIOD", help="Window of findings (default: the quarter of --at).")
-    @output_option
-    @pass_ctx
-    def command(obj: Context, ident, at, period, output, embed_glyphs) -> None:
-        from ..queries.trace import trace as run_trace
-        from ..visualize.diagrams import render as draw
-        from ..visualize.diagrams import trace_graph
-
-        lo, hi = _window(None, None, period) if period else (None, None)
-        with obj.open() as store:
-            result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
-            rulebook = store.rulebook
-        click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))
-
-    command.__doc__ = doc
-    return render_trace.command(subject)(command)
-
-
-_render_trace_command("plan", """Draw the trace of a 一户一策 plan.
-
-    Example:
+    示例 Example:
 
         zeren render trace plan P621101027119 -o trace.svg
-    """)
-_render_trace_command("household", """Draw the trace of a household.
 
-    Example:
+        zeren render trace finding 12 --paper A4 -o finding-12.pdf
+    """
+    from ..queries.trace import trace as run_trace
+    from ..visualize.diagrams import render as draw
+    from ..visualize.diagrams import trace_graph
 
-        zeren render trace household 621101027119 -o trace.png
-    """)
-_render_trace_command("finding", """Draw the trace of a finding.
+    lo, hi = _window(None, None, period) if period else (None, None)
+    sheet = _paper(paper, landscape, output)
+    with obj.open() as store:
+        result = run_trace(store, subject, ident, at=_day(at), date_from=lo, date_to=hi)
+        rulebook = store.rulebook
+    if sheet is None:
+        click.echo(str(draw(trace_graph(result, rulebook), output, embed_glyphs=embed_glyphs)))
+        return
+    from ..visualize.paper import Panel, print_panels
 
-    Example:
-
-        zeren render trace finding 12 -o finding-12.pdf
-    """)
+    _echo_pages(print_panels([Panel(trace_graph(result, rulebook, compact=True))], output, sheet,
+                             embed_glyphs=embed_glyphs,
+                             variants=[[Panel(trace_graph(result, rulebook, rankdir="LR", compact=True))]]))

@@ -20,25 +20,108 @@ __all__ = ["cli", "main"]
 FORMATS = click.Choice(["table", "json", "csv"])
 
 
-class ZerenGroup(click.Group):
-    """Turns zeren's own errors into one line per problem on stderr and exit 1."""
+_HEADINGS = {"Options": "选项 Options", "Commands": "命令 Commands", "Arguments": "参数 Arguments"}
+
+
+class ZerenFormatter(click.HelpFormatter):
+    """Help in Chinese first: 用法 Usage, 选项 Options, 命令 Commands."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法 Usage: " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_HEADINGS.get(heading, heading))
+
+
+class ZerenContext(click.Context):
+    formatter_class = ZerenFormatter
+
+
+class _Help:
+    """The -h/--help option's own line in Chinese."""
+
+    context_class = ZerenContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出 (show this help and exit)"
+        return option
+
+
+class ZerenCommand(_Help, click.Command):
+    pass
+
+
+class ZerenGroup(_Help, click.Group):
+    """Turns zeren's own errors into one line per problem on stderr and exit 1; click's usage
+    errors too (exit 1, not click's 2, with the message in Chinese first)."""
+
+    command_class = ZerenCommand
+    group_class = type  # sub-groups are ZerenGroups too
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:  # `zeren trace`: its help
+                click.echo(err.ctx.get_help())
+                sys.exit(0)
+            where = err.ctx.command_path if err.ctx is not None else (prog_name or "zeren")
+            click.echo(_line(f"错误 Error: 命令用法有误：{err.format_message()}（用 {where} --help 查看用法） (usage error)"),
+                       err=True)
+            sys.exit(1)
+        except click.ClickException as err:
+            click.echo(_line(f"错误 Error: {err.format_message()}"), err=True)
+            sys.exit(1)
+        except click.Abort:
+            click.echo("已取消 (aborted)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3
+
         try:
             return super().invoke(ctx)
         except InputError as err:
-            for problem in err.problems:
-                click.echo(f"错误 Error: {problem}", err=True)
-            click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据 (nothing was written).", err=True)
+            from ..graph.errors import LIST_ALL, grouped_lines
+
+            for line in grouped_lines(err.problems):
+                click.echo(f"错误 Error: {line}", err=True)
+            more = "" if len(err.problems) <= LIST_ALL or getattr(err, "listed_in", None) else \
+                "；逐条清单：加 --problems 问题.csv"
+            listed = f"；逐条清单见 {err.listed_in}" if getattr(err, "listed_in", None) else ""
+            click.echo(f"共 {len(err.problems)} 个问题，未写入任何数据{listed}{more} (nothing was written).", err=True)
             ctx.exit(1)
         except ZerenError as err:
-            click.echo(f"错误 Error: {err}", err=True)
+            click.echo(_line(f"错误 Error: {err}"), err=True)
             ctx.exit(1)
         except BrokenPipeError:
             ctx.exit(0)
         except OSError as err:
-            click.echo(f"错误 Error: {err.filename or ''}: {err.strerror or err}", err=True)
+            click.echo(_line(f"错误 Error: {err.filename or ''}: {err.strerror or err}"), err=True)
             ctx.exit(1)
+        except sqlite3.Error as err:  # the project file's environment, where projectfile did not name it
+            obj = ctx.find_object(Context)
+            from ..graph.projectfile import cause
+
+            named = cause(obj.project if obj else "", err)
+            click.echo(_line(f"错误 Error: {named if named is not err else f'项目文件出错（{err}）'}"), err=True)
+            ctx.exit(1)
+        except MemoryError:
+            click.echo("错误 Error: 内存不足，操作未完成；项目未改动 (out of memory; nothing was written)", err=True)
+            ctx.exit(1)
+
+
+def _line(text: str) -> str:
+    """An error line as the user sees it: personal data masked, control characters escaped."""
+    from ..graph.errors import safe_line
+
+    return safe_line(text)
 
 
 class Context:
@@ -55,18 +138,19 @@ class Context:
             return BoltStore.connect(self.store_uri, self.database)
         from ..graph.store import Store
 
+        _notices()
         return Store.open(self.project)
 
     def open_for_write(self):
         self.project_only("this command")
         from ..graph.store import Store
 
+        _notices()
         return Store.open(self.project, readonly=False)
-
 
     def project_only(self, what: str) -> None:
         if self.store_uri:
-            raise ZerenError(f"{what} works on a project file, not on --store {self.store_uri}")
+            raise ZerenError(f"{what} 只能用于项目文件，不能用于 --store {self.store_uri} ({what} works on a project file only)")
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -74,23 +158,23 @@ pass_ctx = click.make_pass_decorator(Context)
 
 @click.group(cls=ZerenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(dir_okay=False), default=None,
-              help="Project file (default: $ZEREN_PROJECT, else ./zeren.db).")
+              help="项目文件（默认 $ZEREN_PROJECT，否则 ./zeren.db） (project file).")
 @click.option("--store", "store_uri", default=None, metavar="URI",
-              help="Run read commands (check, trace, render, stats) against a Bolt server instead "
-                   "(bolt://, neo4j://, bolt+s:// …); credentials from ZEREN_BOLT_USER/ZEREN_BOLT_PASSWORD.")
+              help="读命令（check、trace、render、stats 等）改在 Bolt 服务器上运行（bolt://、neo4j://、bolt+s:// …）；"
+                   "账号取自 ZEREN_BOLT_USER/ZEREN_BOLT_PASSWORD (run read commands against a Bolt server).")
 @click.option("--database", default=lambda: os.environ.get("ZEREN_BOLT_DATABASE", "zeren"), show_default="zeren",
-              help="Database (graph) name on the Bolt server.")
-@click.version_option(package_name="zeren")
+              help="Bolt 服务器上的数据库名 (database name on the Bolt server).")
+@click.version_option(package_name="zeren", help="显示版本并退出 (show the version and exit)")
 @click.pass_context
 def cli(ctx: click.Context, project: str | None, store_uri: str | None, database: str) -> None:
-    """zeren (责任): responsibility lists and their rosters as a knowledge graph.
+    """zeren（责任）：把责任清单和配套名单变成知识图谱，回答“谁负责、以何身份、依哪一条、还有谁共同担责”。
 
-    Load the rosters that staff a responsibility list (责任清单), then ask who was
-    responsible for a failure, in what capacity, under which clause.
+    (responsibility lists and their rosters as a knowledge graph: who was responsible, in
+    what capacity, under which clause, who shares the liability.)
 
-    Example:
+    示例 Example:
 
-        zeren init && zeren load 乡镇.xlsx 结对帮扶.csv && zeren check --period 2019Q2
+        zeren init && zeren load 名单.xlsx 督查发现.csv && zeren check --period 2019Q2
     """
     ctx.obj = Context(project or os.environ.get("ZEREN_PROJECT") or "zeren.db", store_uri, database)
 
@@ -99,32 +183,48 @@ def _window(date_from: str | None, date_to: str | None, period: str | None) -> t
     from ..queries.periods import parse_period
 
     if period and (date_from or date_to):
-        raise ZerenError("give either --period or --from/--to, not both")
+        raise ZerenError("--period 与 --from/--to 只能给一种 (give either --period or --from/--to)")
     if period:
         return parse_period(period)
     if not (date_from and date_to):
-        raise ZerenError("give --period (e.g. 2019Q2) or both --from and --to")
+        raise ZerenError("请给出 --period（如 2019Q2），或同时给出 --from 和 --to (give a period or a window)")
     lo, hi = _day(date_from, "--from"), _day(date_to, "--to")
     if lo is None or hi is None or hi < lo:
-        raise ZerenError(f"--to {date_to} is before --from {date_from}")
+        raise ZerenError(f"--to {date_to} 早于 --from {date_from} (the window ends before it starts)")
     return lo, hi
+
+
+def _notices() -> None:
+    """Waiting for another writer's lock is said once, on stderr."""
+    from ..graph import projectfile
+
+    projectfile.set_notice(lambda message: click.echo(message, err=True))
 
 
 def _emit(result, fmt: str, table_fn, show_personal_data: bool) -> None:
     from ..graph.privacy import mask_text
-    from .format import liabilities_csv
+    from .format import liabilities_csv, terminal_json, terminal_text
 
     if fmt == "json":
-        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        text = terminal_json(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         text = liabilities_csv(result.liabilities)  # starts with a BOM: Excel then reads it as UTF-8
     else:
-        text = table_fn(result)
+        text = terminal_text(table_fn(result))
+    if show_personal_data:
+        from ..graph.projectfile import protect_stream
+
+        if protect_stream(sys.stdout):
+            click.echo("输出含个人信息：已将输出文件的权限设为仅本人可读 (0600)。", err=True)
     click.echo(text if show_personal_data else mask_text(text))
 
 
+#: ``--format table|json`` of the commands that print a table or, for scripts, JSON.
+table_json_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                                 show_default=True, help="table（表格，默认）或 json（供程序读取） (table or JSON).")
+
 personal_option = click.option("--show-personal-data", is_flag=True,
-                               help="Show 身份证号 and phone numbers unmasked (they are masked by default).")
+                               help="显示完整的身份证号和电话号码（默认遮蔽） (show personal data unmasked).")
 
 
 
@@ -139,7 +239,9 @@ def _day(text: str | None, option: str = "--at") -> str | None:
 
 
 # The command families register themselves on `cli` when imported.
-from . import demo as _demo, draw as _draw, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
+from . import demo as _demo, draw as _draw, duties as _duties, find as _find, person as _person, project as _project, query as _query, server as _server  # noqa: E402,F401,I001
+from . import report as _report  # noqa: E402,F401
+from . import web as _web  # noqa: E402,F401,I001
 
 
 def main() -> None:

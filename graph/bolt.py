@@ -23,7 +23,7 @@ from typing import Any
 
 from . import schema
 from .errors import NotFound, StoreError
-from .model import Edge, Finding, Node, Provenance
+from .model import DutyRecord, Edge, Finding, Node, Provenance
 from .store import Store, StoreBase
 
 __all__ = ["BoltStore", "push", "credentials", "label", "close_drivers"]
@@ -195,6 +195,21 @@ class BoltStore(StoreBase):
                          f"RETURN {_FINDING_RETURN}", lo=date_from, hi=date_to, types=list(types))
         return sorted((_finding(r) for r in rows), key=lambda f: (f.date, f.n))
 
+    def duty_records(self, date_from: str | None = None, date_to: str | None = None,
+                     items: Sequence[str] | None = None, subject_id: str | None = None) -> list[DutyRecord]:
+        """Duty-log records in a window (inclusive), of some 履职事项, or of one subject."""
+        where = []
+        for cond, val in (("d.date >= $lo", date_from), ("d.date <= $hi", date_to),
+                          ("d.subject_id = $subject", subject_id)):
+            if val:
+                where.append(cond)
+        if items is not None:
+            where.append("d.item IN $items")
+        query = "MATCH (d:DutyRecord)" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._run(f"{query} RETURN {_DUTY_RETURN}", lo=date_from, hi=date_to, subject=subject_id,
+                         items=list(items) if items is not None else None)
+        return sorted((_duty_record(r) for r in rows), key=lambda d: (d.date, d.n))
+
     def finding(self, n: int) -> Finding:
         rows = self._run(f"MATCH (f:Finding {{n: $n}}) RETURN {_FINDING_RETURN}", n=int(n))
         if not rows:
@@ -210,6 +225,10 @@ _EDGE_RETURN = ("e.id AS id, type(e) AS kind, a.id AS src, b.id AS dst, e.role A
 _FINDING_RETURN = ("f.n AS n, f.date AS date, f.type AS type, f.object_type AS object_type, f.object_id AS object_id, "
                    "f.object_text AS object_text, f.inspector AS inspector, f.note AS note, f.props AS props, "
                    "f.source AS source, f.sheet AS sheet, f.row AS row, f.batch AS batch")
+
+_DUTY_COLS = ("n", "date", "subject_id", "subject_text", "item", "object_id", "object_text", "days", "note", "props",
+              "source", "sheet", "row", "batch")
+_DUTY_RETURN = ", ".join(f"d.{c} AS {c}" for c in _DUTY_COLS)
 
 
 def _props(text: str | None) -> dict[str, Any]:
@@ -232,6 +251,11 @@ def _edge(r: Any) -> Edge:
 def _finding(r: Any) -> Finding:
     return Finding(r["n"], r["date"], r["type"], r["object_type"], r["object_id"], r["object_text"],
                    r["inspector"] or "", r["note"] or "", _props(r["props"]), _prov(r))
+
+
+def _duty_record(r: Any) -> DutyRecord:
+    return DutyRecord(r["n"], r["date"], r["subject_id"], r["subject_text"] or "", r["item"], r["object_id"],
+                      r["object_text"] or "", r["days"], r["note"] or "", _props(r["props"]), _prov(r))
 
 
 # -- push ---------------------------------------------------------------------------------
@@ -312,7 +336,7 @@ def _push(store: Store, session: Any, uri: str, database: str, replace: bool, ba
     while existing:
         existing = run("MATCH (n) WITH n LIMIT 2000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]
     _ddl(run)
-    written = {"nodes": 0, "edges": 0, "findings": 0}
+    written = {"nodes": 0, "edges": 0, "findings": 0, "duty_records": 0}
     meta = [{"key": k, "part": 0, "value": v} for k, v in store.conn.execute(
         "SELECT key, value FROM meta WHERE key != 'rulebook'")]
     book = store.meta("rulebook") or "{}"
@@ -354,4 +378,8 @@ def _push(store: Store, session: Any, uri: str, database: str, replace: bool, ba
         run("UNWIND $rows AS r CREATE (f:Finding) SET f = r WITH f, r "
             "MATCH (o:Node {id: r.object_id}) CREATE (f)-[:CONCERNS]->(o)", rows=batch)
         written["findings"] += len(batch)
+    drows = [dict(zip(_DUTY_COLS, r)) for r in store.conn.execute(f"SELECT {', '.join(_DUTY_COLS)} FROM duty_record")]
+    for batch in _batches(drows, batch_size, max_bytes):
+        run("UNWIND $rows AS r CREATE (d:DutyRecord) SET d = r", rows=batch)
+        written["duty_records"] += len(batch)
     return written

@@ -113,7 +113,7 @@ def ddl(pack: Pack, root_id: str) -> str:
                  "latest INTEGER NOT NULL DEFAULT 1", "closed_by INTEGER", "widened_by INTEGER", "prev_from TEXT",
                  "prev_to TEXT"]
         out.append(f"CREATE TABLE {_q(t.name)}({', '.join(cols)});")
-    out.extend(f"CREATE INDEX {_q(name)} ON {on};" for name, on in indexes(pack))
+    out.extend(f"CREATE INDEX IF NOT EXISTS {_q(name)} ON {on};" for name, on in indexes(pack))
     out.append(_node_view(pack, tables))
     out.append(_edge_view(pack, tables, root_id))
     return "\n".join(out)
@@ -127,21 +127,13 @@ def indexes(pack: Pack) -> list[tuple[str, str]]:
 def table_indexes(t: FactTable) -> list[tuple[str, str]]:
     """(name, target) of one fact table's secondary indexes: dropped and rebuilt around a bulk insert."""
     out = [(f"{t.name}_key", f"{_q(t.name)}(key, scope)")]
+    # every slot: the node and edge views look rows up by the node ids they hold (a node by
+    # its own slot, an edge by either end), so each needs its index, the key's slot too
     for s in t.slots:
-        if (s,) != t.group.key:
-            out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
+        out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
     for i in range(len(t.holds)):
         out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
     return out
-
-
-def _keyed(t: FactTable, slot: str) -> str:
-    """The column an arm gives for a slot's node id. A table's key is the id of its only key
-    slot (a household's row is keyed by the household): the key column, whose index a lookup
-    by id then uses (the slot's own column has no index of its own)."""
-    if t.group.key == (slot,) and t.group.each != "post":
-        return "f.key"
-    return f"f.{_q('s_' + slot)}"
 
 
 def _provenance(alias: str) -> str:
@@ -165,7 +157,7 @@ def _node_view(pack: Pack, tables: list[FactTable]) -> str:
             pairs.append(f"{_s(t.node_kind.parent)}, f.{_q('s_' + slot.within)}")
         props = f"json_patch('{{}}', json_object({', '.join(pairs)}))" if pairs else "'{}'"  # nulls dropped
         props = f"CASE WHEN f.extras IS NULL THEN {props} ELSE json_patch({props}, f.extras) END"
-        arms.append(f"SELECT {_keyed(t, t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
+        arms.append(f"SELECT f.{_q('s_' + t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
                     f"{_provenance('f')} FROM {_q(t.name)} f WHERE f.latest = 1")
     return "CREATE VIEW node(id, kind, name, props, source, sheet, row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";"
 
@@ -192,32 +184,29 @@ def _edge_view(pack: Pack, tables: list[FactTable], root_id: str) -> str:
     def col(t: FactTable, slot: str) -> str:
         return _s(root_id) if slot == "root" else f"f.{_q('s_' + slot)}"
 
-    def end(t: FactTable, slot: str) -> str:  # what an arm gives as src or dst: indexed either way
-        return _s(root_id) if slot == "root" else _keyed(t, slot)
-
     for t in tables:
         k = t.node_kind
         if k is not None and k.parent:
             slot = t.roster.slot(t.group.node)
             if slot.within:
-                child, parent = end(t, t.group.node), end(t, slot.within)
+                child, parent = col(t, t.group.node), col(t, slot.within)
                 src, dst = (parent, child) if k.parent_reverse else (child, parent)
                 arm(t, k.parent_edge, src, dst, k.parent_role, t.dated and k.parent_dated, not k.parent_dated,
-                    where=f"{col(t, slot.within)} IS NOT NULL")
+                    where=f"{parent} IS NOT NULL")
         for e in t.group.edges:
-            arm(t, e.edge, end(t, e.src), end(t, e.dst), e.role, t.dated, not t.dated,
+            arm(t, e.edge, col(t, e.src), col(t, e.dst), e.role, t.dated, not t.dated,
                 where=f"{col(t, e.src)} IS NOT NULL AND {col(t, e.dst)} IS NOT NULL")
         for i, h in enumerate(t.holds):
             pairs = ", ".join(f"{_s(name)}, {col(t, slot)}" for name, slot in h.props.items())
             props = f"json_object({pairs})" if pairs else "'{}'"
-            arm(t, "HOLDS", end(t, h.person), f"f.h{i}", "", t.dated, not t.dated, props,
+            arm(t, "HOLDS", col(t, h.person), f"f.h{i}", "", t.dated, not t.dated, props,
                 where=f"{col(t, h.person)} IS NOT NULL AND f.h{i} IS NOT NULL")
     # Townships of the root etc.: every kind whose parent is the root and whose rows carry no
     # parent slot is tied to the root permanently.
     for t in tables:
         k = t.node_kind
         if k is not None and k.parent == pack.model.root and not t.roster.slot(t.group.node).within:
-            arm(t, k.parent_edge, end(t, t.group.node), _s(root_id), k.parent_role, False, True)
+            arm(t, k.parent_edge, col(t, t.group.node), _s(root_id), k.parent_role, False, True)
     assert n < _ARMS, "too many edge arms for the id scheme"
     return ("CREATE VIEW edge(id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, "
             "row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";")
@@ -302,11 +291,15 @@ class FactLoad:
         self.count += len(rows)
 
     # -- the steps -------------------------------------------------------------------------------
-    def finish(self) -> Outcome:
+    def finish(self, scopes: dict[str, str] | None = None) -> Outcome:
+        """Compare and write. ``scopes``: each scope the load's roster lists, with the roster's date
+        there (its latest 起始日期): what the scope held that this table's rows no longer list is
+        closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
-        if self.direct:
+        self.scopes = {k: v for k, v in (scopes or {}).items() if v}
+        if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
             return self._finish_direct(out)
-        if not self.count:
+        if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
             self.conn.execute(f"DROP TABLE {self.temp}")
             return out
         c = self.conn
@@ -341,7 +334,7 @@ class FactLoad:
             out.changed += len(changes)
         new_ids = [tid for (tid,) in c.execute(f"SELECT id FROM {self.temp}") if tid not in matched]
         out.added = len(new_ids)
-        if not fresh:
+        if not fresh or self.scopes:
             self._close(out, seen)
         keys_before = set() if fresh else {k for (k,) in c.execute(
             f"SELECT DISTINCT s.key FROM {main} s WHERE s.key IN (SELECT key FROM {self.temp})")}
@@ -438,13 +431,20 @@ class FactLoad:
         if not self.t.dated:  # undated facts: a changed key's older row stops being the latest
             return
         starts = dict(c.execute(f"SELECT coalesce(scope, ''), max(valid_from) FROM {self.temp} GROUP BY scope"))
+        starts.update(self.scopes)
         listed = {(k, s or ""): vf for k, s, vf in c.execute(
             f"SELECT key, scope, min(valid_from) FROM {self.temp} GROUP BY key, scope")}
-        stored = c.execute(
-            f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
-            f"WHERE s.scope IN (SELECT DISTINCT scope FROM {self.temp})" if self.t.group.scope else
-            f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
-            f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
+        if self.t.group.scope:
+            c.execute(f"CREATE TEMP TABLE {_q('s_' + self.t.name)}(scope TEXT PRIMARY KEY)")
+            c.executemany(f"INSERT OR IGNORE INTO temp.{_q('s_' + self.t.name)} VALUES (?)", [(x,) for x in starts])
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.scope IN (SELECT scope FROM temp.{_q('s_' + self.t.name)})").fetchall()
+            c.execute(f"DROP TABLE temp.{_q('s_' + self.t.name)}")
+        else:
+            stored = c.execute(
+                f"SELECT s.id, s.key, coalesce(s.scope, ''), s.valid_from, s.valid_to, s.src, s.row FROM {main} s "
+                f"WHERE s.key IN (SELECT key FROM {self.temp})").fetchall()
         closes: list[tuple[str, int, str | None, int]] = []
         open_keys: dict[str, set[str]] = {}
         dropped: dict[str, set[str]] = {}

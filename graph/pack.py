@@ -2,7 +2,8 @@
 
 A pack is the part of a rulebook file that says what exists and how rosters describe it:
 
-- ``model``: the kinds of object (乡镇, 村, 户 … or 河流, 河段 …) with their labels, their
+- ``model``: the kinds of object (townships, villages, households … or rivers, segments …)
+  with their labels, their
   structural parent and how they are tied to it, their properties (and the roster column
   that sets each); the named relations role paths walk; the posts each kind has; the object
   types findings may name; the measures thresholds count.
@@ -69,9 +70,10 @@ class Kind:
     parent_dated: bool = False  # the tie to the parent is dated by the roster (a household moves)
     id_within_parent: bool = False  # the id includes the parent's (村 names repeat across 乡镇)
     one_per_parent: bool = False  # one per parent, identified by it (a village's team)
-    name_template: str = ""  # for one_per_parent kinds: "{parent}驻村帮扶工作队"
+    name_template: str = ""  # for one_per_parent kinds: "{parent}…" (a village's team)
     props: dict[str, Prop] = field(default_factory=dict)
     party: str = ""  # how the place itself is named as a liable party: "{name}党委政府"
+    caption: str = ""  # a property shown beside the id wherever the node is named (a household's 户主)
 
     def filters(self) -> dict[str, Prop]:
         """Properties a role path may filter on, by the roster column a user knows."""
@@ -84,7 +86,7 @@ class PostSpec:
     title: str
     edge: str = "LEADS"
     single: bool = True
-    body: str = ""  # how the post's organ is named: "{name}党委", "{root}县级领导"; '' = the owner's name
+    body: str = ""  # how the post's organ is named: "{name}…", "{root}…"; '' = the owner's name
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Relation:
 
 @dataclass(frozen=True)
 class ObjectType:
-    word: str  # 户, 工作队 …: what a findings roster writes in 对象类型
+    word: str  # what a findings roster writes in its 对象类型 column
     kind: str
     hint: str = ""  # how to write the 对象
 
@@ -118,7 +120,7 @@ class ObjectType:
 class Measure:
     name: str
     kind: str
-    label: str  # "户贫困户": what the denominator counts
+    label: str  # what the denominator counts
     unit: str  # "户": one of them
 
 
@@ -200,6 +202,8 @@ class Column:
     name: str
     aliases: tuple[str, ...] = ()
     optional: bool = False
+    note: str = ""  # what the column means, for the templates' 填表说明 (the engine writes one if '')
+    choices: tuple[str, ...] = ()  # the values a template's drop-down offers (a closed list)
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ class Slot:
     within: str = ""  # the slot whose node this one's id lies within (村 within 乡镇)
     hint: str = ""  # what to do when a reference does not resolve
     optional: bool = False  # an empty cell leaves the slot empty (its statements are skipped)
-    many: bool = False  # the cell lists several (包抓村 “甲村、乙村”)
+    many: bool = False  # the cell lists several (“甲村、乙村”)
     vocabulary: str = ""  # the rulebook list the value must be in (lead_units)
     org: str = ""  # for persons: the slot of the organisation they belong to ('root' = the county)
     props: dict[str, str] = field(default_factory=dict)  # for persons: prop → column
@@ -261,7 +265,7 @@ class Group:
     ``scope``: the slot whose snapshot these facts are ('root' = the whole county; '' = not a
     snapshot: rows are never closed). ``node``: the slot whose definition (name, properties,
     tie to its parent) this group carries. ``each``: a slot or the hold whose values expand
-    one roster row into several facts (包抓村; 队长兼第一书记).
+    one roster row into several facts (a list of villages; two posts held at once).
     """
 
     name: str
@@ -284,7 +288,7 @@ class Roster:
     groups: tuple[Group, ...] = ()
     record: str = ""  # finding / duty: rows are records, not facts
     fields: dict[str, str] = field(default_factory=dict)  # record field → column
-    example: tuple[str, ...] = ()  # one example row for the templates
+    example: tuple[str, ...] = ()  # one example row for the templates, column by column
 
     @property
     def headers(self) -> list[str]:
@@ -298,7 +302,7 @@ class Roster:
 class Gap:
     label: str
     kind: str = ""  # the kind of node checked
-    where: str = ""  # a role path it must satisfy to be checked (village[是否贫困村=是])
+    where: str = ""  # a role path it must satisfy to be checked
     missing: str = ""  # a role path that must reach something
     vacant_posts: bool = False  # every one-holder post of an active owner must be held
 
@@ -327,7 +331,8 @@ class Pack:
 
 # -- parsing ---------------------------------------------------------------------------------
 _MODEL_KEYS = {"root", "kinds", "relations", "posts", "objects", "measures", "edges", "orgs"}
-_KIND_KEYS = {"label", "parent", "parent_edge", "id_within_parent", "one_per_parent", "name", "props", "party"}
+_KIND_KEYS = {"label", "parent", "parent_edge", "id_within_parent", "one_per_parent", "name", "props", "party",
+              "caption"}
 _PARENT_EDGE_KEYS = {"edge", "role", "reverse", "dated"}
 _PROP_KEYS = {"column", "type", "default", "required", "personal", "flag"}
 _RELATION_KEYS = {"to", "edge", "direction", "role", "many", "label"}
@@ -335,7 +340,7 @@ _POST_KEYS = {"edge", "many", "body"}
 _OBJECT_KEYS = {"kind", "hint"}
 _MEASURE_KEYS = {"kind", "label", "unit"}
 _ROSTER_KEYS = {"key", "columns", "signature", "valid", "slots", "facts", "record", "fields", "example"}
-_COLUMN_KEYS = {"aliases", "optional"}
+_COLUMN_KEYS = {"aliases", "optional", "note", "choices"}
 _SLOT_KEYS = {"create", "ref", "person", "column", "within", "parent", "hint", "optional", "many", "vocabulary",
               "org", "props", "from", "identity"}
 _GROUP_KEYS = {"key", "scope", "node", "edges", "holds", "each"}
@@ -404,7 +409,12 @@ def _model(data: Any, c: Collector, county_posts: dict[str, Any], bodies: list[A
             parent_edge=str(pe.get("edge", "LOCATED_IN")), parent_role=str(pe.get("role", "") or ""),
             parent_reverse=_bool(pe.get("reverse")), parent_dated=_bool(pe.get("dated")),
             id_within_parent=_bool(spec.get("id_within_parent")), one_per_parent=_bool(spec.get("one_per_parent")),
-            name_template=str(spec.get("name", "") or ""), props=props, party=str(spec.get("party", "") or ""))
+            name_template=str(spec.get("name", "") or ""), props=props, party=str(spec.get("party", "") or ""),
+            caption=str(spec.get("caption", "") or ""))
+        caption = kinds[str(name)].caption
+        if caption and (caption not in props or props[caption].personal):
+            c.add(where, "caption", f"应为该种类的一个非个人信息属性（可用：{', '.join(p for p in props if not props[p].personal)}）",
+                  caption)
     root = str(data.get("root"))
     if root not in kinds:
         c.add("model", "root", f"根种类应为 kinds 中的一种（可用：{', '.join(kinds)}）", root)
@@ -526,7 +536,8 @@ def _column(c: Collector, where: str, name: str, spec: Any) -> Column:
         return Column(name)
     if not c.keys(spec, _COLUMN_KEYS, f"{where}.{name}"):
         return Column(name)
-    return Column(name, tuple(c.strings(spec.get("aliases"), where, name)), _bool(spec.get("optional")))
+    return Column(name, tuple(c.strings(spec.get("aliases"), where, name)), _bool(spec.get("optional")),
+                  str(spec.get("note", "") or ""), tuple(c.strings(spec.get("choices"), where, f"{name}.choices")))
 
 
 def _rosters(data: Any, c: Collector, model: Model) -> list[Roster]:
@@ -559,16 +570,18 @@ def _rosters(data: Any, c: Collector, model: Model) -> list[Roster]:
                 c.add(where, "valid", "应为 [起始日期列, 终止日期列]，两列都在 columns 中", spec["valid"])
             else:
                 valid = (v[0], v[1])
+        example = tuple(c.strings(spec.get("example"), where, "example"))
+        if len(example) > len(columns):
+            c.add(where, "example", f"示例有 {len(example)} 个值，多于 {len(columns)} 列；示例按 columns 的顺序逐列填写")
         record = str(spec.get("record", "") or "")
         if record:
             fields = _fields(c, where, record, spec.get("fields") or {}, names)
             out.append(Roster(str(name), key, columns, signature, valid, record=record, fields=fields,
-                              example=tuple(c.strings(spec.get("example"), where, "example"))))
+                              example=example))
             continue
         slots = _slots(c, where, spec.get("slots") or {}, names, model)
         groups = _groups(c, where, spec.get("facts") or [], {s.name: s for s in slots}, names, model, valid)
-        out.append(Roster(str(name), key, columns, signature, valid, slots, groups,
-                          example=tuple(c.strings(spec.get("example"), where, "example"))))
+        out.append(Roster(str(name), key, columns, signature, valid, slots, groups, example=example))
     return out
 
 

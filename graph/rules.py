@@ -36,7 +36,7 @@ Filter = tuple[str, str]  # (the property's roster column, the value it must hav
 
 
 class Step(NamedTuple):
-    """One step of a role path: a relation, its parameter (``post(党委书记)``) and filters."""
+    """One step of a role path: a relation, its parameter (``post(TITLE)``) and filters."""
 
     name: str
     param: str = ""
@@ -45,7 +45,7 @@ class Step(NamedTuple):
 
 @dataclass(frozen=True)
 class RolePath:
-    """A parsed role path such as ``village[是否贫困村=是].helping_units[层级=县直]``: a start
+    """A parsed role path such as ``village[COLUMN=VALUE].helping_units``: a start
     kind (with filters on the start object), then steps, each with filters on what it reaches."""
 
     text: str
@@ -216,7 +216,7 @@ class Rulebook:
         return self.pack.model
 
     def label(self, kind: str) -> str:
-        """What this list calls a node kind (``household`` → 建档立卡贫困户)."""
+        """What this list calls a node kind (its label in the pack)."""
         return self.pack.model.label(kind)
 
     def role(self, text: str) -> RolePath:
@@ -274,7 +274,7 @@ _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 
 
 def _filters(model: Model, kind: str, text: str) -> tuple[Filter, ...]:
-    """``[是否贫困村=是][…]`` on a node of ``kind`` → ((column, value), …); checked against the model."""
+    """``[COLUMN=VALUE][…]`` on a node of ``kind`` → ((column, value), …); checked against the model."""
     out = []
     known = model.filters(kind)
     for key, value in _FILTER.findall(text or ""):

@@ -1,12 +1,13 @@
 """The engine's grammar of the knowledge graph: its own node kinds, the edge kinds, and ids.
 
-A responsibility list's kinds of object (乡镇, 村, 户 … or 河流, 河段 …), their relations and
+A responsibility list's kinds of object (townships, villages, households … or rivers,
+segments …), their relations and
 posts are the domain pack's (:mod:`zeren.graph.pack`); the engine knows only what every list
 shares: people hold posts, posts lead, assist or supervise what owns them, bodies supervise
 the whole, clauses bind, findings concern objects.
 
 Ids are human-meaningful and stable: ``<kind>:<key>``, the key built from the keys of the
-roster's columns (``village:平襄镇/张家村``, ``household:622…`` — the 户编号, never a
+roster's columns (``village:平襄镇/张家村``, ``household:622…`` — the household's id, never a
 身份证号), ``person:<organisation key>/<name>``, ``post:<owner id>/<title>``.
 """
 

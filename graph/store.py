@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from . import facts, schema
+from . import facts, projectfile, schema
 from .errors import NotFound, StoreError
 from .model import DutyRecord, Edge, Export, Finding, Node, Provenance
 from .rules import Rulebook, parse_rulebook
@@ -65,6 +65,8 @@ CREATE TABLE duty_record(n INTEGER PRIMARY KEY, date TEXT NOT NULL, subject_id T
                          props TEXT NOT NULL DEFAULT '{}', source TEXT, sheet TEXT, row INTEGER, batch INTEGER);
 CREATE INDEX duty_record_item ON duty_record(item, date);
 CREATE INDEX duty_record_subject ON duty_record(subject_id, date);
+CREATE TABLE person_link(a TEXT NOT NULL, b TEXT NOT NULL, batch INTEGER, note TEXT NOT NULL DEFAULT '',
+                         PRIMARY KEY(a, b));
 """
 
 _VALID_AT = "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)"
@@ -154,11 +156,15 @@ class Store(StoreBase):
         """Create a new project file holding ``rulebook``; refuse to overwrite one."""
         path = Path(path)
         if path.exists():
-            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it")
+            warning = projectfile.exposure(path)
+            raise StoreError(f"{path}: 项目文件已存在（project file exists）; use another --project or remove it"
+                             + (f"。另外：{warning}" if warning else ""))
         tmp = path.with_name(path.name + ".creating")
         tmp.unlink(missing_ok=True)
         root = schema.node_id(rulebook.model.root, schema.name_key(rulebook.county))
         try:
+            projectfile.private_dir(path.parent)
+            projectfile.create_private(tmp)  # 0600; SQLite gives its WAL and journal the same mode
             conn = sqlite3.connect(tmp)
             # WAL: readers keep reading while a load writes (the web workbench serves during loads).
             conn.execute("PRAGMA journal_mode=WAL")
@@ -191,15 +197,26 @@ class Store(StoreBase):
         if not path.exists():
             raise StoreError(f"{path}: 项目文件不存在 (no project here); create it with `zeren init`")
         try:
-            uri = f"file:{path.resolve().as_posix()}?mode={'ro' if readonly else 'rw'}"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = projectfile.connect(path, write=not readonly)
             conn.execute("PRAGMA foreign_keys=OFF")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.Error as err:
             raise StoreError(f"{path}: not a zeren project file ({err})") from err
         if version is None or version[0] != SCHEMA_VERSION:
             raise StoreError(f"{path}: project schema {version and version[0]!r}, this zeren reads {SCHEMA_VERSION!r}")
-        return cls(conn, str(path), readonly)
+        store = cls(conn, str(path), readonly)
+        if not readonly:
+            store._ensure_indexes()
+        return store
+
+    def _ensure_indexes(self) -> None:
+        """Create the indexes a project made by an earlier zeren of the same schema lacks."""
+        from .facts import _q, indexes
+
+        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        for name, on in indexes(self.rulebook.pack):
+            if name not in have:
+                self.conn.execute(f"CREATE INDEX {_q(name)} ON {on}")
 
     def close(self) -> None:
         self.conn.close()
@@ -314,6 +331,45 @@ class Store(StoreBase):
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         return [_finding(r) for r in self.conn.execute(sql + " ORDER BY date, n", args)]
+
+    def search(self, text: str, *, id_hash: str | None = None, masked_id: bool = False,
+               limit: int = 200) -> list[tuple[str, str, str, str]]:
+        """(node id, name, what matched, the matched value) of the nodes on the register whose id,
+        name or a text property holds ``text`` (persons by name); with ``id_hash`` (the keyed hash
+        of a whole 身份证号) those whose number is that one; with ``masked_id`` those whose stored
+        masked number is ``text``. Property matches name the roster column."""
+        out: list[tuple[str, str, str, str]] = []
+        for t in facts.fact_tables(self.rulebook.pack):
+            if t.node_kind is None:
+                continue
+            node = facts._q("s_" + t.group.node)
+            if id_hash or masked_id:
+                for p in (p for p in t.props if p.type == "id_number"):
+                    col = facts._q("p_" + p.name)
+                    cond, args = ("json_extract(extras, ?) = ?", (f"$.{p.name}_hash", id_hash)) if id_hash else \
+                        (f"{col} = ?", (text,))
+                    sql = f"SELECT DISTINCT {node}, name, {col} FROM {facts._q(t.name)} WHERE latest = 1 AND {cond} LIMIT ?"
+                    out += [(r[0], r[1], p.column, r[2] or "") for r in self.conn.execute(sql, (*args, limit))]
+                continue
+            texts = [p for p in t.props if p.type == "text" and not p.personal]
+            cols = [("", "name"), *((p.column, facts._q("p_" + p.name)) for p in texts)]
+            picks = ", ".join(f"CASE WHEN instr({c}, ?) THEN {c} END" for _, c in cols)
+            where = " OR ".join(f"instr({c}, ?)" for _, c in cols)
+            sql = (f"SELECT DISTINCT {node}, name, {picks} FROM {facts._q(t.name)} "
+                   f"WHERE latest = 1 AND (instr({node}, ?) OR {where}) LIMIT ?")
+            for r in self.conn.execute(sql, [text] * len(cols) + [text] + [text] * len(cols) + [limit]):
+                hit = next(((label or "名称", v) for (label, _), v in zip(cols, r[2:]) if v), ("编号", r[0]))
+                out.append((r[0], r[1], *hit))
+        if id_hash:
+            out += [(r[0], r[1], "身份证号", "") for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE id = ? LIMIT ?", (f"person:#h{id_hash[:16]}", limit))]
+        elif not masked_id:
+            out += [(r[0], r[1], "姓名", r[1]) for r in self.conn.execute(
+                "SELECT id, name FROM person WHERE instr(name, ?) LIMIT ?", (text, limit))]
+        return out
+
+    def latest_finding_date(self) -> str | None:
+        return self.conn.execute("SELECT max(date) FROM finding").fetchone()[0]
 
     def findings_within(self, village_ids: Sequence[str], township_id: str, date_from: str, date_to: str,
                         types: Sequence[str]) -> list[Finding]:
@@ -481,6 +537,7 @@ class Writer:
         findings = self.conn.execute("DELETE FROM finding WHERE batch = ?", (batch,)).rowcount
         duties = self.conn.execute("DELETE FROM duty_record WHERE batch = ?", (batch,)).rowcount
         persons = self.conn.execute("DELETE FROM person WHERE batch = ?", (batch,)).rowcount
+        self.conn.execute("DELETE FROM person_link WHERE batch = ?", (batch,))
         posts = self.conn.execute("DELETE FROM post WHERE batch = ?", (batch,)).rowcount
         undo = self.new_batch([], "revert")
         summary = {"reverts": batch, "rows": counts, "findings": findings, "duty_records": duties,
@@ -489,6 +546,28 @@ class Writer:
                           (json.dumps(summary, ensure_ascii=False), batch, undo))
         self.conn.execute("UPDATE batch SET reverted_by = ? WHERE id = ?", (undo, batch))
         return {"batch": undo, **summary}
+
+    def link_persons(self, a: str, b: str, note: str = "") -> int:
+        """Record that two person ids are one person (both directions), as a batch of its own."""
+        for pid in (a, b):
+            if not self.conn.execute("SELECT 1 FROM person WHERE id = ?", (pid,)).fetchone():
+                raise NotFound(f"人员 {pid} 不在项目中")
+        if a == b:
+            raise StoreError("两个编号相同，无需合并")
+        batch = self.new_batch([], "merge")
+        self.conn.executemany("INSERT OR REPLACE INTO person_link(a, b, batch, note) VALUES (?, ?, ?, ?)",
+                              [(a, b, batch, note), (b, a, batch, note)])
+        self.finish_batch(batch, {"merge": [a, b], "note": note})
+        return batch
+
+    def unlink_persons(self, a: str, b: str) -> int:
+        gone = self.conn.execute("DELETE FROM person_link WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)",
+                                 (a, b, b, a)).rowcount
+        if not gone:
+            raise NotFound(f"{a} 与 {b} 没有合并记录")
+        batch = self.new_batch([], "unmerge")
+        self.finish_batch(batch, {"unmerge": [a, b]})
+        return batch
 
     def insert_duty_records(self, records: Sequence[tuple[DutyRecord, str]], batch: int) -> None:
         self.conn.executemany(

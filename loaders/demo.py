@@ -14,9 +14,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..graph.errors import ZerenError
+from ..graph.projectfile import private_dir
 from .values import check_digit
 
-__all__ = ["TOWNSHIPS", "DemoCounty", "generate"]
+__all__ = ["TOWNSHIPS", "DemoCounty", "generate", "generator"]
 
 TOWNSHIPS = ["平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "义岗川镇", "陇阳镇", "陇山镇", "陇川镇",
              "碧玉镇", "襄南镇", "华家岭镇", "北城铺镇", "什川镇", "寺子川乡", "第三铺乡", "李家店乡", "新景乡"]
@@ -45,6 +46,8 @@ class DemoCounty:
     households: int = 0
     villages: int = 0
     teams: int = 0
+    trace: tuple[str, str] = ("", "")  # the subject the demo traces: (kind, id)
+    rulebook: str = "tongwei-2018"
 
 
 def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
@@ -63,7 +66,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     extra = sorted({a + b + "乡" for a in _PREFIX + _SURNAMES for b in _PLACE} - set(towns))
     towns += random.Random(seed + 1).sample(extra, max(0, townships - len(towns)))
     out = DemoCounty(Path(directory))
-    out.directory.mkdir(parents=True, exist_ok=True)
+    private_dir(out.directory)  # rosters hold names and 身份证号: owner only
     used: set[str] = set()
 
     def person() -> str:
@@ -227,6 +230,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         f_rows.append([when(), "县委督查室", "一户一策未制定", "户", hot_rows[0], "督查抽查"])
     out.failed_household = hot_rows[0]
     out.failed_plan = f"P{out.failed_household}"
+    out.trace = ("plan", out.failed_plan)
     # The plan roster agrees with the inspections: a plan found 未制定 is recorded 未制定, but one.
     unmade = {r[4] for r in f_rows if r[2] == "一户一策未制定"}
     contradicted = next((h for h, _t, _v in hh_ids if h not in {r[4] for r in f_rows}), None)
@@ -239,8 +243,13 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
 
     teams = list(helper)
     hot_teams = [k for k in teams if k[0] == hot]
-    for t, v in hot_teams[:2] + rnd.sample(teams, 4):
+    for t, v in rnd.sample(teams, 4):
         f_rows.append([when(), "县驻村帮扶工作队管理领导小组办公室", "驻村走读", "工作队", f"{t}/{v}", "未吃住在村"])
+    # Two teams of the hot township found 走读 in June for what went on in April, before their
+    # captains were replaced on 05-01: the captain liable is the one in post when it happened.
+    for k, (t, v) in enumerate(hot_teams[:2]):
+        f_rows.append([f"{year}-06-{10 + k:02d}", "县驻村帮扶工作队管理领导小组办公室", "驻村走读", "工作队", f"{t}/{v}",
+                       "群众反映4月份工作队长期不在村", f"{year}-04-{15 + k:02d}"])
     t, v = teams[5]
     f_rows.append([when(), "县政府督查室", "帮扶村发展停滞", "村", f"{t}/{v}", "产业发展长期停滞"])
     higher = {u for u, _level in _HIGHER_UNITS}
@@ -267,8 +276,9 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
     f_rows.append([when(), "市督查组", "部署落实不到位", "县", "通渭县", "产业扶贫部署在两个乡镇未落实"])
     f_rows.append([when(), "市督查组", "培训不足", "县", "通渭县", "驻村干部轮训仅3天"])
     f_rows.append([when(), "市督查组", "督查失察", "县", "通渭县", "重大失误未被县级督查发现"])
-    f_rows.sort()
-    out.files.append(write_csv("督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"], f_rows))
+    f_rows = sorted(r + [""] * (7 - len(r)) for r in f_rows)
+    out.files.append(write_csv("督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明", "问题发生日期"],
+                               f_rows))
 
     # The 党建办主任 of one township left on 2019-03-31; the successor starts in July.
     later_towns = write_csv(f"乡镇-{lax}-{year}年3月调整.csv",
@@ -286,4 +296,97 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
         later = [r for r in later if not (r[1] == v and r[3] == "队长")]
         later.append([t, v, person(), "队长", helper[(t, v)], f"{year}-05-01", ""])
     out.later_files.append(write_csv(f"工作队-{hot}-{year}年5月轮换.csv", team_header, later))
+
+    # The county leaders' roster of 05-15: one township gets a new contact leader mid-quarter.
+    moved = towns[8 % len(towns)]
+    successor = person()
+    new_leaders = []
+    for row in leaders:
+        if row[2] == moved:
+            new_leaders.append([row[0], row[1], "", "", row[4], ""])
+            new_leaders.append([successor, "副县长", moved, row[3], f"{year}-05-15", ""])
+        else:
+            new_leaders.append(row)
+    out.later_files.append(write_csv(f"县级领导-{year}年5月调整.csv", ["姓名", "职务", "联系乡镇", "包抓村", "起始日期", "终止日期"],
+                                     new_leaders))
+    out.later_files.append(_duty_log(out, write_csv, random.Random(seed + 7), year=year, towns=towns, vill=vill,
+                                     leaders=leaders, moved=moved, successor=successor, lead_rows=lead_rows,
+                                     helper=helper, leaders_of=leaders_of, team_rows=team_rows, pair_rows=pair_rows,
+                                     lax=lax))
     return out
+
+
+def _duty_log(out: DemoCounty, write_csv, rnd: random.Random, *, year: int, towns, vill, leaders, moved, successor,
+              lead_rows, helper, leaders_of, team_rows, pair_rows, lax) -> Path:
+    """A first half-year's duty log (履职记录): most duties met, some missed, a visit to the wrong
+    township, a contact leader's handover on 05-15, a township that held no 例会 after April."""
+    rows: list[list[object]] = []
+
+    def day(month: int, lo: int = 1, hi: int = 28) -> str:
+        return date(year, month, rnd.randint(lo, hi)).isoformat()
+
+    for q in (2, 5):  # the county: a 专题研究 each quarter, a 协调推进会 in the half-year
+        rows.append([day(q), "县委", "专题研究", "", "", "常委会专题研究帮扶工作"])
+    rows.append([day(3), "县政府", "协调推进会", "", "", ""])
+    secretary = next(r[0] for r in leaders if r[1] == "县委书记")
+    for q in (1, 4):
+        rows.append([day(q), secretary, "队长会议", "", "", "驻村帮扶工作队队长会议"])
+    rows.append([day(3), "县委督查室", "督查暗访", "", "", "一季度暗访"])  # none in the second quarter
+    for t, v, name, role, unit, *_ in team_rows:  # 轮训: most 5 days or more by June
+        for _ in range(rnd.choice((1, 2, 2, 3))):
+            rows.append([day(rnd.randint(3, 6)), f"{unit}/{name}", "培训", "", rnd.choice((2, 2, 3)), "驻村干部轮训"])
+    for name, _title, town, _villages, *_ in leaders:
+        if not town:
+            continue
+        for month in (4, 5, 6):
+            if town == moved and month == 5:
+                rows.append([date(year, 5, 20).isoformat(), name, "调研指导", town, "", "交接后仍去原联系乡镇"])
+                continue
+            if town == moved and month == 6:
+                rows.append([day(6), successor, "调研指导", town, "", ""])
+                continue
+            if (name, month) == (leaders[2][0], 6):
+                continue  # one leader misses June
+            where = town if (name, month) != (leaders[3][0], 5) else towns[(towns.index(town) + 1) % len(towns)]
+            rows.append([day(month), name, "调研指导", where, "", ""])
+        rows.append([day(5), name, "推进会议", town, "", ""])
+        for v, poor in vill[town]:
+            if poor and rnd.random() < 0.6:
+                rows.append([day(rnd.randint(1, 6)), name, "走访", f"{town}/{v}", "", ""])
+    for i, (unit, town, *_rest) in enumerate(lead_rows):
+        if i % 7 != 3:
+            rows.append([day(rnd.randint(1, 6)), unit, "协调推进会", town, "", "县直帮扶单位协调推进会"])
+    for t in towns:
+        for month in (4, 5, 6):
+            if t == lax and month > 4:
+                continue
+            rows.append([day(month), t, "工作例会", "", "", "驻村帮扶工作队队长工作例会"])
+    helped: dict[str, list[tuple[str, str]]] = {}
+    for (t, v), unit in helper.items():
+        helped.setdefault(unit, []).append((t, v))
+    for k, (unit, places) in enumerate(sorted(helped.items())):
+        main, deputy = leaders_of[unit]
+        rows.append([day(rnd.randint(1, 6)), unit, "党组研究", "", "", ""])
+        for q, months in enumerate(((1, 3), (4, 6))):
+            if k % 9 == 4 and q == 1:
+                continue  # a unit whose leaders did not go in the second quarter
+            t, v = rnd.choice(places)
+            rows.append([day(rnd.randint(*months)), f"{unit}/{rnd.choice((main, deputy))}", "调研指导", f"{t}/{v}", "", ""])
+            rows.append([day(months[1]), unit, "进展报告", "", "", ""])
+            rows.append([day(months[1]), unit, "回访", "", "", "回访选派干部"])
+    for hid, _head, _idn, _t, _v, cadre, unit, *_ in pair_rows:
+        if rnd.random() < 0.7:
+            rows.append([day(rnd.randint(1, 6)), f"{unit}/{cadre}", "帮办实事", hid, "", ""])
+    rows.sort(key=lambda r: str(r[0]))
+    return write_csv("履职记录.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"], rows)
+
+
+def generator(rulebook: str):
+    """The demo generator of a built-in rulebook (each makes data shaped like its own list)."""
+    if rulebook == "river-chief":
+        from .demo_river import generate as river
+
+        return river
+    if rulebook == "tongwei-2018":
+        return generate
+    raise ZerenError(f"没有规则手册“{rulebook}”的演示数据（有：tongwei-2018、river-chief）")

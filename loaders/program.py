@@ -27,14 +27,14 @@ from ..graph import schema
 from ..graph.facts import FactTable
 from ..graph.pack import Hold, Roster, Slot
 from .kinds import BLANK, END, END_WORDS, Table, row_mark
-from .values import key, parse_bool, parse_date, parse_id_number, text
+from .values import MAX_NAME, key, parse_bool, parse_end_date, parse_id_number, parse_name, parse_start_date, text
 
 if TYPE_CHECKING:
     from .rosters import _Loader
 
-__all__ = ["compile_program", "id_hash", "SPLIT", "GiveUp"]
+__all__ = ["compile_program", "id_hash", "name_ok", "SPLIT", "GiveUp"]
 
-#: What separates several values in one cell (包抓村 “甲村、乙村”).
+#: What separates several values in one cell (“甲、乙”: several places named in one cell).
 SPLIT = re.compile(r"[、,，;；/\s]+")
 _BAIL = object()  # a step gives the row up
 _MISS = object()
@@ -46,7 +46,8 @@ class _Hmac:
     """HMAC-SHA256 with one key: the key's inner and outer states are hashed once and copied
     for each message (RFC 2104; the digest of :func:`hmac.digest`, in a third of the time)."""
 
-    def __init__(self, secret: bytes):
+    def __init__(self, key: str):
+        secret = key.encode()
         if len(secret) > 64:
             secret = hashlib.sha256(secret).digest()
         secret = secret.ljust(64, b"\0")
@@ -63,10 +64,10 @@ class _Hmac:
 
 _IPAD = bytes(x ^ 0x36 for x in range(256))
 _OPAD = bytes(x ^ 0x5C for x in range(256))
-_HMACS: dict[bytes, _Hmac] = {}
+_HMACS: dict[str, _Hmac] = {}
 
 
-def id_hasher(secret: bytes) -> _Hmac:
+def id_hasher(secret: str) -> _Hmac:
     h = _HMACS.get(secret)
     if h is None:
         _HMACS.clear()
@@ -74,9 +75,9 @@ def id_hasher(secret: bytes) -> _Hmac:
     return h
 
 
-def id_hash(secret: bytes, number: str) -> str:
-    """The keyed hash of a 身份证号 (HMAC-SHA256 with the project's secret, 32 hex digits):
-    links one person across rosters, reveals nothing."""
+def id_hash(secret: str, number: str) -> str:
+    """The keyed hash of a 身份证号: :func:`zeren.graph.privacy.keyed_hash`'s digest, from
+    precomputed key states."""
     return id_hasher(secret)(number)
 
 
@@ -112,6 +113,18 @@ def _id_number() -> Callable[[object], str | None | object]:
 
 def _mask(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else number
+
+
+def name_ok(name: str) -> bool:
+    """Whether a trimmed name or id passes :func:`parse_name` (printable text of at most
+    MAX_NAME characters passes at once; anything else is asked)."""
+    if len(name) <= MAX_NAME and name.isprintable() and "\ufffd" not in name:
+        return True
+    try:
+        parse_name(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _name(value: str) -> str:
@@ -264,14 +277,15 @@ class _Program:
 
     def dates(self) -> None:
         start, end = self.roster.valid
-        memo: dict[str, Any] = {}
-        self.const("DM", memo)
-        self.const("DATE", _date_reader(memo))
-        for var, column in (("vf", start), ("vt", end)):
+        # 起始日期 and 终止日期 read the same text differently (9999-12-31: refused, open): a memo each
+        for var, column, parse in (("vf", start, parse_start_date), ("vt", end, parse_end_date)):
+            memo: dict[str, Any] = {}
+            self.const(f"DM_{var}", memo)
+            self.const(f"DATE_{var}", _date_reader(memo, parse))
             self.emit(1, f"c = cells[{self.at(column)}]",
-                      f"{var} = DM.get(c, MISS)" if self.text_cells else
-                      f"{var} = DM.get(c, MISS) if type(c) is str else MISS",
-                      f"if {var} is MISS: {var} = DATE(c)")
+                      f"{var} = DM_{var}.get(c, MISS)" if self.text_cells else
+                      f"{var} = DM_{var}.get(c, MISS) if type(c) is str else MISS",
+                      f"if {var} is MISS: {var} = DATE_{var}(c)")
         self.emit(1, "if vf is None or (vt is not None and vt < vf): raise GiveUp")
 
     # -- slots -----------------------------------------------------------------------------
@@ -299,9 +313,10 @@ class _Program:
             self.const(f"F{i}", _many(self.loader, slot))
             e(1, f"s{i} = F{i}(c, {parent})")
             return
-        # A plain code (户编号, 计划编号: ASCII letters and digits) is its own name and key.
+        # A plain code (an ASCII code of letters and digits) is its own name and key.
         plain = not slot.vocabulary and not (kinds[slot.kind].id_within_parent and slot.within)
-        plain_if = "c.isascii() and c.isalnum()" + (f" and {parent} is not None" if slot.within else "")
+        plain_if = f"c.isascii() and c.isalnum() and len(c) <= {MAX_NAME}" + \
+            (f" and {parent} is not None" if slot.within else "")
         prefix = repr(slot.kind + ":")
         named = slot.kind in self.loader.named
         if named:
@@ -321,7 +336,7 @@ class _Program:
         self.const(f"M{i}", memo)
         self.const(f"F{i}", _ref(self.loader, slot, memo))
         lookup = f"(c, {parent})" if slot.within else "c"
-        if plain and not named:  # codes, each seen about once (a household's 户编号): no memo to ask
+        if plain and not named:  # codes, each seen about once (a row's own code): no memo to ask
             self.const(f"K{i}", self.loader.known(slot.kind))
             e(1, f"if {plain_if}:", f"    s{i} = {prefix} + c", f"    if s{i} not in K{i}: raise GiveUp",
               "else:", f"    s{i} = M{i}.get({lookup})", f"    if s{i} is None: s{i} = F{i}(c, {parent})")
@@ -405,6 +420,10 @@ class _Program:
             if g.scope != "root" and self.may_be_empty(g.scope):
                 e(depth, "if scope is not None:")
                 depth += 1
+            if self.roster.valid:  # the roster lists this scope: its date there is its latest start
+                self.const(f"SD{gi}", self.loader.scope_dates.setdefault(self.roster.name, {}))
+                self.const(f"GS{gi}", self.loader.group_scopes.setdefault(t.name, set()))
+                e(depth, f"if SD{gi}.get(scope, '') < vf: SD{gi}[scope] = vf", f"GS{gi}.add(scope)")
         else:
             e(depth, "scope = None")
         if g.node and self.may_be_empty(g.node):
@@ -469,12 +488,12 @@ class _Program:
 
 
 # -- the steps a program calls for what is not in a memo --------------------------------------
-def _date_reader(memo: dict[str, Any]) -> Callable[[object], Any]:
-    """A date cell → ISO date, None when empty (text remembered); GiveUp when the parser refuses it."""
+def _date_reader(memo: dict[str, Any], parse: Callable[[object], str | None]) -> Callable[[object], Any]:
+    """A date cell → ISO date, None when empty (text remembered); GiveUp when ``parse`` refuses it."""
 
     def read(raw: object) -> Any:
         try:
-            value = parse_date(raw)
+            value = parse(raw)
         except ValueError:
             raise GiveUp from None
         if type(raw) is str:
@@ -531,7 +550,7 @@ def _create(loader: "_Loader", slot: Slot) -> Callable[[str, str | None], Any]:
             if slot.optional:
                 return None, None
             raise GiveUp
-        if allowed is not None and _key(name) not in allowed:
+        if (allowed is not None and _key(name) not in allowed) or not name_ok(name):
             raise GiveUp
         nid = node_id(name, parent)
         known.add(nid)
@@ -556,7 +575,7 @@ def _ref(loader: "_Loader", slot: Slot, memo: dict[Any, str]) -> Callable[[str, 
                 return None
             raise GiveUp
         nid = node_id(name, parent)
-        if (allowed is not None and _key(name) not in allowed) or nid not in known:
+        if (allowed is not None and _key(name) not in allowed) or nid not in known or not name_ok(name):
             raise GiveUp
         if named:
             names.setdefault(nid, name)
@@ -582,7 +601,7 @@ def _many(loader: "_Loader", slot: Slot) -> Callable[[str, str | None], Any]:
         for v in SPLIT.split(name):
             if v:
                 nid = node_id(v, parent)
-                if nid not in known:
+                if nid not in known or not name_ok(v):
                     raise GiveUp
                 out.append(nid)
         return out
@@ -607,7 +626,10 @@ def _person(loader: "_Loader", slot: Slot, identity: list[tuple[int, str]], memo
             if cell is None or text(cell) == "":
                 continue
             if typ == "code":
-                ident = "#" + key(cell)
+                code = text(cell)
+                if not name_ok(code):
+                    raise GiveUp
+                ident = "#" + key(code)
             else:
                 number = read_id(cell)
                 if number is _BAIL:
@@ -623,7 +645,7 @@ def _person(loader: "_Loader", slot: Slot, identity: list[tuple[int, str]], memo
             if slot.optional:
                 return None
             raise GiveUp
-        if org is None:
+        if org is None or not name_ok(name):
             raise GiveUp
         pid = "person:" + ident if ident else schema.node_id("person", org.split(":", 1)[1], key(name))
         names[pid] = name
@@ -662,7 +684,7 @@ def _prop(prop: Any, memo: dict[str, Any]) -> Callable[[object], Any]:
     """Any other property: the default when empty (False for an empty yes/no cell); the
     values of text cells are remembered in ``memo``."""
     empty = False if prop.type == "bool" else prop.default
-    parse = {"bool": parse_bool, "date": parse_date, "int": lambda raw: int(text(raw))}.get(prop.type, text)
+    parse = {"bool": parse_bool, "date": parse_start_date, "int": lambda raw: int(text(raw))}.get(prop.type, text)
 
     def read(raw: object) -> Any:
         if type(raw) is str:

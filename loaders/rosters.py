@@ -27,22 +27,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import schema
+from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
 from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
 from .kinds import BLANK, END, Record, Table, recognise, row_mark
-from .program import SPLIT, compile_program, id_hash
+from .program import SPLIT, compile_program, name_ok
 from .stream import open_file
-from .values import key, parse_bool, parse_date, parse_id_number, text
+from .values import key, parse_bool, parse_date, parse_end_date, parse_id_number, parse_name, parse_start_date, text
 
-__all__ = ["KindDiff", "LoadResult", "load_files", "MODES"]
+__all__ = ["KindDiff", "LoadResult", "load_files", "MODES", "PHASES", "Progress"]
 
 #: How a load treats what its rosters no longer list: snapshot (close it; refused when the
 #: roster is far shorter than its scope, unless forced), add (close nothing).
 MODES = ("auto", "snapshot", "add")
 _BATCH = 5000  # staged rows per executemany
+
+#: The phases a load reports to its progress callback, in order: reading the files (files
+#: done of all), checking and staging their rows (rows read of the rows the files hold, an
+#: estimate from their line counts), comparing with the project (rows compared of all
+#: staged), writing (one step).
+PHASES = ("读取", "校验", "比对", "写入")
+#: ``progress(phase, label, done, total)``: ``label`` names the file or roster at hand.
+Progress = Callable[[str, str, int, "int | None"], None]
 
 
 @dataclass
@@ -123,13 +132,15 @@ class _Loader:
         self._stored_posts: set[str] | None = None
         self.findings: list[tuple[Finding, str, _Src]] = []
         self.duty_records: list[tuple[DutyRecord, str]] = []
+        self.scope_dates: dict[str, dict[str, str]] = {}  # roster → scope → the roster's date there
+        self.group_scopes: dict[str, set[str]] = {}  # fact table → the scopes its roster's rows list
         self.scopes: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}  # node id → display name, for the kinds in ``named``
         self.named = _named_kinds(self.pack)
         self._row_names: dict[str, str] = {}  # slot → the name of the node it creates, in the row read
         self.batch_rows = _BATCH
         secret = store.meta("secret") or ""
-        self._secret = secret.encode()
+        self._secret = secret
 
     # -- known nodes -------------------------------------------------------------------------------
     def known(self, kind: str) -> set[str]:
@@ -161,8 +172,8 @@ class _Loader:
         if roster.valid is None:
             return None, None
         first, last = roster.valid
-        ok_start, start = self.parsed(src, first, parse_date)
-        ok_end, end = self.parsed(src, last, parse_date)
+        ok_start, start = self.parsed(src, first, parse_start_date)
+        ok_end, end = self.parsed(src, last, parse_end_date)
         if ok_start and start is None:
             self.fail(src, first, f"“{first}”不能为空（从哪天开始？）")
         if not (ok_start and ok_end) or start is None:
@@ -183,8 +194,8 @@ class _Loader:
             return True, prop.default
         if prop.type == "bool":
             return self.parsed(src, prop.column, parse_bool)
-        if prop.type == "date":
-            return self.parsed(src, prop.column, parse_date)
+        if prop.type == "date":  # 制定日期 …: the day something was made or began
+            return self.parsed(src, prop.column, parse_start_date)
         if prop.type == "id_number":
             ok, value = self.parsed(src, prop.column, parse_id_number, shown=_masked_raw(raw))
             return ok, (_mask_id(value), self._hash(value)) if ok and value else None
@@ -198,7 +209,7 @@ class _Loader:
 
     def _hash(self, value: str) -> str:
         """A keyed hash (HMAC-SHA256 with the project's secret): links one person, reveals nothing."""
-        return id_hash(self._secret, value)
+        return keyed_hash(self._secret, value)
 
     # -- slots -------------------------------------------------------------------------------------
     def resolve(self, src: _Src, roster: Roster, slot: Slot, ids: dict[str, Any]) -> bool:
@@ -234,6 +245,8 @@ class _Loader:
                 return False
             ids[slot.name] = None
             return True
+        if not slot.many and not self.name_ok(src, slot.column, name):
+            return False
         if slot.within and parent is None:  # the parent failed (already reported) or is empty
             ids[slot.name] = None
             return slot.optional
@@ -263,6 +276,8 @@ class _Loader:
             values = [v for v in SPLIT.split(name) if v]
             out = []
             for v in values:
+                if not self.name_ok(src, slot.column, v):
+                    continue
                 nid = self._node_id(slot, v, parent)
                 if self._exists(src, slot, nid, v):
                     out.append(nid)
@@ -286,6 +301,18 @@ class _Loader:
         self._memo[memo] = nid
         return True
 
+    def name_ok(self, src: _Src, column: str, name: str) -> bool:
+        """A name or id (乡镇, 村, 姓名, 干部编号 …): refused, and reported, when it holds a
+        control or invisible character or is longer than a name can be (:func:`parse_name`)."""
+        if name_ok(name):
+            return True
+        try:
+            parse_name(name)
+        except ValueError as err:
+            self.fail(src, column, str(err), name)
+            return False
+        return True
+
     @staticmethod
     def _has_identity(src: _Src, slot: Slot) -> bool:
         return any(text(src.record.values.get(column)) for column, _ in slot.identity)
@@ -297,7 +324,8 @@ class _Loader:
             if raw is None or text(raw) == "":
                 continue
             if typ == "code":
-                return "#" + key(raw)
+                ok, code = self.parsed(src, column, parse_name)
+                return "#" + key(code) if ok else False
             ok, number = self.parsed(src, column, parse_id_number, shown=_masked_raw(raw))
             if not ok:
                 return False
@@ -376,7 +404,8 @@ class _Loader:
 
     # -- rows --------------------------------------------------------------------------------------
     def table(self, table: Table, progress: Callable[[str, int], None] | None) -> int:
-        """Check and stage every row of one table, read as a stream; the number of rows read."""
+        """Check and stage every row of one table, read as a stream; the number of rows read.
+        ``progress(label, rows)`` is told of the rows read every 20,000 and at the end."""
         roster = table.kind
         src_id = self.writer.source(table.sheet.file, table.sheet.name)
         label = f"{table.sheet.file} {table.sheet.name} {roster.name}"
@@ -462,6 +491,11 @@ class _Loader:
         scope = (self.root if g.scope == "root" else ids.get(g.scope)) if g.scope else None
         if g.scope and scope is None:
             return
+        if scope is not None and vf:  # the roster lists this scope: its date there is its latest start
+            dates = self.scope_dates.setdefault(roster.name, {})
+            if dates.get(scope, "") < vf:
+                dates[scope] = vf
+            self.group_scopes.setdefault(t.name, set()).add(scope)
         name = None
         props: list[Any] = []
         extras = None
@@ -520,12 +554,12 @@ class _Loader:
     # -- findings ----------------------------------------------------------------------------------
     def finding(self, src: _Src, roster: Roster) -> None:
         f = roster.fields
-        ok, day = self.parsed(src, f["date"], parse_date)
+        ok, day = self.parsed(src, f["date"], parse_start_date)
         if ok and day is None:
             self.fail(src, f["date"], f"“{f['date']}”不能为空")
         occurred = None
         if "occurred" in f:
-            ok_o, occurred = self.parsed(src, f["occurred"], parse_date)
+            ok_o, occurred = self.parsed(src, f["occurred"], parse_start_date)
             if ok_o and occurred and day and occurred > day:
                 self.fail(src, f["occurred"], f"{f['occurred']}晚于{f['date']} {day}；请核对", occurred)
                 return
@@ -595,7 +629,7 @@ class _Loader:
         """A 履职记录 line: the day, who (a person, or a body or organisation), which duty's
         evidence (refused unless the rulebook names it), where or whom, how many days."""
         f = roster.fields
-        ok, day = self.parsed(src, f["date"], parse_date)
+        ok, day = self.parsed(src, f["date"], parse_start_date)
         if ok and day is None:
             self.fail(src, f["date"], f"“{f['date']}”不能为空")
         subject_text = self.cell(src, f["subject"], required=True)
@@ -712,13 +746,26 @@ class _Loader:
         return None
 
     # -- finishing ---------------------------------------------------------------------------------
-    def finish(self, result: LoadResult) -> None:
+    def finish(self, result: LoadResult, progress: Progress | None = None) -> None:
         """Compare every staged table with the store and write; collect the problems it finds."""
         for t in self.tables.values():
             self.flush(t)
         outcomes: dict[str, Outcome] = {}
-        for name, load in self.loads.items():
-            outcomes[name] = load.finish()
+        total = sum(load.count for load in self.loads.values())
+        done = 0
+        for t in self.tables.values():
+            scopes = {sc: (self.as_of or self.scope_dates.get(t.roster.name, {}).get(sc, ""))
+                      for sc in self.group_scopes.get(t.name, ())}
+            if t.name not in self.loads and scopes:  # the roster lists the scope but nothing of this table
+                self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
+                                              forced=self.forced)
+            if t.name in self.loads:
+                if progress:
+                    progress("比对", t.roster.name, done, total)
+                outcomes[t.name] = self.loads[t.name].finish(scopes)
+                done += self.loads[t.name].count
+        if progress:
+            progress("比对", "", total, total)
         diff = result.diff
         for t in self.tables.values():
             o = outcomes.get(t.name)
@@ -846,10 +893,10 @@ class _Loader:
                         where = f"第{old[6]}行的" if old[7] == self.batch else \
                             f"项目中已有的（{_base(old[4])}第{old[6]}行）"
                         self.problems.append(Problem(
-                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{_person_name(old[0])}”"
+                            new[4] or "", f"{owner}的{title}同一天只能有一人：与{where}“{self._name(old[0])}”"
                                           f"（{old[2] or '…'} 至 {old[3] or '今'}）重叠；请核对起止日期",
                             sheet=new[5] or "", row=new[6], column=self._hold_column(post),
-                            value=_person_name(new[0])))
+                            value=self._name(new[0])))
 
     def _hold_column(self, post: str) -> str:
         title = post.rsplit("/", 1)[1]
@@ -984,14 +1031,15 @@ def load_files(
     as_of: str | None = None,
     dry_run: bool = False,
     mode: str = "auto",
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Validate and load assignment lists and findings in one transaction.
 
     ``mode``: ``auto`` (a snapshot, refused when a roster would close far more than it lists),
     ``snapshot`` (the rosters are whole: close what they no longer list), ``add`` (corrections:
     add and change rows, close nothing). Raises :class:`InputError` listing every problem of
-    every file; nothing is written then (nor ever, with ``dry_run``).
+    every file; nothing is written then (nor ever, with ``dry_run``). ``progress`` is told
+    of each phase (:data:`PHASES`) as the load goes.
     """
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
@@ -1003,7 +1051,9 @@ def load_files(
     pack = store.rulebook.pack
     problems: list[Problem] = []
     tables: list[Table] = []
-    for path in paths:
+    for i, path in enumerate(paths):
+        if progress:
+            progress("读取", str(path), i, len(paths))
         try:
             sheets = open_file(path)
         except InputError as err:
@@ -1018,6 +1068,8 @@ def load_files(
                 found += 1
         if not found and not any(p.file == str(path) for p in problems):
             problems.append(Problem(str(path), "文件中没有数据"))
+    if progress:
+        progress("读取", "", len(paths), len(paths))
     order = {r.name: i for i, r in enumerate(pack.rosters)}
     tables.sort(key=lambda t: order[t.kind.name])
     result = LoadResult(files=[str(p) for p in paths], tables=[], diff={}, dry_run=dry_run,
@@ -1027,12 +1079,22 @@ def load_files(
         loader = _Loader(store, w, batch, as_of=as_of, mode=result.mode, forced=mode == "snapshot")
         loader.problems = problems
         loader._files = {t.kind.name: (t.sheet.file, t.sheet.name) for t in tables}
+        unreadable = False
+        tick = _rows_progress(progress, tables)
         for table in tables:
-            rows = loader.table(table, progress)
+            try:
+                rows = loader.table(table, tick)
+            except InputError as err:  # refused cells, or a file that breaks off: raised when its stream ends
+                loader.problems.extend(err.problems)
+                unreadable = True
+                continue
             if not table.kind.record:
                 result.diff.setdefault(table.kind.name, KindDiff()).rows += rows
             result.tables.append((table.sheet.file, table.sheet.name, table.kind.name, rows, table.sheet.encoding))
-        loader.finish(result)
+        if progress:
+            progress("校验", "", tick.read, tick.read)  # type: ignore[union-attr]
+        if not unreadable:  # a file not read whole would be compared as if its other rows had gone
+            loader.finish(result, progress)
         if loader.problems:
             raise InputError(loader.problems)
         result.scopes = {kind: sorted(ids) for kind, ids in loader.scopes.items()}
@@ -1041,4 +1103,35 @@ def load_files(
         else:
             w.finish_batch(batch, {k: v.__dict__ for k, v in result.diff.items()})
             result.batch = None if dry_run else batch
+        if progress:
+            progress("写入", "", 0, 1)
+    if progress:
+        progress("写入", "", 1, 1)
     return result
+
+
+class _Tick:
+    """The 校验 phase's reports: rows read of (an estimate of) the rows the tables hold."""
+
+    def __init__(self, progress: Progress, tables: list[Table]):
+        self.progress = progress
+        self.tables = tables
+        self.total: int | None = None
+        self.read = 0
+
+    def __call__(self, label: str, rows: int) -> None:
+        if self.total is None:
+            self.total = sum(_rows_in(t) for t in self.tables)
+        self.read += rows
+        self.progress("校验", label, self.read, max(self.total, self.read))
+
+
+def _rows_progress(progress: Progress | None, tables: list[Table]) -> _Tick | None:
+    return _Tick(progress, tables) if progress else None
+
+
+def _rows_in(table: Table) -> int:
+    """About how many data rows a table holds: a CSV's lines or a sheet's height, less the header's."""
+    sheet = table.sheet
+    height = getattr(sheet, "height", None)
+    return max(0, (height() if callable(height) else len(getattr(sheet, "rows", []))) - table.header_row)

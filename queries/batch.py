@@ -4,7 +4,7 @@ For an inspection round of thousands of plans (or a province's million household
 per-trace SQL walk of :mod:`zeren.queries.trace` costs tens of µs. A :class:`ChainIndex`
 reads the store once for a date. The rulebook's chain paths that start at the leaf kind (a
 household) either climb to its parent (its village) or take one other step first (its
-帮扶责任人); every such path is resolved once per parent or per first-step node and shared by
+pairing cadre); every such path is resolved once per parent or per first-step node and shared by
 all the leaves that reach it, so a leaf's chain is a few cached tuples joined.
 """
 

@@ -8,8 +8,8 @@ one per kind of rule, live in :mod:`zeren.queries.evaluators`.
 Every answer is one of four things, never a blank line:
 
 - a **liability** naming a person (the holder of a post on the day that matters) or a body;
-- **not applicable**: the finding reached a rule that does not bind its object (a 重大负面影响
-  on a unit under the township clause, a 两委 finding on a village that is not poor), with
+- **not applicable**: the finding reached a rule that does not bind its object (a negative
+  incident on a unit under a clause that binds townships, a 两委 finding on a village that is not poor), with
   the reason — listed with the rules not triggered;
 - **unresolved**: the rule applies, but nobody can be named (a vacant post, a village without
   a team, a body the list names only vaguely), with why and what to load;
@@ -60,6 +60,11 @@ class Liability:
     applicable: bool = True  # False: the findings reached this rule but it does not bind their objects
     standing: bool = False  # a standing responsibility (二.1), not triggered by a finding of its own
     note: str = ""  # the basis where the rulebook's reading goes beyond the clause's words
+    duties: list[dict[str, Any]] = field(default_factory=list)  # the holder's duty record over the window
+    tenure: dict[str, str | None] | None = None  # the holder's assignment: from, to (None = still in post)
+    days_in_post: int | None = None  # on the day that matters
+    holder_at_finding: str | None = None  # who held the post when the finding was made, if someone else
+    conflict: str = ""  # the liable party also inspected the case
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -134,18 +139,57 @@ class CheckResult:
         }
 
 
-def check(store: Any, date_from: str, date_to: str, *, township: str | None = None) -> CheckResult:
+def check(store: Any, date_from: str | None, date_to: str | None, *, township: str | None = None,
+          round_name: str | None = None, until: str | None = None) -> CheckResult:
     """``zeren check``: every rule over the findings dated in [date_from, date_to].
 
-    ``township``: only what arises from findings in that township (by name).
+    ``township``: only what arises from findings in that township (by name). ``round_name``: the
+    findings of one inspection round (督查批次), thresholds measured over that round, the window
+    its first to its last finding. ``until``: only the findings made up to that day (how the
+    window stands on that day).
     """
     from .evaluators import Evaluation
 
-    findings = store.findings(date_from, date_to)
+    if round_name is not None:
+        findings = [f for f in store.findings(date_from, date_to) if f.props.get("round") == round_name]
+        if not findings:
+            rounds = sorted({f.props["round"] for f in store.findings() if f.props.get("round")})
+            from ..graph.errors import NotFound
+
+            raise NotFound(f"督查批次“{round_name}”没有督查发现（项目中的批次：{'、'.join(rounds) or '无'}）")
+        date_from, date_to = min(f.date for f in findings), max(f.date for f in findings)
+    else:
+        findings = store.findings(date_from, until if until and until < date_to else date_to)
     ev = Evaluation(store, date_from, date_to, findings)
     ev.run(ev.rb.rules)
     result = ev.result()
+    attach_duties(store, result)
+    _conflicts(store, result)
     return _in_township(ev, result, township) if township is not None else result
+
+
+def _conflicts(store: Any, result: CheckResult) -> None:
+    """A body liable in a case that also inspected it — the inspecting body itself, or one of the
+    units a rulebook body (a standing inspection group) is made of — is flagged: it judged its own case."""
+    by_n = {f.n: f for f in result.findings}
+    members = {schema.name_key(b["name"]): {schema.name_key(m) for m in b.get("members") or []}
+               for b in store.rulebook.bodies}
+    for li in result.liabilities + result.standing:
+        if not li.triggered or not li.body:
+            continue
+        mine = schema.name_key(li.body)
+        for n in li.findings:
+            f = by_n.get(n)
+            inspector = schema.name_key(f.inspector) if f and f.inspector else ""
+            if not inspector:
+                continue
+            if inspector == mine:
+                li.conflict = f"督查主体“{f.inspector}”同时是本案的责任方（督查发现 #{n}）"
+                break
+            if any(inspector == name or inspector in name or name in inspector for name in members
+                   if mine in members[name]):
+                li.conflict = f"“{li.body}”是督查主体“{f.inspector}”的成员单位，同时是本案的责任方（督查发现 #{n}）"
+                break
 
 
 evaluate = check  # the library name the tests and older callers use
@@ -161,6 +205,31 @@ def liabilities_for(store: Any, findings: list[Finding], date_from: str, date_to
     types = {f.type for f in inside}
     ev.run([r for r in ev.rb.rules if set(r.when) & types or r.kind == "escalation"])
     return ev.result()
+
+
+def attach_duties(store: Any, result: Any, at: str | None = None) -> None:
+    """Missed duties are evidence: each triggered liability under a clause with duties carries
+    the duty record, over the same window, of the holder it names (or of the place it is
+    measured over: the township whose 党委政府 must hold the 例会) — when a duty log is kept."""
+    rb = store.rulebook
+    clauses = {d.clause for d in rb.duties}
+    wanted = [li for li in result.liabilities if li.triggered and li.clause in clauses and li.party]
+    if not wanted or not store.duty_records(result.date_from, result.date_to):
+        return
+    from .duties import duties
+
+    root = schema.node_id(rb.model.root, schema.name_key(rb.county))
+    starts = {li.scope_id for li in wanted if li.scope_id} | {root}
+    judged = duties(store, result.date_from, result.date_to, at=at,
+                    only=sorted({li.clause for li in wanted}), scope_ids=starts)
+    for li in wanted:
+        for e in judged.duties:
+            if e.clause != li.clause:
+                continue
+            if li.party in e.holder_id.split("、") or (li.scope_id and e.scope_id == li.scope_id):
+                li.duties.append({"duty": e.duty, "what": e.what, "window": e.window, "person": e.person,
+                                  "required": e.required, "done": e.done, "unit": e.unit, "status": e.status,
+                                  "evidence": e.evidence})
 
 
 def _in_township(ev: Any, result: CheckResult, name: str) -> CheckResult:

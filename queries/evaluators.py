@@ -23,6 +23,12 @@ from .paths import Party, Resolver, kind_of, role_label
 
 __all__ = ["Evaluation", "EVALUATORS", "subject_standing"]
 
+def occurred(f: Finding) -> str:
+    """The day a finding's problem happened (问题发生日期), else the day it was found: the holders
+    liable are those in post that day."""
+    return f.props.get("occurred") or f.date
+
+
 def _pct(num: int, den: int) -> str:
     return f"{float(Fraction(num * 100, den)):.1f}%" if den else "—"
 
@@ -74,7 +80,7 @@ class Evaluation:
         if self.r.node(f.object_id) is None:
             why = f"{label}“{f.object_text}”在项目中不存在"
             self._missing[f.n] = why
-            self.warnings.append(Warning(f"督查发现 #{f.n}（{f.type}）：{why}，未计入任何规则；请核对督查记录，"
+            self.warnings.append(Warning(f"督查发现 #{f.n}（{f.type}）：{why}，未计入任何规则；请核对该条督查发现，"
                                          f"或先导入相应名单", f.n, f.provenance.as_dict()))
             return
         self._missing[f.n] = None
@@ -135,7 +141,7 @@ class Evaluation:
     # -- naming parties ------------------------------------------------------------------------
     def name(self, rule: Rule, liable: Liable, start: str, day: str, findings: list[int], *,
              scope_id: str | None, triggered: bool = True, explanation: str = "", standing: bool = False,
-             **figures: Any) -> list[Liability]:
+             found: str | None = None, **figures: Any) -> list[Liability]:
         """The liabilities ``liable`` names from ``start`` on ``day``. Where nobody can be named
         (a vacant post, nothing to reach, a vague body) a triggered rule records it as
         unresolved; an untriggered one keeps its figures on an entry without a person."""
@@ -168,14 +174,29 @@ class Evaluation:
                                      f"在规则手册 bodies 中为“{party.body}”写明 members（具体的单位），"
                                      f"再用该规则手册建立项目", standing)
                 continue
-            out.append(self._entry(rule, liable, party, day, findings, scope_id, scope, triggered, explanation,
-                                   standing, figures))
+            entry = self._entry(rule, liable, party, day, findings, scope_id, scope, triggered, explanation,
+                                standing, figures)
+            if found and found != day and party.node.startswith("post:"):
+                # the problem happened under one holder and was found under another: both are shown
+                then = [h for h in self.r.holders(party.node, found)]
+                names = "、".join(self.r.name(h.src) for h in then) or None
+                if names != party.person:
+                    entry.holder_at_finding = names or "（无人在职）"
+            out.append(entry)
         return out
 
     def _entry(self, rule: Rule, liable: Liable, party: Party | None, day: str, findings: list[int],
                scope_id: str | None, scope: str | None, triggered: bool, explanation: str, standing: bool,
                figures: dict[str, Any]) -> Liability:
         post = (party.post if party else "") or self.label(liable)
+        tenure, days = None, None
+        if party is not None and party.holding is not None and party.person_id:
+            lo, hi = self.r.tenure(party.person_id, party.node, day)
+            tenure = {"from": lo, "to": hi}
+            if lo:
+                from datetime import date as _date
+
+                days = (_date.fromisoformat(day) - _date.fromisoformat(lo)).days + 1
         return Liability(
             clause=rule.clause, rule=rule.id, triggered=triggered, kind=liable.kind, post=post,
             person=party.person if party else None, body=party.body if party else "", scope=scope,
@@ -183,7 +204,7 @@ class Evaluation:
             by=rule.by, summary=rule.summary, explanation=explanation, findings=sorted(set(findings)),
             person_id=party.person_id if party else None, party=party.node if party else None,
             source=party.holding.provenance.as_dict() if party and party.holding else None, standing=standing,
-            note=liable.note, **figures)
+            note=liable.note, tenure=tenure, days_in_post=days, **figures)
 
     def _unresolved(self, rule: Rule, liable: Liable, party: Party | None, day: str, findings: list[int],
                     scope: str | None, reason: str, hint: str, standing: bool = False,
@@ -272,13 +293,21 @@ def finding_rule(ev: Evaluation, rule: Rule) -> None:
     merged: dict[tuple, Liability] = {}
     for f in ev.bindable(rule, relevant):
         scope = ev.r.lift(f.object_id, rule.scope, f.date)
+        day = occurred(f)
+        when = f"{f.date}" if day == f.date else f"发现 {f.date}，问题发生 {day}"
+        named = {ev.label(li) for li in rule.liable_for(f.object_type)}
         for liable in rule.liable:
             if liable not in rule.liable_for(f.object_type):
-                ev._not_applicable(rule, liable, f, f"督查发现的对象是{f.object_type}；“{ev.label(liable)}”的责任只在"
-                                                    f"对象为{'、'.join(liable.objects)}时认定")
+                label = ev.label(liable)
+                if label not in named:  # a party the rule names for other objects only (not under another role)
+                    objects = "、".join(dict.fromkeys(o for li in rule.liable if ev.label(li) == label
+                                                      for o in li.objects))
+                    ev._not_applicable(rule, liable, f, f"督查发现的对象是{f.object_type}；“{label}”的责任只在"
+                                                        f"对象为{objects}时认定")
+                    named.add(label)
                 continue
-            for li in ev.name(rule, liable, f.object_id, f.date, [f.n], scope_id=scope,
-                              explanation=f"督查发现 #{f.n}（{f.date}，{f.type}：{f.object_text}）"):
+            for li in ev.name(rule, liable, f.object_id, day, [f.n], scope_id=scope, found=f.date,
+                              explanation=f"督查发现 #{f.n}（{when}，{f.type}：{f.object_text}）"):
                 _merge(merged, li, f)
     ev.liabilities.extend(merged.values())
 
@@ -303,22 +332,23 @@ def threshold_rule(ev: Evaluation, rule: Rule) -> None:
                         seen.add(f.n)
     limit = Fraction(rule.threshold.text.strip().rstrip("%")) / 100
     groups: dict[str, dict[str, Finding]] = defaultdict(dict)  # scope → counted object → first finding
-    for f in sorted(relevant, key=lambda f: (f.date, f.n)):
+    for f in sorted(relevant, key=lambda f: (occurred(f), f.n)):  # counted by the day each problem happened
         obj = ev.r.lift(f.object_id, rule.counts, f.date)
         scope = ev.r.lift(obj, rule.scope, f.date) if obj else None
         if obj is not None and scope is not None:
             groups[scope].setdefault(obj, f)
     for scope, objects in sorted(groups.items()):
-        firsts = sorted(objects.items(), key=lambda kv: (kv[1].date, kv[1].n))
+        firsts = sorted(objects.items(), key=lambda kv: (occurred(kv[1]), kv[1].n))
         num = len(firsts)
         den = ev.measure(scope, rule.threshold.of)
         triggered = den > 0 and Fraction(num, den) >= limit
         near = not triggered and den > 0 and Fraction(num + 1, den) >= limit
         if triggered:
             need = next(i for i in range(1, num + 1) if Fraction(i, den) >= limit)
-            day = firsts[need - 1][1].date
+            crossing = firsts[need - 1][1]
         else:
-            need, day = 0, firsts[-1][1].date
+            need, crossing = 0, firsts[-1][1]
+        day = occurred(crossing)
         measure = ev.rb.model.measures[rule.threshold.of]
         arith = (f"{ev.r.name(scope)}：{num} / {den} {measure.label} = {_pct(num, den)} "
                  f"{'≥' if triggered else '<'} {rule.threshold.text}（“以上”含本数）")
@@ -331,13 +361,13 @@ def threshold_rule(ev: Evaluation, rule: Rule) -> None:
         all_n = [f.n for _, f in firsts]
         merged: dict[tuple, Liability] = {}
         for liable in rule.liable:
-            if ev.rb.model.lift_path(liable.role.start, rule.scope):  # a role below the scope (team.post(队长)):
+            if ev.rb.model.lift_path(liable.role.start, rule.scope):  # a role below the scope (a team post):
                 found = [li for obj, f in firsts for li in ev.name(  # each failing object, on its own day
-                    rule, liable, obj, f.date, [f.n], scope_id=scope, triggered=triggered, explanation=arith,
-                    **figures)]
+                    rule, liable, obj, occurred(f), [f.n], scope_id=scope, triggered=triggered, explanation=arith,
+                    found=f.date, **figures)]
             else:
                 found = ev.name(rule, liable, firsts[0][0], day, all_n, scope_id=scope, triggered=triggered,
-                                explanation=arith, **figures)
+                                explanation=arith, found=crossing.date, **figures)
             for li in found:  # one entry per party: the same secretary for two teams is one line
                 if _merge(merged, li):
                     ev.liabilities.append(li)
@@ -351,7 +381,7 @@ def standing_rule(ev: Evaluation, rule: Rule) -> None:
             continue
         for liable in rule.liable:
             if ev.rb.model.lift_path(kind_of(f.object_id), liable.role.start) is None:
-                continue  # a township finding names no village's 包抓县级领导
+                continue  # a township finding names no post of a village
             scope = ev.r.lift(f.object_id, rule.scope, f.date)
             for li in ev.name(rule, liable, f.object_id, f.date, [f.n], scope_id=scope, standing=True,
                               explanation=f"常设责任（{rule.summary or rule.clause}）：督查发现 #{f.n} 在其联系范围内触发了责任"):
@@ -386,7 +416,7 @@ def escalation_rule(ev: Evaluation, rule: Rule) -> None:
             clause=rule.clause, rule=rule.id, triggered=True, kind=liable.kind, post=first.post,
             person=first.person, body=first.body, scope=ev.r.name(county), scope_id=county, role=first.role,
             label=liable.label, date=max(li.date or "" for li in entries) or None, consequence=rule.consequence,
-            by=rule.by, summary=rule.summary, explanation=f"县级领导在 {basis} 中承担责任",
+            by=rule.by, summary=rule.summary, explanation=f"{liable.label or ev.rb.label(ev.rb.model.root)}：在 {basis} 中承担责任",
             findings=sorted({n for li in entries for n in li.findings}), person_id=person_id, party=first.party,
             source=first.source))
 

@@ -2,7 +2,7 @@
 
 Two sorts: every one-holder post of an owner at work that day must be held (``vacant_posts``),
 and every node of a kind (that satisfies ``where``) must reach something by a role path
-(``missing``: a poor village its team, a household its 帮扶责任人). Each gap would leave a trace
+(``missing``: a poor village its team, a household its pairing cadre). Each gap would leave a trace
 with a hole in it, so clerks fix them before an inspection does.
 """
 
@@ -19,7 +19,7 @@ __all__ = ["Gap", "gaps"]
 
 @dataclass
 class Gap:
-    kind: str  # the pack's label of the gap (职务空缺, 贫困村无工作队 …)
+    kind: str  # the pack's label of the gap
     scope: str  # the first-level place it lies in (a township), '' for the county
     object: str  # what is uncovered
     detail: str = ""

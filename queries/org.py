@@ -4,7 +4,7 @@ The chart descends the places the pack names (``org.levels``: 乡镇 then 村 fo
 place with its posts and their holders, the nodes attached to it by the relations the pack
 lists (a township's lead unit; a village's team and helping units, each with its posts),
 and counts of what lies below; at the lowest level, optionally, each member (a household)
-with the relation the pack shows beside it (its 帮扶责任人).
+with the relation the pack shows beside it (its pairing cadre).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ __all__ = ["OrgAttached", "OrgPlace", "OrgChart", "org_chart"]
 class OrgAttached:
     """A node shown beside a place: its team, a helping unit, its lead unit."""
 
-    relation: str  # the relation's label: 驻村帮扶工作队, 帮扶单位 …
+    relation: str  # the relation's label
     node: str
     name: str
-    posts: list[Party] = field(default_factory=list)  # its one-holder posts (队长, 第一书记)
+    posts: list[Party] = field(default_factory=list)  # its one-holder posts
 
 
 @dataclass
@@ -39,7 +39,7 @@ class OrgPlace:
     posts: list[Party]
     attached: list[OrgAttached] = field(default_factory=list)
     children: list["OrgPlace"] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)  # label → how many below (村, 贫困村, 驻村帮扶工作队, 户)
+    counts: dict[str, int] = field(default_factory=dict)  # label → how many below (places, flagged places, teams, members)
     members: list[tuple[str, str, str | None]] = field(default_factory=list)  # (id, name, shown beside it)
 
 
@@ -54,7 +54,9 @@ class OrgChart:
     places: list[OrgPlace]
     depth: int  # how many levels are drawn as places of their own (1: townships as summaries)
     levels: list[str]  # the pack's org levels (township, village)
-    member_label: str = ""  # what the list calls a member (建档立卡贫困户)
+    member_label: str = ""  # what the list calls a member
+    township: str | None = None  # the scope asked for: one place of the first level
+    village: str | None = None  # … or one of the lowest
 
     @property
     def detail(self) -> str:
@@ -90,7 +92,7 @@ def org_chart(store: Any, at: str, *, township: str | None = None, village: str 
     bodies = [Party(e.src, "", None, None, r.name(e.src)) for e in store.edges(dst=root, kinds=["SUPERVISES"])
               if kind_of(e.src) == "body"]
     chart = OrgChart(at, rb.county, root, rb.name, posts, bodies, [], depth or 1, levels,
-                     model.label(spec.members) if spec.members else "")
+                     model.label(spec.members) if spec.members else "", township, village)
     first = _children(store, model, root, levels[0]) if levels else []
     if township:
         tid = schema.node_id(levels[0], schema.name_key(township))

@@ -1,6 +1,6 @@
 """Role paths resolved at a date: from any object to the nodes and post holders a rule names.
 
-``Resolver(store).resolve(rulebook.role("household.village.team.post(队长)"), "household:H1",
+``Resolver(store).resolve(rulebook.role("household.village.team.post(TITLE)"), "household:H1",
 "2019-05-01")`` walks the pack's relations over edges valid on that day and returns who is
 reached, with the edges that link them (and so their provenance).
 """
@@ -39,7 +39,7 @@ class Party:
     body: str  # the unit or organ
     holding: Edge | None = None  # the HOLDS edge (provenance of the assignment)
     link: Edge | None = None  # the edge that links the party to the object
-    unspecified: str = ""  # a body the list names only vaguely (县直相关部门): why nobody is named
+    unspecified: str = ""  # a body the list names only vaguely: why nobody is named
 
     @property
     def vacant(self) -> bool:
@@ -64,6 +64,15 @@ class Resolver:
     def name(self, node_id: str) -> str:
         node = self.node(node_id)
         return node.name if node else node_id.split(":", 1)[-1]
+
+    def caption(self, node_id: str) -> str:
+        """What the pack shows beside a node's id ("户主姓名 吕成洋" for a household), or ''."""
+        kind = self.model.kinds.get(kind_of(node_id))
+        if kind is None or not kind.caption:
+            return ""
+        node = self.node(node_id)
+        value = node.props.get(kind.caption) if node else None
+        return f"{kind.props[kind.caption].column} {value}" if value else ""
 
     def step(self, node_id: str, name: str, param: str, at: str, filters: tuple[Filter, ...] = (),
              strict: bool = False) -> list[Reached]:
@@ -160,6 +169,27 @@ class Resolver:
     def holders(self, post_id: str, at: str) -> list[Edge]:
         return self.store.edges(dst=post_id, kinds=["HOLDS"], at=at)
 
+    def tenure(self, person_id: str, post_id: str, day: str) -> tuple[str | None, str | None]:
+        """The span of a person's assignment to a post around ``day``: contiguous rows of the
+        rosters (a roster rewritten around it) are one assignment."""
+        spans = sorted((e.valid_from or "", e.valid_to) for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
+                       if e.src == person_id)
+        merged: list[list[str | None]] = []
+        from datetime import date, timedelta
+
+        for lo, hi in spans:
+            if merged:
+                last_hi = merged[-1][1]
+                if last_hi is None or (lo and (date.fromisoformat(last_hi) + timedelta(days=1)).isoformat() >= lo):
+                    if last_hi is not None and (hi is None or hi > last_hi):
+                        merged[-1][1] = hi
+                    continue
+            merged.append([lo, hi])
+        for lo, hi in merged:
+            if (not lo or lo <= day) and (hi is None or hi >= day):
+                return lo or None, hi
+        return (merged[-1][0] or None, merged[-1][1]) if merged else (None, None)
+
     def vacancy(self, post_id: str, at: str) -> tuple[str | None, str | None]:
         """(vacant since, the last holder before) for a post nobody holds on ``at``."""
         before = [e for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
@@ -226,6 +256,13 @@ def role_label(path: RolePath, rulebook: Any) -> str:
         kind = path.kinds[-2] if len(path.steps) > 1 else path.start
         last = path.steps[-1]
         rel = rulebook.model.relation(kind, last.name)
-        label = last.param if last.name == "post" else (f"{rel.label}（{last.param}）" if last.param else rel.label)
+        if last.name == "post":
+            label = last.param
+        elif last.name == "body":  # the bodies of that duty, by name
+            names = [b["name"] for b in rulebook.bodies if b.get("duty") == last.param]
+            label = "、".join(names) if 0 < len(names) <= 2 else (f"{names[0]}等{len(names)}个机构" if names
+                                                                   else f"{rel.label}（{last.param}）")
+        else:
+            label = f"{rel.label}（{last.param}）" if last.param else rel.label
         filters = last.filters
     return label + (f"（{_filters_text(filters)}）" if filters else "")

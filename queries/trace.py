@@ -9,7 +9,6 @@ window (by default the quarter of ``at``), evaluated exactly as ``zeren check`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from ..graph import schema
@@ -18,7 +17,7 @@ from ..graph.model import Finding
 from ..graph.privacy import mask_props
 from .check import Liability, Unresolved, Warning
 from .paths import Reached, Resolver, kind_of
-from .periods import quarter_of
+from .periods import default_day, quarter_of
 
 __all__ = ["ChainLink", "TraceResult", "trace"]
 
@@ -39,6 +38,7 @@ class ChainLink:
     body: str = ""
     kind: str = ""
     node: str = ""
+    caption: str = ""  # the pack's caption of the node (a household's 户主)
     source: dict[str, Any] | None = None
     holding_source: dict[str, Any] | None = None
 
@@ -102,12 +102,12 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
             raise NotFound(f"无法追溯“{subject}”：可追溯 finding 或 {', '.join(model.kinds)}")
         start = schema.node_id(subject, schema.name_key(subject_id))
         if r.node(start) is None:
-            raise NotFound(f"{_id_label(store.rulebook, subject)} {subject_id} 不在项目中 (not in the project)")
+            raise NotFound(f"{id_label(store.rulebook, subject)} {subject_id} 不在项目中 (not in the project)")
         objects = {o.kind for o in model.objects.values()}
         target = next((k for k in [subject, *(model.lift_path(subject, model.root) or [])] if k in objects), subject)
-        found = r.lift(start, target, at or date.today().isoformat())
+        found = r.lift(start, target, at or default_day(store)[0])
         findings = store.findings(object_id=found) if found else []
-    day = at or (max(f.date for f in findings) if findings else date.today().isoformat())
+    day = at or (max(f.date for f in findings) if findings else default_day(store)[0])
     lo, hi = (date_from, date_to) if date_from and date_to else quarter_of(day)
     from .evaluators import Evaluation, subject_standing
 
@@ -120,7 +120,7 @@ def trace(store: Any, subject: str, subject_id: str, *, at: str | None = None,
             subject_standing(ev, rule, start, day)
     assessed = ev.result()
     start_node = r.node(start)
-    obj = {"id": start, "kind": kind_of(start), "name": r.name(start),
+    obj = {"id": start, "kind": kind_of(start), "name": r.name(start), "caption": r.caption(start),
            "props": mask_props(start_node.props if start_node else {}, show_personal_data)}
     chain = _chain(r, start, day)
     _add_liable_parties(r, chain, assessed.liabilities + assessed.standing, {f.n: f for f in inside}, start, day)
@@ -154,6 +154,7 @@ def _chain(r: Resolver, start: str, day: str) -> list[ChainLink]:
                     edge=edge.kind if edge else "", edge_label=r.model.edge_label(edge.kind) if edge else "",
                     target=target, origin=origin, edge_src=edge.src if edge else "",
                     edge_dst=edge.dst if edge else "", body=party.body, kind=kind_of(party.node), node=party.node,
+                    caption=r.caption(party.node),
                     source=edge.provenance.as_dict() if edge else _provenance(r, party.node),
                     holding_source=party.holding.provenance.as_dict() if party.holding else None,
                 ))
@@ -234,8 +235,10 @@ def _provenance(r: Resolver, node_id: str) -> dict[str, Any] | None:
     return node.provenance.as_dict() if node and node.provenance.source else None
 
 
-def _id_label(rulebook: Any, kind: str) -> str:
-    """What rosters call the id of a kind (计划编号, 户编号): the column of the slot that creates it."""
+def id_label(rulebook: Any, kind: str) -> str:
+    """What rosters call the id of a kind: the column of the slot that creates it (督查发现 for a finding)."""
+    if kind == "finding":
+        return "督查发现"
     for roster in rulebook.pack.rosters:
         for slot in roster.slots:
             if slot.mode == "create" and slot.kind == kind and slot.column:

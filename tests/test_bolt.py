@@ -45,6 +45,10 @@ def county(project, tmp_path):
                            [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""],
                             ["2019-05-02", "县委督查室", "驻村走读", "工作队", "甲镇/东村", ""],
                             ["2019-05-03", "县委督查室", "帮扶村发展停滞", "村", "乙乡/北村", ""]]))
+    files.append(write_csv(tmp_path / "log.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"],
+                           [["2019-05-10", "县委", "专题研究", "", "", ""],
+                            ["2019-04-01", "县财政局/韩队长", "培训", "", "3", ""],
+                            ["2019-04-10", "林书记", "调研指导", "甲镇", "", ""]]))
     with Store.open(project, readonly=False) as store:
         load_files(store, [str(p) for p in files])
     return project
@@ -75,6 +79,15 @@ def test_check_is_the_same_on_both_stores(pushed, bolt_uri, runner):
                             "--format", "json"])
     assert remote == local
     assert any(li["clause"] == "四.2" and li["triggered"] for li in remote["liabilities"])
+
+
+def test_duties_are_the_same_on_both_stores(pushed, bolt_uri, runner):
+    project, database = pushed
+    args = ["duties", "--period", "2019Q2", "--at", "2020-01-15", "--format", "json"]
+    local = _json(runner, ["--project", str(project), *args])
+    remote = _json(runner, ["--store", bolt_uri, "--database", database, *args])
+    assert remote == local
+    assert any(d["status"] == "met" for d in local["duties"])  # the log was pushed and judged
 
 
 def test_trace_is_the_same_on_both_stores(pushed, bolt_uri, runner):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
+import csv
 import json
 
 import pytest
@@ -225,7 +228,10 @@ def test_later_roster_closes_and_opens_with_history(county, tmp_path, runner):
     assert result.exit_code == 0, result.output
     assert "工作队" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("工作队"))
-    assert line.split()[1:4] == ["1", "1", "0"]  # added, closed, changed
+    assert line.split()[2:5] == ["1", "1", "0"]  # added, closed, changed (after the rows read)
+    # the report names the assignment it opens and the one it closes
+    assert re.search(r"^任\s+队长\s+东村\s+新队长\s+2019-05-01", result.output, re.M)
+    assert re.search(r"^免\s+队长\s+东村\s+韩队长\s+2018-06-01\s+2019-04-30", result.output, re.M)
     with Store.open(county) as store:
         post = "post:team:甲镇/东村/队长"
         assert holder(store, post, "2019-04-30") == ["韩队长"]
@@ -365,3 +371,36 @@ def test_a_partial_roster_cannot_wipe_a_township(county, tmp_path, runner):
     with Store.open(county) as store:
         assert not store.edges(dst="household:B05", kinds=["ASSISTS"], at="2019-06-01")  # closed, as told
         assert store.edges(dst="household:B05", kinds=["ASSISTS"], at="2018-12-01")  # history kept
+
+
+def test_dry_run_lists_each_assignment_it_would_change_as_json(county, tmp_path, runner):
+    header, rows = TEAMS
+    later = [r for r in rows if not (r[1] == "东村" and r[3] == "队长")]
+    later.append(["甲镇", "东村", "新队长", "队长", "县财政局", "2019-05-01", ""])
+    before = county.read_bytes()
+    result = runner.invoke(cli, ["--project", str(county), "load", "--dry-run", "--format", "json",
+                                 str(write_csv(tmp_path / "team2019.csv", header, later))])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["dry_run"] and data["batch"] is None and county.read_bytes() == before
+    assert sorted((a["change"], a["post"], a["of"], a["person"], a["from"], a["to"]) for a in data["assignments"]) == [
+        ("任", "队长", "东村", "新队长", "2019-05-01", None), ("免", "队长", "东村", "韩队长", "2018-06-01", "2019-04-30")]
+    assert data["diff"]["工作队"]["added"] == 1
+
+
+def test_repeated_problems_are_grouped_and_listed_in_full_on_request(county, tmp_path, runner):
+    header, rows = PAIRINGS
+    bad = [[f"H9{i:02d}", f"户主{i}", "6.21121E+17", "甲镇", "东村", "何干部", "县财政局", "2018-06-01", ""]
+           for i in range(30)]
+    path = write_csv(tmp_path / "结对帮扶.csv", header, rows + bad)
+    listed = tmp_path / "问题.csv"
+    before = county.read_bytes()
+    result = runner.invoke(cli, ["--project", str(county), "load", "--problems", str(listed), str(path)])
+    assert result.exit_code == 1 and county.read_bytes() == before
+    errors = [x for x in result.output.splitlines() if x.startswith("错误")]
+    assert len(errors) == 1  # thirty damaged numbers, one line
+    assert "身份证号" in errors[0] and "共 30 处：第" in errors[0] and "等" in errors[0]
+    assert f"逐条清单见 {listed}" in result.output
+    table = list(csv.reader(listed.read_text(encoding="utf-8-sig").splitlines()))
+    assert table[0] == ["文件", "工作表", "行", "列", "值", "问题"] and len(table) == 31
+    assert {r[3] for r in table[1:]} == {"身份证号"}

@@ -16,7 +16,7 @@ from rosters import BASE, idnum, write_base, write_csv
 from zeren.graph import facts
 from zeren.graph.errors import InputError
 from zeren.graph.store import Store
-from zeren.loaders import rosters, stream
+from zeren.loaders import rosters, stream, tabular
 from zeren.loaders.demo import generate
 from zeren.loaders.kinds import recognise
 from zeren.loaders.rosters import load_files
@@ -43,15 +43,16 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
     return out
 
 
-def _both_ways(tmp_path: Path, rulebook, *loads: list[Path], monkeypatch) -> tuple[dict, dict]:
-    """Load the same files (call by call) with and without row programs; both projects' tables."""
+def _both_ways(tmp_path: Path, rulebook, *loads: list[Path], monkeypatch, mode: str = "auto") -> tuple[dict, dict]:
+    """Load the same files (call by call, the later ones in ``mode``) with and without row
+    programs; both projects' tables."""
     out = []
     for fast in (True, False):
         monkeypatch.setattr(rosters._Loader, "fast", fast)
         path = tmp_path / f"{'fast' if fast else 'generic'}.db"
         with _project(path, rulebook) as store:
-            for files in loads:
-                load_files(store, [str(f) for f in files])
+            for i, files in enumerate(loads):
+                load_files(store, [str(f) for f in files], mode=mode if i else "auto")
         out.append(_tables(path))
     return out[0], out[1]
 
@@ -101,7 +102,7 @@ def test_odd_rows_load_the_same_both_ways(tmp_path, rulebook, monkeypatch):
     teams = write_csv(tmp_path / "工作队-补充.csv", ["乡镇", "村", "姓名", "队内职务", "派出单位", "起始日期", "终止日期"],
                       [["乙乡", "北村", "许队长", "队长兼第一书记", "县交通局", "2018-06-01", ""],
                        ["乙乡", "北村", "严队员", "副队长", "县交通局", "2018-06-01", ""]])
-    fast, generic = _both_ways(tmp_path, rulebook, files, [odd, teams], monkeypatch=monkeypatch)
+    fast, generic = _both_ways(tmp_path, rulebook, files, [odd, teams], monkeypatch=monkeypatch, mode="add")
     _same(fast, generic)
     households = {r[2] for r in fast["f_pairings_1"]}  # the key column
     assert {"household:H101", "household:H102", "household:H104", "household:H105"} <= households
@@ -166,7 +167,7 @@ def test_streamed_rows_are_the_rows_read_whole(tmp_path):
 def test_encoding_is_decided_on_the_whole_file(tmp_path, monkeypatch):
     """A GBK character far down a file that starts as plain ASCII makes it GB18030, as when
     the file is read whole."""
-    monkeypatch.setattr(stream, "_CHUNK", 64)
+    monkeypatch.setattr(tabular, "_CHUNK", 64)  # the encoding is sniffed by tabular, a few bytes at a time
     path = tmp_path / "late.csv"
     path.write_bytes(("a,b\n" + "1,2\n" * 100 + "3,东村\n").encode("gb18030"))
     sheet = stream.open_file(path)[0]

@@ -72,7 +72,7 @@ def test_another_county_end_to_end(tmp_path, runner):
     trace = json.loads(runner.invoke(cli, ["--project", db, "trace", "household", "H001", "--format", "json"]).output)
     # The rulebook's chain, then every party a liability names, linked up from the household.
     assert [c["label"] for c in trace["chain"]] == ["户", "包村领导", "乡镇党委书记", "县委书记", "村", "乡镇", "县",
-                                                   "机构（督查）"]
+                                                   "县网格办"]
     assert trace["chain"][3]["person"] == "钟书记"
     assert (trace["chain"][-1]["name"], trace["chain"][-1]["edge"]) == ("县网格办", "SUPERVISES")
     bad = runner.invoke(cli, ["--project", db, "load", str(write_csv(

@@ -249,8 +249,8 @@ def test_check_csv_is_formula_safe(county, tmp_path, runner):
     add_findings(county, tmp_path, [["2019-05-01", "", "整改不到位", "乡镇", "甲镇", "=HYPERLINK(\"x\")"]])
     result = runner.invoke(cli, ["--project", str(county), "check", "--period", "2019Q2", "--format", "csv"])
     assert result.exit_code == 0
-    assert result.output.startswith("\ufeffclause,rule,triggered")
-    assert "一.7,一.7-2,True,主要责任" in result.output
+    assert result.output.startswith("\ufeff条款,规则,是否触发")
+    assert "一.7,一.7-2,是,主要责任" in result.output
 
 
 def test_trace_errors(county, runner):
@@ -296,8 +296,8 @@ def test_csv_quotes_what_excel_would_run():
                    body="@SUM(A1)", scope="-2", explanation="+cmd|' /C calc'!A0", findings=[3, 4])
     rows = list(csv.reader(io.StringIO(liabilities_csv([li]).lstrip("\ufeff"))))
     row = dict(zip(rows[0], rows[1]))
-    assert row["person"] == "'=1+1" and row["body"] == "'@SUM(A1)" and row["scope"] == "'-2"
-    assert row["explanation"].startswith("'+cmd") and row["findings"] == "3 4" and row["post"] == "党委书记"
+    assert row["责任人"] == "'=1+1" and row["机构"] == "'@SUM(A1)" and row["范围"] == "'-2"
+    assert row["依据"].startswith("'+cmd") and row["督查发现"] == "#3、#4" and row["职务"] == "党委书记"
 
 
 def test_user_typed_ids_match_like_roster_names(county, tmp_path, runner):

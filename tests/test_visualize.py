@@ -79,10 +79,48 @@ def test_org_dot_golden(county):
     golden("org-county.dot", org_dot(_org(county)).source)
 
 
+def labels(graph) -> set[str]:
+    """The diagram's node labels as plain text (lines joined by newlines)."""
+    from zeren.visualize.graphml import diagram_graph
+
+    return {d["label"] for _, d in diagram_graph(graph).nodes(data=True)}
+
+
 def test_org_village_expands_teams_and_units(county):
-    source = org_dot(_org(county, village="东村")).source
-    assert "驻村帮扶工作队\\n队长 韩队长\\n第一书记 杨书记" in source
-    assert "帮扶单位\\n县财政局" in source
+    shown = labels(org_dot(_org(county, village="东村")))
+    assert "驻村帮扶工作队\n队长 韩队长\n第一书记 杨书记" in shown
+    assert "县财政局\n帮扶单位" in shown
+
+
+def test_org_chart_is_top_down_in_roster_order(county):
+    source = org_dot(_org(county)).source
+    assert "rankdir=TB" in source and "位于" not in source  # no fan of labelled curves
+    assert source.index("甲镇") < source.index("乙乡")  # as the 乡镇 roster lists them
+    township = org_dot(_org(county, township="甲镇")).source
+    assert [v for v in ("东村", "西村", "南村") if v in township] == ["东村", "西村", "南村"]
+    assert township.index("东村") < township.index("西村") < township.index("南村")
+
+
+def test_trace_connects_what_the_chain_passes_through(county):
+    """The team of 西村 (reached through village.team.post(队长)) hangs on its village, and the
+    helping unit a 三.5 finding names is in the chain with its leaders, all connected."""
+    import networkx as nx
+    from zeren.visualize.graphml import diagram_graph
+
+    with Store.open(county) as store:
+        result = trace(store, "finding", "2")
+    g = diagram_graph(trace_dot(result))
+    g.remove_node("legend")
+    assert nx.is_weakly_connected(g), [d["label"] for n, d in g.nodes(data=True) if g.degree(n) == 0]
+    text = "\n".join(d["label"] for _, d in g.nodes(data=True))
+    assert "县财政局" in text and "主要责任 · 三.5" in text and "连带责任 · 三.5" in text
+    assert "褚局长" in text and "卫副局长" in text  # the unit's 主要领导 and 分管领导
+
+
+def test_rulebook_chart_has_the_county_posts(rulebook):
+    shown = labels(rulebook_graph(rulebook))
+    for title in rulebook.county_posts:
+        assert any(line.split("\n")[0] == title for line in shown), title
 
 
 def test_rulebook_map_names_clauses(rulebook):
@@ -101,7 +139,7 @@ def test_dot_output_needs_no_graphviz(county, tmp_path, monkeypatch):
 
 def test_unknown_format(county, tmp_path, runner):
     result = runner.invoke(cli, ["--project", str(county), "render", "org", "-o", str(tmp_path / "x.jpg")])
-    assert result.exit_code == 1 and ".svg, .png, .pdf, .dot" in result.output
+    assert result.exit_code == 1 and ".svg, .png, .pdf, .dot, .graphml" in result.output
 
 
 @pytest.mark.dot
@@ -153,16 +191,18 @@ def test_demo_end_to_end_small(tmp_path, runner):
 def test_org_chart_too_large_is_refused(county, tmp_path, runner, monkeypatch):
     import zeren.cli.draw as draw
 
-    monkeypatch.setattr(draw, "ORG_LIMIT", 1)
-    result = runner.invoke(cli, ["--project", str(county), "render", "org", "-o", str(tmp_path / "o.dot")])
-    assert result.exit_code == 1 and "2 个乡镇放不进一张看得清的图" in result.output and "--township" in result.output
+    monkeypatch.setattr(draw, "ORG_LIMIT", 6)
+    result = runner.invoke(cli, ["--project", str(county), "render", "org", "--depth", "village", "-o",
+                                 str(tmp_path / "o.dot")])
+    assert result.exit_code == 1, result.output
+    assert "个方框放不进一张看得清的图（最多 6 个）" in result.output and "--paper A4" in result.output
     ok = runner.invoke(cli, ["--project", str(county), "render", "org", "--village", "东村", "-o",
                              str(tmp_path / "v.dot")])
     assert ok.exit_code == 0, ok.output
 
 
 def test_org_village_lists_households_when_asked(county):
-    counted = org_dot(_org(county, village="东村")).source
-    listed = org_dot(_org(county, village="东村", households=True)).source
-    assert "H001" not in counted and "建档立卡贫困户 2" in counted
-    assert "H001\\n何干部" in listed and "H002\\n何干部" in listed
+    counted = labels(org_dot(_org(county, village="东村")))
+    listed = labels(org_dot(_org(county, village="东村", households=True)))
+    assert not any(x.startswith("H001") for x in counted) and any("建档立卡贫困户 2" in x for x in counted)
+    assert "H001\n何干部" in listed and "H002\n何干部" in listed

@@ -8,6 +8,9 @@ labels is masked.
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +18,14 @@ import graphviz
 
 from ..graph import schema
 from ..graph.errors import ZerenError
-from ..graph.privacy import mask_text
+from ..graph.privacy import escape_controls, mask_text
 from ..graph.rules import Rulebook
 
-__all__ = ["FONT", "DotNotFound", "trace_graph", "org_graph", "rulebook_graph", "render", "FORMATS", "style",
-           "liability_colors"]
+__all__ = ["FONT", "DotNotFound", "trace_graph", "org_graph", "rulebook_graph", "render", "run_dot", "FORMATS",
+           "style", "liability_colors"]
 
 FONT = "Noto Sans CJK SC,WenQuanYi Micro Hei,sans-serif"
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "graphml")
 INSTALL = "apt-get install graphviz fonts-wqy-microhei"
 
 _ENGINE_STYLE: dict[str, dict[str, str]] = {
@@ -69,7 +72,7 @@ def style(rulebook: Any, kind: str) -> dict[str, str]:
 
 
 def liability_colors(rulebook: Any) -> dict[str, str]:
-    """Each liability kind of the rulebook (主要责任 …) its colour, in the order they appear."""
+    """Each liability kind of the rulebook its colour, in the order they appear."""
     kinds = list(dict.fromkeys(li.kind for r in rulebook.rules for li in r.liable)) if rulebook else []
     return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds)}
 
@@ -96,17 +99,22 @@ def _graph(name: str, caption: str, rankdir: str) -> graphviz.Digraph:
     g.attr("graph", rankdir=rankdir, fontname=FONT, fontsize="16", label=caption, labelloc="t",
            labeljust="l", newrank="true", nodesep="0.3", ranksep="0.45", pad="0.3")
     g.attr("node", fontname=FONT, fontsize="11", margin="0.12,0.06")
-    g.attr("edge", fontname=FONT, fontsize="9")
+    g.attr("edge", fontname=FONT, fontsize="10")
     return g
 
 
 def _label(*lines: str) -> str:
-    return "\\n".join(mask_text(x) for x in lines if x)
+    """A node's text, one line per argument, always as plain text: personal data masked, a
+    backslash shown as itself (``张三\\``), control characters escaped, and never read as an
+    HTML-like label (``<B>恶意镇</B>`` stays those characters)."""
+    text = "\\n".join(escape_controls(mask_text(x), keep_newlines=False).replace("\\", "\\\\")
+                      for x in lines if x)
+    return graphviz.nohtml(text)
 
 
 def _edge_attrs(kind: str, model: Any = None) -> dict[str, str]:
     attrs = dict(_EDGE_STYLE.get(kind, _STRUCTURAL))
-    attrs["label"] = model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind)
+    attrs["label"] = _label(model.edge_label(kind) if model is not None else schema.EDGE_KINDS.get(kind, kind))
     return attrs
 
 
@@ -120,20 +128,31 @@ def _legend(g: graphviz.Digraph, kinds: list[str], colors: dict[str, str] | None
             '<tr><td align="left"><font color="#888888">─── 隶属/位于 structure</font></td></tr>']
     for kind in kinds:
         color = colors.get(kind, "#555555")
-        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{kind}</font></td></tr>')
-    html = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
-    g.node("legend", html, shape="plaintext", fontsize="10")
+        color, text = html.escape(str(color), quote=True), html.escape(escape_controls(str(kind), keep_newlines=False))
+        rows.append(f'<tr><td align="left" border="2" color="{color}"><font color="{color}">{text}</font></td></tr>')
+    table = '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#bbbbbb">' + "".join(rows) + "</table>>"
+    g.node("legend", table, shape="plaintext", fontsize="10")
 
 
 # -- trace ---------------------------------------------------------------------------------
-def trace_graph(result: Any, rulebook: Any = None) -> graphviz.Digraph:
-    """The chain of one trace, the object at the bottom, the county at the top; liabilities
-    marked. ``rulebook`` (the project's) gives the shapes and the liability colours."""
+def trace_graph(result: Any, rulebook: Any = None, link: Callable[[str], str | None] | None = None, *,
+                rankdir: str = "BT", compact: bool = False) -> graphviz.Digraph:
+    """The chain of one trace, the object at the bottom, the county at the top (``rankdir`` LR:
+    left to right, for a page taller than wide); liabilities marked. ``rulebook`` (the
+    project's) gives the shapes, the liability colours and how a node the chain passes through
+    (a place's group) hangs on the chain; ``link`` (node id → URL) makes the nodes links of an
+    SVG (the web workbench's pages). ``compact`` (for paper): the title on two lines, closer
+    ranks, the responsibility edges told by their line style alone (the legend says which)."""
     model = rulebook.model if rulebook is not None else None
     colors = liability_colors(rulebook)
-    caption = _label(f"责任链 {result.subject} {result.subject_id} · 认定日期 {result.at} · "
-                     f"评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}")
-    g = _graph("trace", caption, "BT")
+    caption = _label(f"责任链 {result.subject} {result.subject_id}") + "\\l" + _label(
+        f"认定日期 {result.at} · 评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}") + "\\l" \
+        if compact else \
+        _label(f"责任链 {result.subject} {result.subject_id} · 认定日期 {result.at} · "
+               f"评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}")
+    g = _graph("trace", caption, rankdir)
+    if compact:
+        _compact(g)
     ids = _Ids()
     labels: dict[str, list[str]] = {}
     kinds: dict[str, str] = {}
@@ -164,6 +183,9 @@ def trace_graph(result: Any, rulebook: Any = None) -> graphviz.Digraph:
     for node, kind in [(n, n.split(":", 1)[0]) for n in names if n not in labels]:
         labels[node] = [names[node]]
         kinds[node] = kind
+        tie = _passed_through(result.chain, node, model)
+        if tie:
+            edges.append(tie)
     for node, lines in labels.items():
         attrs = dict(style(rulebook, kinds[node]))
         mark = marks.get(node)
@@ -171,99 +193,59 @@ def trace_graph(result: Any, rulebook: Any = None) -> graphviz.Digraph:
             color = colors.get(mark[0][0], "#555555")
             attrs.update(color=color, penwidth="2.6", fontcolor="black")
             lines = lines + [f"{k} · {c}" for k, c in mark]
+        url = link(node) if link else None
+        if url:
+            attrs.update(URL=url, target="_top")
         g.node(ids(node), _label(*lines), **attrs)
     seen = set()
     for src, dst, kind in edges:
         if (src, dst, kind) not in seen:
             seen.add((src, dst, kind))
-            g.edge(ids(src), ids(dst), **_edge_attrs(kind, model))
+            attrs = _edge_attrs(kind, model)
+            if compact and kind in _EDGE_STYLE:
+                del attrs["label"]
+            g.edge(ids(src), ids(dst), **attrs)
     _legend(g, sorted({k for m in marks.values() for k, _ in m}), colors)
     return g
 
 
-# -- org -----------------------------------------------------------------------------------
-def _party_label(p: Any) -> str:
-    return _label(p.post or p.body, p.person or ("（无人在职）" if p.node.startswith("post:") else ""))
+def _compact(g: graphviz.Digraph) -> None:
+    """Tighter spacing and a smaller title, for a chart meant for paper."""
+    g.attr("graph", fontsize="13", nodesep="0.15", ranksep="0.3", pad="0.05")
 
 
-def _counts(place: Any) -> str:
-    return " · ".join(f"{label} {n:,}" for label, n in place.counts.items())
-
-
-def org_graph(chart: Any, rulebook: Any = None) -> graphviz.Digraph:
-    """The organisation of a scope: the county's posts and bodies, then each place of the
-    pack's org levels with its posts and what is attached to it; members as counts (or listed)."""
-    model = rulebook.model if rulebook is not None else None
-    caption = _label(f"{chart.county} 组织与责任图 · {chart.at} · 规则手册 {chart.rulebook}")
-    g = _graph("org", caption, "LR")
-    ids = _Ids()
-    county = ids(chart.county_id)
-    with g.subgraph(name="cluster_county") as c:
-        c.attr(label=chart.county, style="rounded", color="#9bbf8f")
-        c.node(county, chart.county, **_ROOT)
-        for p in chart.posts:
-            c.node(ids(f"{p.node}|{p.person_id}"), _party_label(p), **_ENGINE_STYLE["post"])
-            c.edge(ids(f"{p.node}|{p.person_id}"), county, **_edge_attrs("LEADS", model))
-        posted = {p.body for p in chart.posts}
-        offices = [b.body for b in chart.bodies if b.body not in posted]
-        if offices:
-            c.node("offices", _label("机构", *offices), **_ENGINE_STYLE["body"])
-            c.edge("offices", county, **_edge_attrs("SUPERVISES", model))
-    if chart.depth <= 1:  # one block per place of the first level, in columns of six
-        columns = max(1, -(-len(chart.places) // 6))
-        for i, t in enumerate(chart.places):
-            tid = ids(t.id)
-            g.node(tid, _label(t.name, *[f"{p.post} {p.person or '（无人在职）'}" for p in t.posts],
-                               *[f"{a.relation} {a.name}" for a in t.attached], _counts(t)), **_ROOT)
-            g.edge(tid, county, **_edge_attrs("LOCATED_IN", model), minlen=str(columns - i // 6))
-        _legend(g, [])
-        return g
-    for t in chart.places:
-        tid = ids(t.id)
-        with g.subgraph(name=f"cluster_{tid}") as c:
-            c.attr(label=t.name, style="rounded", color="#9bbf8f")
-            c.node(tid, t.name, **_ROOT)
-            for p in t.posts:
-                pid = ids(f"{p.node}|{p.person_id}")
-                c.node(pid, _party_label(p), **_ENGINE_STYLE["post"])
-                spec = model.post(t.kind, p.post) if model is not None else None
-                c.edge(pid, tid, **_edge_attrs(spec.edge if spec else "LEADS", model))
-            columns = max(1, -(-len(t.children) // 8))  # at most 8 places a column (a stagger by minlen)
-            for i, v in enumerate(t.children):
-                vid = ids(v.id)
-                flags = "".join(f"（{f}）" for f in v.flags)
-                if chart.depth > 2:
-                    c.node(vid, _label(v.name + flags, _counts(v)), **_PLACE)
-                else:
-                    c.node(vid, _label(v.name + flags + f" · {_counts(v)}",
-                                       *[f"{p.post} {p.person or '（无人在职）'}" for p in v.posts],
-                                       *[f"{p.post} {p.person or '（无人在职）'}" for a in v.attached for p in a.posts],
-                                       *[f"{a.relation} {a.name}" for a in v.attached if not a.posts]), **_PLACE)
-                c.edge(vid, tid, **_edge_attrs("LOCATED_IN", model), minlen=str(columns - i // 8))
-                if chart.depth <= 2:
-                    continue
-                for p in v.posts:
-                    pid = ids(f"{p.node}|{p.person_id}")
-                    c.node(pid, _party_label(p), **_ENGINE_STYLE["post"])
-                    c.edge(pid, vid, **_edge_attrs("LEADS", model))
-                for a in v.attached:
-                    aid = ids(a.node)
-                    kind = a.node.split(":", 1)[0]
-                    c.node(aid, _label(a.relation, *([f"{p.post} {p.person or '（无人在职）'}" for p in a.posts]
-                                                     or [a.name])), **style(rulebook, kind))
-                    c.edge(aid, vid, **_edge_attrs("ASSISTS", model))
-                per_column = 15  # asked for: each member with what the pack shows beside it, in columns
-                stagger = max(1, -(-len(v.members) // per_column))
-                for k, (hid, number, beside) in enumerate(v.members):
-                    c.node(ids(hid), _label(number, beside or "（无）"), **_LEAF)
-                    c.edge(ids(hid), vid, **_edge_attrs("LOCATED_IN", model), minlen=str(stagger - k // per_column))
-        g.edge(tid, county, **_edge_attrs("LOCATED_IN", model))
-        for a in t.attached:
-            aid = ids(a.node)
-            g.node(aid, _label(a.relation, a.name), **_ORG)
-            g.edge(aid, tid, **_edge_attrs("SUPERVISES", model))
-    _legend(g, [])
-    return g
+def _passed_through(chain: list[Any], node: str, model: Any) -> tuple[str, str, str] | None:
+    """The edge that ties ``node`` — reached only as the end of a chain link's edge (the group
+    in ``place.group.post(TITLE)``) — to the chain node its role path passed before it, by the
+    relation of that step; None when the rulebook does not say or the node before is not one."""
+    if model is None:
+        return None
+    for c in chain:
+        if node not in (c.edge_src, c.edge_dst):
+            continue
+        parts = str(c.role).split(".")
+        if len(parts) < 3:
+            continue
+        before = {x.node for x in chain if x.role == ".".join(parts[:-2])}
+        if len(before) != 1:
+            continue
+        (parent,) = before
+        rel = model.relation(parent.split(":", 1)[0], re.split(r"[\[(]", parts[-2], maxsplit=1)[0])
+        if rel is None or rel.target != node.split(":", 1)[0]:
+            continue
+        edge = rel.edge if isinstance(rel.edge, str) else rel.edge[0]
+        return (parent, node, edge) if rel.direction == "out" else (node, parent, edge)
+    # The start of a role path above the chain's places (the root of ``root.post(TITLE)`` when
+    # the chain stops a level below): tied to the one place of the subject's own that it is
+    # the parent kind of.
+    kind = node.split(":", 1)[0]
+    below = {c.node for c in chain if c.node and "." not in str(c.role)  # a place the subject lies in
+             and model.parent(c.node.split(":", 1)[0]) == kind}
+    if len(below) == 1:
+        (child,) = below
+        k = model.kinds[child.split(":", 1)[0]]
+        return (node, child, k.parent_edge) if k.parent_reverse else (child, node, k.parent_edge)
+    return None
 
 
 # -- rulebook ------------------------------------------------------------------------------
@@ -277,12 +259,14 @@ def _role_key(path: Any, model: Any) -> str:
     return path.end_kind
 
 
-def rulebook_graph(rb: Rulebook) -> graphviz.Digraph:
+def rulebook_graph(rb: Rulebook, *, rankdir: str = "BT", compact: bool = False) -> graphviz.Digraph:
     """The kinds of the pack, their posts and the responsibility edges between them, each box
     annotated with the clauses that bind it and the liabilities they attach (each clause once)."""
     model = rb.model
     colors = liability_colors(rb)
-    g = _graph("rulebook", _label(f"{rb.title}（{rb.document}）· 角色与责任关系"), "BT")
+    g = _graph("rulebook", _label(f"{rb.title}（{rb.document}）· 角色与责任关系"), rankdir)
+    if compact:
+        _compact(g)
     ids = _Ids()
     notes: dict[str, dict[str, list[str]]] = {}  # box → clause → liability kinds
 
@@ -337,30 +321,48 @@ def rulebook_graph(rb: Rulebook) -> graphviz.Digraph:
 
 
 # -- rendering -----------------------------------------------------------------------------
+def run_dot(graph: graphviz.Digraph, fmt: str, renderer: str | None = None) -> bytes:
+    """``dot`` on ``graph`` to ``fmt`` (errors as :class:`DotNotFound` or :class:`ZerenError`)."""
+    try:
+        return graph.pipe(format=fmt, renderer=renderer)
+    except graphviz.ExecutableNotFound:
+        raise DotNotFound(f"Graphviz `dot` is not installed; install it ({INSTALL}) or write a .dot file") from None
+    except graphviz.CalledProcessError as err:
+        detail = (err.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise ZerenError(f"dot failed: {detail[-1] if detail else err}") from None
+
+
 def render(graph: graphviz.Digraph, path: str | Path, *, embed_glyphs: bool = False) -> Path:
-    """Write ``graph`` to ``path``; the format is the extension (svg, png, pdf or dot).
+    """Write ``graph`` to ``path``; the format is the extension (svg, png, pdf, dot or graphml).
 
     SVG keeps its labels as text (searchable, editable in slides) naming the CJK fonts;
     ``embed_glyphs`` renders it with cairo instead, glyphs as outlines, so it stands alone
-    on a machine without a CJK font. PNG and PDF always embed what they draw.
+    on a machine without a CJK font. PNG and PDF always embed what they draw. GraphML (for
+    hand editing in yEd) needs no Graphviz: :func:`zeren.visualize.graphml.write_graphml`.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "gv":
         fmt = "dot"
     if fmt not in FORMATS:
-        raise ZerenError(f"{path}: unknown diagram format “{path.suffix}”; use one of .{', .'.join(FORMATS)}")
+        raise ZerenError(f"{path}: 不认识的图形格式“{path.suffix}”；可用 .{', .'.join(FORMATS)} "
+                         f"(unknown diagram format)")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
         path.write_text(graph.source, encoding="utf-8")
         return path
-    try:
-        renderer = None if fmt == "svg" and not embed_glyphs else "cairo"
-        data = graph.pipe(format=fmt, renderer=renderer)
-    except graphviz.ExecutableNotFound:
-        raise DotNotFound(f"Graphviz `dot` is not installed; install it ({INSTALL}) or write a .dot file") from None
-    except graphviz.CalledProcessError as err:
-        detail = (err.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise ZerenError(f"dot failed: {detail[-1] if detail else err}") from None
-    path.write_bytes(data)
+    if fmt == "graphml":
+        from .graphml import write_graphml
+
+        write_graphml(graph, path)
+        return path
+    path.write_bytes(run_dot(graph, fmt, None if fmt == "svg" and not embed_glyphs else "cairo"))
     return path
+
+
+def __getattr__(name: str) -> Any:  # org_graph lives in .orgchart; old imports keep working
+    if name in ("org_graph", "org_panels"):
+        from . import orgchart
+
+        return getattr(orgchart, name)
+    raise AttributeError(name)

@@ -1,0 +1,48 @@
+"""zeren duties: judge every frequency duty of the rulebook from the duty log (履职记录)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .main import FORMATS, Context, _day, _window, cli, pass_ctx
+
+
+@cli.command()
+@click.option("--from", "date_from", metavar="DATE", help="期间第一天（含） (first day of the period).")
+@click.option("--to", "date_to", metavar="DATE", help="期间最后一天（含） (last day of the period).")
+@click.option("--period", metavar="PERIOD", help="期间简写：2019Q2、2019H1、2019 或 2019-05 (period shorthand).")
+@click.option("--township", metavar="NAME", help="只看这个乡镇内的履职主体 (only holders inside this township).")
+@click.option("--at", metavar="DATE", help="按这一天评判：尚未结束的周期为“进行中”（open） (judge as on this day).")
+@click.option("--duty", "only", multiple=True, metavar="ID", help="只看这项职责（编号，或条款如 二.2） (only this duty).")
+@click.option("--explain", is_flag=True, help="逐条说明每项评判考虑了哪些记录、为何计入或不计入 (explain each judgement).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="table（表格，默认）、json 或 csv (table, JSON or CSV).")
+@pass_ctx
+def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt) -> None:
+    """履职评判：按履职记录逐项评判清单中的定期职责（每月、每季、每年…） (judge every frequency duty).
+
+    Each duty × holder × calendar window that overlaps the period is met, missed, or open
+    (the window is not over on --at: what is still short, and the days left). Only records
+    that satisfy the duty count: the right 履职事项, in the window, by the person in post that
+    day (or the organisation, or its people where the duty counts 人次), where the duty says.
+
+    示例 Example:
+
+        zeren duties --period 2019Q2 --township 马营镇
+
+        zeren duties --at 2019-05-20 --period 2019Q2 --explain --format json
+    """
+    from ..queries.duties import duties as judge
+    from .format import duties_csv, duties_table
+
+    lo, hi = _window(date_from, date_to, period)
+    with obj.open() as store:
+        result = judge(store, lo, hi, at=_day(at), township=township, only=list(only) or None, explain=explain)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(duties_csv(result), nl=False)
+    else:
+        click.echo(duties_table(result))
