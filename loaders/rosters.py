@@ -127,6 +127,10 @@ class _Loader:
         self._known: dict[str, set[str]] = {}
         self._memo: dict[tuple, Any] = {}
         self.persons: dict[str, tuple] = {}  # new persons: id → row
+        self._by_name: tuple[int, dict[str, list[tuple[str, str]]]] = (0, {})
+        self._last: dict[str, tuple[int, dict[str, list[str]]]] = {}  # kind → ids by their last part
+        self._evidence: list[str] | None = None
+        self._object_kinds: list[str] | None = None
         self._person_props: dict[str, dict[str, str]] = {}
         self.posts: dict[str, tuple] = {}
         self._stored_posts: set[str] | None = None
@@ -634,7 +638,9 @@ class _Loader:
             self.fail(src, f["date"], f"“{f['date']}”不能为空")
         subject_text = self.cell(src, f["subject"], required=True)
         item = key(self.cell(src, f["item"], required=True))
-        valid = self.rb.evidence()
+        if self._evidence is None:
+            self._evidence = self.rb.evidence()
+        valid = self._evidence
         if item and item not in valid:
             close = difflib.get_close_matches(item, valid, n=1, cutoff=0.4)
             also = f"（是不是“{close[0]}”？）" if close else ""
@@ -704,11 +710,34 @@ class _Loader:
         if org is not None:
             org_ids = {schema.node_id(k, key(org)) for k in self.model.orgs}
         found = {pid for pid, _, o in self.store.persons(name) if org_ids is None or o in org_ids}
-        found |= {pid for pid, n, o, *_ in self.persons.values() if key(n) == name and (org_ids is None or o in org_ids)}
+        found |= {pid for pid, o in self._new_by_name().get(name, ()) if org_ids is None or o in org_ids}
         return sorted(found)
 
+    def _new_by_name(self) -> dict[str, list[tuple[str, str]]]:
+        """The persons new in this load by name key: (id, organisation). Rebuilt only when more
+        have been added (a duty log names thousands of people; the rosters before it add them)."""
+        if self._by_name[0] != len(self.persons):
+            index: dict[str, list[tuple[str, str]]] = {}
+            for pid, n, o, *_ in self.persons.values():
+                index.setdefault(key(n), []).append((pid, o))
+            self._by_name = (len(self.persons), index)
+        return self._by_name[1]
+
+    def _by_last(self, kind: str) -> dict[str, list[str]]:
+        """The known ids of a kind named within their parent, by their last part (a village's
+        name): rebuilt only when more are known."""
+        known = self.known(kind)
+        size, index = self._last.get(kind, (-1, {}))
+        if size != len(known):
+            index = {}
+            for i in sorted(known):
+                if "/" in i:
+                    index.setdefault(i.rsplit("/", 1)[1], []).append(i)
+            self._last[kind] = (len(known), index)
+        return index
+
     def _display_person(self, pid: str) -> str:
-        org = next((o for p, _, o, *_ in self.persons.values() if p == pid), None)
+        org = self.persons[pid][2] if pid in self.persons else None
         if org is None:
             row = self.store.conn.execute("SELECT org FROM person WHERE id=?", (pid,)).fetchone()
             org = row[0] if row else None
@@ -718,10 +747,12 @@ class _Loader:
         """Where or whom a duty record concerns: any object a finding could name, by the same forms."""
         parts = [p for p in re.split(r"[/／]", value) if p.strip()]
         candidates: list[str] = []
-        for kind in self.model.places()[1:] + [k for k in self.model.kinds if k not in self.model.places()]:
+        if self._object_kinds is None:
+            places = self.model.places()
+            self._object_kinds = [k for k in places[1:] + [k for k in self.model.kinds if k not in places]
+                                  if not self.model.kinds[k].one_per_parent]
+        for kind in self._object_kinds:
             k = self.model.kinds[kind]
-            if k.one_per_parent:
-                continue
             if len(parts) == 1 and not k.id_within_parent:
                 nid = schema.node_id(kind, key(value))
                 if nid in self.known(kind):
@@ -731,8 +762,7 @@ class _Loader:
                 if nid in self.known(kind):
                     candidates.append(nid)
             elif len(parts) == 1 and k.id_within_parent:
-                suffix = "/" + key(value)
-                candidates.extend(i for i in self.known(kind) if i.endswith(suffix))
+                candidates.extend(self._by_last(kind).get(key(value), ()))
         if len(candidates) == 1:
             return candidates[0]
         forms = "、".join(f"{o.word}（{o.hint.removeprefix('对象应为').removeprefix('对象应写成')}）"
