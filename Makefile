@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= zeren-demo
 APT_PACKAGES := graphviz fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo test system-deps browser-deps screenshots bench bench-county10 bench-bolt bench-province clean
+.PHONY: demo test system-deps browser-deps screenshots bench bench-county10 bench-bolt bench-province bench-duties clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -76,6 +76,9 @@ bench-county10: $(STAMP)
 
 bench-bolt: $(STAMP)
 	unshare -n sh -c 'ip link set lo up && exec $(PY) bench/bolt.py'
+
+bench-duties: $(STAMP)
+	$(PY) bench/duties.py
 
 bench-province: $(STAMP)
 	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --skip batch \

@@ -80,7 +80,7 @@ def demo(directory: str, rulebook_name: str, households: int, villages: int, see
     click.echo(mask_text(check_table(checked)))
     click.echo("")
     click.echo(f"$ zeren --project {project} trace {subject} {ident}")
-    click.echo(mask_text(trace_table(traced)))
+    click.echo(mask_text(trace_table(traced, rulebook)))
     click.echo("")
     click.echo(f"$ zeren --project {project} duties --period {period} --at {after}" + (f" --township {place}" if place else ""))
     click.echo(mask_text(duties_table(performed)))

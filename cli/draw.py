@@ -193,3 +193,35 @@ def render_trace(obj: Context, subject, ident, at, period, paper, landscape, out
     _echo_pages(print_panels([Panel(trace_graph(result, rulebook, compact=True))], output, sheet,
                              embed_glyphs=embed_glyphs,
                              variants=[[Panel(trace_graph(result, rulebook, rankdir="LR", compact=True))]]))
+
+
+@render.command("duties")
+@click.option("--township", metavar="NAME", help="只画这个乡镇内的责任人（默认全县） (only the holders inside this township).")
+@click.option("--period", metavar="PERIOD", help="期间：2019Q2、2019H1、2019 或 2019-05 (the period).")
+@click.option("--from", "date_from", metavar="DATE", help="期间第一天（不用 --period 时） (first day).")
+@click.option("--to", "date_to", metavar="DATE", help="期间最后一天 (last day).")
+@click.option("--at", metavar="DATE", help="按这一天判断（默认：最近一条督查发现的日期，没有则今天） (judge as on this day).")
+@click.option("--duty", "only", multiple=True, metavar="ID", help="只画这项职责（编号或条款），可重复 (only this duty).")
+@output_option
+@pass_ctx
+def render_duties(obj: Context, township, period, date_from, date_to, at, only, output, embed_glyphs) -> None:
+    """履职日历热力图：责任人 × 时间窗口，达标/未达标/进行中/无记录 (a calendar heat-map of duties).
+
+    One row per duty and holder, one cell per window (month, quarter, half-year, year)
+    spanning its months, coloured by what `zeren duties` judges: 达标 met, 未达标 missed,
+    进行中 open, 无记录 uncovered; each cell reads done/required.
+
+    示例 Example:
+
+        zeren render duties --township 马营镇 --period 2019Q2 -o 马营镇履职.svg
+    """
+    from ..queries.duties import duties as judge
+    from ..visualize.diagrams import render as draw
+    from ..visualize.duties import duties_graph
+
+    lo, hi = _window(date_from, date_to, period)
+    with obj.open() as store:
+        result = judge(store, lo, hi, at=_day(at), township=township, only=list(only) or None)
+    if not result.duties:
+        raise ZerenError(f"{lo} 至 {hi}{f' {township}' if township else ''} 没有可判断的职责 (no duty to draw)")
+    click.echo(str(draw(duties_graph(result, title=township or ""), output, embed_glyphs=embed_glyphs)))

@@ -14,7 +14,9 @@ from .main import FORMATS, Context, _day, _window, cli, pass_ctx
 @click.option("--to", "date_to", metavar="DATE", help="期间最后一天（含） (last day of the period).")
 @click.option("--period", metavar="PERIOD", help="期间简写：2019Q2、2019H1、2019 或 2019-05 (period shorthand).")
 @click.option("--township", metavar="NAME", help="只看这个乡镇内的履职主体 (only holders inside this township).")
-@click.option("--at", metavar="DATE", help="按这一天评判：尚未结束的周期为“进行中”（open） (judge as on this day).")
+@click.option("--at", metavar="DATE",
+              help="按这一天评判：尚未结束的周期为“进行中”（open）；默认为最近一条督查发现的日期，没有则今天 "
+                   "(judge as on this day; default: the latest finding's date, else today).")
 @click.option("--duty", "only", multiple=True, metavar="ID", help="只看这项职责（编号，或条款如 二.2） (only this duty).")
 @click.option("--explain", is_flag=True, help="逐条说明每项评判考虑了哪些记录、为何计入或不计入 (explain each judgement).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
@@ -23,10 +25,14 @@ from .main import FORMATS, Context, _day, _window, cli, pass_ctx
 def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt) -> None:
     """履职评判：按履职记录逐项评判清单中的定期职责（每月、每季、每年…） (judge every frequency duty).
 
-    Each duty × holder × calendar window that overlaps the period is met, missed, or open
-    (the window is not over on --at: what is still short, and the days left). Only records
-    that satisfy the duty count: the right 履职事项, in the window, by the person in post that
-    day (or the organisation, or its people where the duty counts 人次), where the duty says.
+    Each duty × holder × calendar window (month, quarter, half-year, year) that overlaps the
+    period is met (达标), missed (未达标), open (进行中: the window is not over on --at; what
+    is still short, and the days left) or uncovered (无记录: the loaded duty log does not
+    cover the whole window, so nobody can say it was missed; a warning names the days it
+    covers). Only records that satisfy the duty count: the right 履职事项, in the window, by
+    the person in post that day (or the organisation, or its people where the duty counts
+    人次), where the duty says. Without --at, the day is the project's default (the latest
+    finding's date, else today), and the output says so.
 
     示例 Example:
 
@@ -40,6 +46,11 @@ def duties(obj: Context, date_from, date_to, period, township, at, only, explain
     lo, hi = _window(date_from, date_to, period)
     with obj.open() as store:
         result = judge(store, lo, hi, at=_day(at), township=township, only=list(only) or None, explain=explain)
+    if fmt != "json":  # JSON carries them: warnings, at_chosen_as
+        if result.at_how and fmt == "csv":  # the table's first line says it
+            click.echo(f"注意：按 {result.at} 判断（{result.at_how}；--at 指定其他日期）", err=True)
+        for warning in result.warnings:
+            click.echo(f"注意：{warning}", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -108,8 +108,7 @@ def trace_tables(result: Any, rulebook: Any = None) -> list[Table]:
     from ..documents.parts import post_text, where
 
     obj = result.object
-    label = rulebook.model.label(obj.get("kind", "")) if rulebook is not None else result.subject
-    subject = f"督查发现 #{result.subject_id}" if result.subject == "finding" else f"{label} {result.subject_id}"
+    subject = result.title(rulebook)
     tables: list[Table] = [
         ("概要", ["项目", "内容"], [
             ["追溯对象", f"{subject}（{obj.get('name', '')}）"],

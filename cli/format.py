@@ -260,7 +260,7 @@ def _person(li) -> str:
 def _basis(li) -> str:
     text = li.explanation
     if getattr(li, "duties", None):
-        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        status = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
         text += "〔履职：" + "、".join(f"{d['window']} {d['done']:g}/{d['required']:g}{d['unit']}{status[d['status']]}"
                                     for d in li.duties[:6]) + "〕"
     if getattr(li, "conflict", ""):
@@ -344,9 +344,9 @@ def check_table(result) -> str:
     return out + gaps_table(result)
 
 
-def trace_table(result) -> str:
+def trace_table(result, rulebook=None) -> str:
     obj = result.object
-    lines = [f"责任链 trace: {result.subject} {result.subject_id}（{obj['name']}"
+    lines = [f"责任链 trace: {result.title(rulebook)}（{obj['name']}"
              f"{'，' + obj['caption'] if obj.get('caption') else ''}），认定日期 {result.at}，"
              f"评估期间 {result.date_from} 至 {result.date_to}，规则手册 {result.rulebook}"]
     if result.findings:
@@ -406,15 +406,18 @@ def csv_sections(tables) -> str:
     return buf.getvalue()
 
 
-_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中"}
+_STATUS = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
 
 
 def duties_table(result, per_duty: int = 12) -> str:
     """Per duty: what is short (missed, and open windows with the days left), then the met ones
     as a count; a duty with many holders is cut to ``per_duty`` lines (json/csv list them all)."""
     summary = result.as_dict()["summary"]
-    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}），规则手册 {result.rulebook}；"
-             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"]
+    how = f"，{result.at_how}；--at 指定其他日期" if getattr(result, "at_how", "") else ""
+    lines = [f"履职情况 duties：{result.date_from} 至 {result.date_to}（截至 {result.at}{how}），规则手册 {result.rulebook}；"
+             f"达标 {summary.get('met', 0)}，未达标 {summary.get('missed', 0)}，进行中 {summary.get('open', 0)}"
+             + (f"，无记录 {summary['uncovered']}（履职记录只覆盖 {result.coverage.text}）"
+                if summary.get("uncovered") else "")]
     by_duty: dict[str, list] = {}
     for e in result.duties:
         by_duty.setdefault(e.duty, []).append(e)
@@ -432,8 +435,14 @@ def duties_table(result, per_duty: int = 12) -> str:
                          f"{e.done:g}/{e.required:g}{e.unit}", state, "、".join(e.missing[:6])])
         if rows:
             lines.append(table(["窗口", "职务", "人员", "范围", "实/应", "结果", "缺"], rows, max_width=40))
+        considered = [(e, x) for e in short[:per_duty] for x in e.explain]  # with --explain
+        for e, x in considered[:20]:
+            lines.append(f"  {e.window} {e.scope}：{x['source']} {x['date']} {x['subject']}"
+                         f"{' → ' + x['object'] if x['object'] else ''}——{x['reason']}")
+        if len(considered) > 20:
+            lines.append(f"  另有 {len(considered) - 20} 条记录（--format json 列出全部）")
         if len(short) > per_duty:
-            lines.append(f"  另有 {len(short) - per_duty} 项未达标或进行中（--format csv 或 json 列出全部）")
+            lines.append(f"  另有 {len(short) - per_duty} 项未达标、进行中或无记录（--format csv 或 json 列出全部）")
     if result.flagged:
         lines += ["", f"不计入的记录 flagged：{len(result.flagged)}（履职时不在任上）"]
         lines += [f"  {f['source']}：{f['subject']} {f['date']} {f['item']}——{f['reason']}（{f['post']}）"
@@ -457,9 +466,9 @@ def dossier_table(d) -> str:
                          li.get("holder_at_finding") or ("" if li.get("standing") else "本人"), li["explanation"]])
         lines.append(table(["条款", "责任", "职务", "日期", "任期", "发现时在任者", "依据"], rows, max_width=60))
     if d.duties:
-        status = {"met": "达标", "missed": "未达标", "open": "进行中"}
+        status = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
         short = [x for x in d.duties if x["status"] != "met"]
-        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标或进行中 {len(short)}）"]
+        lines += ["", f"履职 duties：{len(d.duties)}（达标 {len(d.duties) - len(short)}，未达标、进行中或无记录 {len(short)}）"]
         if short:
             lines.append(table(["条款", "职责", "窗口", "范围", "实/应", "结果"],
                                [[x["clause"], x["what"], x["window"], x["scope"],

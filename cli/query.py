@@ -109,6 +109,6 @@ def trace(obj: Context, subject, ident, at, date_from, date_to, period, fmt, out
         result = run_trace(store, subject, ident, at=day, date_from=lo, date_to=hi,
                            show_personal_data=show_personal_data)
         rulebook = store.rulebook
-    emit(fmt, output, show_personal_data, table=lambda: trace_table(result), data=result.as_dict,
+    emit(fmt, output, show_personal_data, table=lambda: trace_table(result, rulebook), data=result.as_dict,
          csv=lambda: csv_sections(trace_tables(result, rulebook)),
-         xlsx=lambda show: xlsx_of(trace_tables(result, rulebook), show, f"责任链 {result.subject} {result.subject_id}"))
+         xlsx=lambda show: xlsx_of(trace_tables(result, rulebook), show, f"责任链 {result.title(rulebook)}"))

@@ -338,7 +338,7 @@ def _duty_log(out: DemoCounty, write_csv, rnd: random.Random, *, year: int, town
     for name, _title, town, _villages, *_ in leaders:
         if not town:
             continue
-        for month in (4, 5, 6):
+        for month in range(1, 7):
             if town == moved and month == 5:
                 rows.append([date(year, 5, 20).isoformat(), name, "调研指导", town, "", "交接后仍去原联系乡镇"])
                 continue
@@ -349,7 +349,8 @@ def _duty_log(out: DemoCounty, write_csv, rnd: random.Random, *, year: int, town
                 continue  # one leader misses June
             where = town if (name, month) != (leaders[3][0], 5) else towns[(towns.index(town) + 1) % len(towns)]
             rows.append([day(month), name, "调研指导", where, "", ""])
-        rows.append([day(5), name, "推进会议", town, "", ""])
+        for month in (2, 5):  # a 推进会议 each quarter
+            rows.append([day(month), name, "推进会议", town, "", ""])
         for v, poor in vill[town]:
             if poor and rnd.random() < 0.6:
                 rows.append([day(rnd.randint(1, 6)), name, "走访", f"{town}/{v}", "", ""])
@@ -357,7 +358,7 @@ def _duty_log(out: DemoCounty, write_csv, rnd: random.Random, *, year: int, town
         if i % 7 != 3:
             rows.append([day(rnd.randint(1, 6)), unit, "协调推进会", town, "", "县直帮扶单位协调推进会"])
     for t in towns:
-        for month in (4, 5, 6):
+        for month in range(1, 7):
             if t == lax and month > 4:
                 continue
             rows.append([day(month), t, "工作例会", "", "", "驻村帮扶工作队队长工作例会"])

@@ -214,14 +214,17 @@ def attach_duties(store: Any, result: Any, at: str | None = None) -> None:
     rb = store.rulebook
     clauses = {d.clause for d in rb.duties}
     wanted = [li for li in result.liabilities if li.triggered and li.clause in clauses and li.party]
-    if not wanted or not store.duty_records(result.date_from, result.date_to):
+    if not wanted:
         return
-    from .duties import duties
+    from .duties import coverage, duties
 
+    log = coverage(store)
+    if not log.overlaps(result.date_from, result.date_to):
+        return  # no duty log for the window: nothing to show beside the liabilities
     root = schema.node_id(rb.model.root, schema.name_key(rb.county))
     starts = {li.scope_id for li in wanted if li.scope_id} | {root}
     judged = duties(store, result.date_from, result.date_to, at=at,
-                    only=sorted({li.clause for li in wanted}), scope_ids=starts)
+                    only=sorted({li.clause for li in wanted}), scope_ids=starts, log=log)
     for li in wanted:
         for e in judged.duties:
             if e.clause != li.clause:
@@ -229,7 +232,7 @@ def attach_duties(store: Any, result: Any, at: str | None = None) -> None:
             if li.party in e.holder_id.split("、") or (li.scope_id and e.scope_id == li.scope_id):
                 li.duties.append({"duty": e.duty, "what": e.what, "window": e.window, "person": e.person,
                                   "required": e.required, "done": e.done, "unit": e.unit, "status": e.status,
-                                  "evidence": e.evidence})
+                                  "evidence": e.evidence, **({"note": e.note} if e.note else {})})
 
 
 def _in_township(ev: Any, result: CheckResult, name: str) -> CheckResult:

@@ -173,17 +173,17 @@ def _liabilities(store: Any, ids: set[str]) -> list[dict[str, Any]]:
 
 def _duties(store: Any, r: Resolver, ids: set[str], posts: list[PostHeld], at: str | None) -> list[dict[str, Any]]:
     """The duties judged for the posts the person held, in the windows they held them."""
-    records = store.duty_records()
-    if not records or not posts:
-        return []
-    from .duties import duties
+    from .duties import covering, duties
+    from .duty_reads import log_spans
 
+    loads = log_spans(store)  # the windows judged: those the duty log reaches
+    if not loads or not posts:
+        return []
     starts = {p.post_id[5:].rsplit("/", 1)[0] for p in posts}
     for pid in ids:  # what the person answers for directly (a pairing cadre's households)
         starts |= {e.dst for e in store.edges(src=pid, kinds=["ASSISTS", "LEADS", "SUPERVISES"])}
-    lo = min(x.date for x in records)
-    hi = max(x.date for x in records)
-    judged = duties(store, lo, hi, at=at, scope_ids=starts)
+    lo, hi = min(x[0] for x in loads), max(x[1] for x in loads)
+    judged = duties(store, lo, hi, at=at, scope_ids=starts, log=covering(loads))
     out = []
     for e in judged.duties:
         mine = [h for h in e.holders if h["person_id"] in ids] or (
@@ -191,7 +191,7 @@ def _duties(store: Any, r: Resolver, ids: set[str], posts: list[PostHeld], at: s
         if mine:
             out.append({"duty": e.duty, "clause": e.clause, "what": e.what, "window": e.window, "scope": e.scope,
                         "required": e.required, "done": e.done, "unit": e.unit, "status": e.status,
-                        "evidence": e.evidence})
+                        "evidence": e.evidence, **({"note": e.note} if e.note else {})})
     return out
 
 

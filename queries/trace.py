@@ -62,6 +62,13 @@ class TraceResult:
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
 
+    def title(self, rulebook: Any = None) -> str:
+        """What was traced, as a reader names it: 督查发现 #12, or the kind's label and the id."""
+        if self.subject == "finding":
+            return f"督查发现 #{self.subject_id}"
+        label = rulebook.model.label(self.object.get("kind", "")) if rulebook is not None else self.subject
+        return f"{label} {self.subject_id}"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "subject": self.subject,

@@ -14,6 +14,8 @@ from zeren.queries.duties import duties, windows
 
 HEADER = ["日期", "履职主体", "履职事项", "对象", "天数", "说明"]
 LOG = [
+    ["2019-01-10", "县委", "专题研究", "", "", "一月：日志自此开始"],
+    ["2019-12-10", "县委", "专题研究", "", "", "十二月：日志至此"],
     ["2019-05-10", "县委", "专题研究", "", "", ""],
     ["2019-03-01", "县政府", "协调推进会", "", "", ""],
     ["2019-04-15", "林书记", "队长会议", "", "", ""],
@@ -111,7 +113,7 @@ def test_duty(county, duty, window, scope, person, status, done, required):
 def test_wrong_place_and_wrong_holder_are_explained(county):
     june = _entry(_judge(county), "二.2-调研指导", "2019-06", "甲镇")
     assert [x["counted"] for x in june.explain] == [False]
-    assert "不在规定范围" in june.explain[0]["reason"] and june.explain[0]["source"] == "log.csv:12"
+    assert "不在规定范围" in june.explain[0]["reason"] and june.explain[0]["source"] == "log.csv:14"
     visits = _entry(_judge(county), "二.2-走访", "2019", "甲镇")
     assert visits.missing == ["西村"]
     year = _entry(_judge(county), "五.1-调研指导-年", "2019", "县财政局")
@@ -157,12 +159,12 @@ def test_cli_duties(county, runner):
     assert result.exit_code == 0, result.output
     assert "二.2 到联系乡镇调研指导工作" in result.output and "未达标" in result.output
     data = json.loads(runner.invoke(cli, ["--project", str(county), "duties", "--period", "2019Q2", "--at",
-                                          "2019-12-31", "--format", "json", "--township", "甲镇"]).output)
+                                          "2019-12-31", "--format", "json", "--township", "甲镇"]).stdout)
     keys = {"clause", "duty", "what", "post", "person", "body", "from", "to", "required", "done", "status", "missing",
             "evidence"}
     assert data["duties"] and all(keys <= set(d) for d in data["duties"])
     assert {d["scope"] for d in data["duties"] if d["duty"].startswith("二.2")} == {"甲镇"}
-    csv_out = runner.invoke(cli, ["--project", str(county), "duties", "--period", "2019Q2", "--format", "csv"]).output
+    csv_out = runner.invoke(cli, ["--project", str(county), "duties", "--period", "2019Q2", "--format", "csv"]).stdout
     assert csv_out.startswith("\ufeff条款,职责,履职事项")
 
 
@@ -180,5 +182,13 @@ def test_a_liability_carries_the_holders_duty_record(county, tmp_path):
     assert [(d["duty"], d["window"], d["done"], d["required"], d["status"]) for d in lapse.duties] == [
         ("一.5-督查暗访", "2019Q2", 1.0, 1.0, "met")]
     lax = next(li for li in result.liabilities if li.rule == "四.2-1" and li.post == "党委书记")
+    # judged as on the project's default day, the latest finding's (2019-06-26): June is still open
     assert [(d["window"], d["status"]) for d in lax.duties] == [
-        ("2019-04", "met"), ("2019-05", "missed"), ("2019-06", "missed")]
+        ("2019-04", "met"), ("2019-05", "missed"), ("2019-06", "open")]
+
+
+def test_cli_explain_says_why_a_record_did_not_count(county, runner):
+    out = runner.invoke(cli, ["--project", str(county), "duties", "--period", "2019-06", "--duty", "二.2-调研指导",
+                              "--township", "甲镇", "--at", "2019-12-31", "--explain"])
+    assert out.exit_code == 0, out.output
+    assert "2019-06 甲镇：log.csv:14 2019-06-10 林书记 → 乙乡——对象“乙乡”不在规定范围（甲镇）内" in out.stdout

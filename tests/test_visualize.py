@@ -183,7 +183,7 @@ def test_real_dot_rulebook_pdf(tmp_path, runner):
 def test_demo_end_to_end_small(tmp_path, runner):
     result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--households", "600", "--villages", "40"])
     assert result.exit_code == 0, result.output
-    assert "触发的责任" in result.output and "未触发" in result.output and "责任链 trace: plan" in result.output
+    assert "触发的责任" in result.output and "未触发" in result.output and "责任链 trace: 一户一策 P" in result.output
     assert list((tmp_path / "d").glob("trace-*.svg")) and list((tmp_path / "d").glob("org-*.png"))
     assert load_rulebook().name in result.output
 

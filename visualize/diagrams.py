@@ -145,10 +145,10 @@ def trace_graph(result: Any, rulebook: Any = None, link: Callable[[str], str | N
     ranks, the responsibility edges told by their line style alone (the legend says which)."""
     model = rulebook.model if rulebook is not None else None
     colors = liability_colors(rulebook)
-    caption = _label(f"责任链 {result.subject} {result.subject_id}") + "\\l" + _label(
+    caption = _label(f"责任链 {result.title(rulebook)}") + "\\l" + _label(
         f"认定日期 {result.at} · 评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}") + "\\l" \
         if compact else \
-        _label(f"责任链 {result.subject} {result.subject_id} · 认定日期 {result.at} · "
+        _label(f"责任链 {result.title(rulebook)} · 认定日期 {result.at} · "
                f"评估期间 {result.date_from} 至 {result.date_to} · 规则手册 {result.rulebook}")
     g = _graph("trace", caption, rankdir)
     if compact:
