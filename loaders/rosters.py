@@ -130,6 +130,7 @@ class _Loader:
         self._by_name: tuple[int, dict[str, list[tuple[str, str]]]] = (0, {})
         self._last: dict[str, tuple[int, dict[str, list[str]]]] = {}  # kind → ids by their last part
         self._evidence: list[str] | None = None
+        self._stored_names: dict[str, list[tuple[str, str]]] | None = None
         self._object_kinds: list[str] | None = None
         self._person_props: dict[str, dict[str, str]] = {}
         self.posts: dict[str, tuple] = {}
@@ -709,9 +710,18 @@ class _Loader:
         org_ids = None
         if org is not None:
             org_ids = {schema.node_id(k, key(org)) for k in self.model.orgs}
-        found = {pid for pid, _, o in self.store.persons(name) if org_ids is None or o in org_ids}
+        found = {pid for pid, o in self._stored_by_name().get(name, ()) if org_ids is None or o in org_ids}
         found |= {pid for pid, o in self._new_by_name().get(name, ()) if org_ids is None or o in org_ids}
         return sorted(found)
+
+    def _stored_by_name(self) -> dict[str, list[tuple[str, str]]]:
+        """The project's persons by name: (id, organisation), read once (a duty log names
+        thousands; the person table has no index by name)."""
+        if self._stored_names is None:
+            self._stored_names = {}
+            for pid, name, org in self.store.conn.execute("SELECT id, name, org FROM person"):
+                self._stored_names.setdefault(name, []).append((pid, org))
+        return self._stored_names
 
     def _new_by_name(self) -> dict[str, list[tuple[str, str]]]:
         """The persons new in this load by name key: (id, organisation). Rebuilt only when more
