@@ -13,7 +13,8 @@ APT_PACKAGES := graphviz fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpan
 # into ~/.m2, their classpath cached here (tools/neo4j_server.py reads it). Needs java and mvn.
 NEO4J_CP := $(VENV)/neo4j-classpath.txt
 
-.PHONY: demo test system-deps browser-deps neo4j-deps neo4j screenshots bench bench-bolt bench-province bench-duties clean
+.PHONY: demo test system-deps browser-deps neo4j-deps neo4j screenshots bench bench-county10 bench-bolt bench-province \
+	bench-duties clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory APT_PACKAGES=python3-venv system-deps
@@ -92,8 +93,13 @@ test: $(STAMP) system-deps browser-deps neo4j
 screenshots: $(STAMP) system-deps browser-deps
 	unshare -n sh -c 'ip link set lo up && ZEREN_SCREENSHOTS=docs exec $(PY) -m pytest tests/test_web_browser.py'
 
+# Issue 16's targets, as ratios measured in one run (bench/run.py prints a Markdown table).
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+bench-county10: $(STAMP)
+	$(PY) bench/run.py --households 350000 --villages 3320 --townships 180 --runs 1 --skip batch \
+	  --rss-target 1536 --out bench/out-county10
 
 bench-bolt: $(STAMP) $(NEO4J_CP)
 	unshare -n sh -c 'ip link set lo up && exec $(PY) bench/bolt.py'
@@ -102,7 +108,8 @@ bench-duties: $(STAMP)
 	$(PY) bench/duties.py
 
 bench-province: $(STAMP)
-	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --out bench/out-province
+	$(PY) bench/run.py --households 1400000 --villages 13000 --townships 1300 --runs 1 --skip batch \
+	  --rss-target 2048 --time-target 45 --out bench/out-province
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

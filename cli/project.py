@@ -199,18 +199,26 @@ def audit_write(obj: Context, action: str, batch: int, detail: dict) -> None:
 
 @contextmanager
 def _progress():
-    """A rich progress bar on a terminal's stderr; nothing otherwise."""
+    """A rich progress bar on a terminal's stderr, by phase (读取 → 校验 → 比对 → 写入) with
+    its counts; nothing otherwise."""
     if not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("读取与校验 validating", total=None)
+    from ..loaders.rosters import PHASES
 
-        def advance(label: str, rows: int) -> None:
-            bar.update(task, description=label[-60:], advance=rows)
+    units = {"读取": "个文件", "校验": "行", "比对": "行", "写入": ""}
+    columns = (TextColumn("[bold]{task.fields[phase]}[/] {task.description}"), BarColumn(),
+               MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None, phase=f"{PHASES[0]} (1/{len(PHASES)})", unit="")
+
+        def advance(phase: str, label: str, done: int, total: int | None) -> None:
+            step = f"{phase} ({PHASES.index(phase) + 1}/{len(PHASES)})" if phase in PHASES else phase
+            bar.update(task, description=label[-50:], completed=done, total=total, phase=step,
+                       unit=units.get(phase, ""))
 
         yield advance
 

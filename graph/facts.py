@@ -20,7 +20,8 @@ from typing import Any
 
 from .pack import Group, Hold, Kind, Pack, Prop, Roster
 
-__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "ROW_COLUMNS", "FactLoad", "Outcome", "Conflict"]
+__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "ROW_COLUMNS", "FactLoad", "Outcome",
+           "Conflict"]
 
 #: The columns every fact table ends with, in insertion order.
 ROW_COLUMNS = ("extras", "valid_from", "valid_to", "src", "row", "batch")
@@ -119,16 +120,19 @@ def ddl(pack: Pack, root_id: str) -> str:
 
 
 def indexes(pack: Pack) -> list[tuple[str, str]]:
-    """(name, target) of every secondary index: dropped and rebuilt around a bulk insert."""
-    out = []
-    for t in fact_tables(pack):
-        out.append((f"{t.name}_key", f"{_q(t.name)}(key, scope)"))
-        # every slot: the node and edge views look rows up by the node ids they hold (a node by
-        # its own slot, an edge by either end), so each needs its index, the key's slot too
-        for s in t.slots:
-            out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
-        for i in range(len(t.holds)):
-            out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
+    """(name, target) of every secondary index of every fact table."""
+    return [ix for t in fact_tables(pack) for ix in table_indexes(t)]
+
+
+def table_indexes(t: FactTable) -> list[tuple[str, str]]:
+    """(name, target) of one fact table's secondary indexes: dropped and rebuilt around a bulk insert."""
+    out = [(f"{t.name}_key", f"{_q(t.name)}(key, scope)")]
+    # every slot: the node and edge views look rows up by the node ids they hold (a node by
+    # its own slot, an edge by either end), so each needs its index, the key's slot too
+    for s in t.slots:
+        out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
+    for i in range(len(t.holds)):
+        out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
     return out
 
 
@@ -250,9 +254,14 @@ class FactLoad:
     ``mode``: ``snapshot`` closes what a scope's roster no longer lists (refusing, unless
     ``forced``, a roster far shorter than what it would close); ``add`` closes nothing but the
     rows a changed key replaces.
+
+    A table that holds no rows yet (the first load of a roster) has nothing to compare with:
+    its rows go straight into it, its indexes dropped first and built once at the end (a bulk
+    load), and only the rows of the load are compared with each other.
     """
 
     GUARD_MIN = 4  # scopes holding fewer open keys are exempt from the partial-roster guard
+    bulk = True  # a table's first rows go straight into it (tests turn this off to compare)
 
     def __init__(self, conn: Any, table: FactTable, batch: int, *, mode: str = "snapshot", as_of: str | None = None,
                  forced: bool = False):
@@ -262,11 +271,18 @@ class FactLoad:
         self.mode = mode
         self.as_of = as_of
         self.forced = forced
-        self.temp = f"temp.{_q('t_' + table.name)}"
         self.cols = table.columns
-        conn.execute(f"DROP TABLE IF EXISTS {self.temp}")
-        conn.execute(f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
-                     f"{', '.join(_q(col) for col in self.cols)})")
+        main = _q(table.name)
+        self.direct = self.bulk and conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {main})").fetchone()[0] == 1
+        if self.direct:
+            self.temp = main
+            for name, _ in table_indexes(table):
+                conn.execute(f"DROP INDEX IF EXISTS {_q(name)}")
+        else:
+            self.temp = f"temp.{_q('t_' + table.name)}"
+            conn.execute(f"DROP TABLE IF EXISTS {self.temp}")
+            conn.execute(f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
+                         f"{', '.join(_q(col) for col in self.cols)})")
         self._insert = (f"INSERT INTO {self.temp}({', '.join(self.cols)}) VALUES ({','.join('?' * len(self.cols))})")
         self.count = 0
 
@@ -281,6 +297,8 @@ class FactLoad:
         closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
+        if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
+            return self._finish_direct(out)
         if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
             self.conn.execute(f"DROP TABLE {self.temp}")
             return out
@@ -338,13 +356,46 @@ class FactLoad:
         c.execute(f"DROP TABLE {self.temp}")
         return out
 
-    def _dedupe(self, out: Outcome) -> None:
+    def _finish_direct(self, out: Outcome) -> Outcome:
+        """The first rows of a table: merge the load's duplicates, index, count."""
+        c = self.conn
+        (key_index, on), *others = table_indexes(self.t)
+        c.execute(f"CREATE INDEX {_q(key_index)} ON {on}")
+        if self.count:
+            dropped = self._dedupe(out)
+            if dropped:
+                self._renumber(dropped)
+            out.added = self.count - len(dropped)
+        for name, on in others:
+            c.execute(f"CREATE INDEX {_q(name)} ON {on}")
+        if self.count:
+            out.new_keys = c.execute(f"SELECT count(DISTINCT key) FROM {self.temp}").fetchone()[0]
+            self._holds(out, [])
+        return out
+
+    def _renumber(self, dropped: list[int]) -> None:
+        """Close the gaps the merged duplicates left: rows keep the ids 1, 2, … in roster order
+        that a load through a staging table gives them (edge ids, and so the order of edges of
+        one day, are the same whichever way a table was first loaded). Through negative ids, so
+        no id is ever taken twice."""
+        c = self.conn
+        first = min(dropped)
+        moved = _q("m_" + self.t.name)
+        c.execute(f"CREATE TEMP TABLE {moved}(old INTEGER PRIMARY KEY, new INTEGER)")
+        c.execute(f"INSERT INTO temp.{moved} SELECT id, row_number() OVER (ORDER BY id) + ? FROM {self.temp} "
+                  "WHERE id > ?", (first - 1, first))
+        c.execute(f"UPDATE {self.temp} SET id = -(SELECT new FROM temp.{moved} m WHERE m.old = {self.temp}.id) "
+                  "WHERE id > ?", (first,))
+        c.execute(f"UPDATE {self.temp} SET id = -id WHERE id < 0")
+        c.execute(f"DROP TABLE temp.{moved}")
+
+    def _dedupe(self, out: Outcome) -> list[int]:
         """One row per key and facts: the same fact stated by several rows (a team by each of its
         members) is one, over the union of their days; different facts on overlapping days conflict."""
         c = self.conn
         dups = c.execute(f"SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1").fetchall()
         if not dups:
-            return
+            return []
         compare = [col for col in self.cols if col.startswith(("s_", "p_", "h"))] + ["name"]
         drop: list[tuple[int]] = []
         widen: list[tuple[str | None, str | None, int]] = []
@@ -370,6 +421,7 @@ class FactLoad:
                         out.conflicts.append(Conflict((b[4], b[5]), a[5], diff))
         c.executemany(f"DELETE FROM {self.temp} WHERE id=?", drop)
         c.executemany(f"UPDATE {self.temp} SET valid_from=?, valid_to=? WHERE id=?", widen)
+        return [i for (i,) in drop]
 
     def _close(self, out: Outcome, seen: set[int]) -> None:
         """Stored rows of the load's scopes that it no longer lists (snapshot), or that a changed
@@ -455,8 +507,9 @@ class FactLoad:
             opened = c.execute(f"SELECT {_q(person)}, h{i}, valid_from, valid_to FROM {main} WHERE batch = ? "
                                f"AND h{i} IS NOT NULL AND {_q(person)} IS NOT NULL", (self.batch,)).fetchall()
             out.opened_holds.extend(opened)
-            closed = c.execute(f"SELECT {_q(person)}, h{i}, valid_from, valid_to FROM {main} WHERE closed_by = ? "
-                               f"AND h{i} IS NOT NULL AND {_q(person)} IS NOT NULL", (self.batch,)).fetchall()
+            closed = [] if self.direct else c.execute(
+                f"SELECT {_q(person)}, h{i}, valid_from, valid_to FROM {main} WHERE closed_by = ? "
+                f"AND h{i} IS NOT NULL AND {_q(person)} IS NOT NULL", (self.batch,)).fetchall()
             out.closed_holds.extend(closed)
             out.posts.update(p for _, p, _, _ in opened + closed)
             if out.changed:

@@ -33,6 +33,7 @@ from .rules import Rulebook, parse_rulebook
 __all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
 
 SCHEMA_VERSION = "3"
+_LOAD_CACHE_KIB = 128 * 1024  # the page cache of a load's transaction
 
 _DDL = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -471,16 +472,25 @@ class Store(StoreBase):
         """
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
-        self.conn.execute("BEGIN IMMEDIATE")
-        writer = Writer(self)
-        writer.rollback = rollback
+        # A load writes and indexes many pages at once: a larger page cache while it does
+        # (given back after; SQLite's default is 2 MiB).
+        caches = [self.conn.execute(f"PRAGMA {db}.cache_size").fetchone()[0] for db in ("main", "temp")]
+        for db in ("main", "temp"):
+            self.conn.execute(f"PRAGMA {db}.cache_size = {-_LOAD_CACHE_KIB}")
         try:
-            yield writer
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("ROLLBACK" if writer.rollback else "COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            writer = Writer(self)
+            writer.rollback = rollback
+            try:
+                yield writer
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("ROLLBACK" if writer.rollback else "COMMIT")
+        finally:
+            for db, size in zip(("main", "temp"), caches):
+                self.conn.execute(f"PRAGMA {db}.cache_size = {size}")
 
 
 class Writer:

@@ -33,17 +33,25 @@ from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
-from .kinds import Record, Table, recognise
-from .tabular import read_file
-from .values import key, parse_bool, parse_date, parse_id_number, text
+from .kinds import BLANK, END, Record, Table, recognise, row_mark
+from .program import SPLIT, compile_program, name_ok
+from .stream import open_file
+from .values import key, parse_bool, parse_date, parse_end_date, parse_id_number, parse_name, parse_start_date, text
 
-__all__ = ["KindDiff", "LoadResult", "load_files", "MODES"]
+__all__ = ["KindDiff", "LoadResult", "load_files", "MODES", "PHASES", "Progress"]
 
 #: How a load treats what its rosters no longer list: snapshot (close it; refused when the
 #: roster is far shorter than its scope, unless forced), add (close nothing).
 MODES = ("auto", "snapshot", "add")
-_SPLIT = re.compile(r"[、,，;；/\s]+")
 _BATCH = 5000  # staged rows per executemany
+
+#: The phases a load reports to its progress callback, in order: reading the files (files
+#: done of all), checking and staging their rows (rows read of the rows the files hold, an
+#: estimate from their line counts), comparing with the project (rows compared of all
+#: staged), writing (one step).
+PHASES = ("读取", "校验", "比对", "写入")
+#: ``progress(phase, label, done, total)``: ``label`` names the file or roster at hand.
+Progress = Callable[[str, str, int, "int | None"], None]
 
 
 @dataclass
@@ -99,6 +107,8 @@ class _Src:
 
 
 class _Loader:
+    fast = True  # clean rows staged by row programs (tests turn them off to compare)
+
     def __init__(self, store: Store, writer: Writer, batch: int, *, as_of: str | None, mode: str, forced: bool):
         self.store = store
         self.writer = writer
@@ -117,6 +127,11 @@ class _Loader:
         self._known: dict[str, set[str]] = {}
         self._memo: dict[tuple, Any] = {}
         self.persons: dict[str, tuple] = {}  # new persons: id → row
+        self._by_name: tuple[int, dict[str, list[tuple[str, str]]]] = (0, {})
+        self._last: dict[str, tuple[int, dict[str, list[str]]]] = {}  # kind → ids by their last part
+        self._evidence: list[str] | None = None
+        self._stored_names: dict[str, list[tuple[str, str]]] | None = None
+        self._object_kinds: list[str] | None = None
         self._person_props: dict[str, dict[str, str]] = {}
         self.posts: dict[str, tuple] = {}
         self._stored_posts: set[str] | None = None
@@ -125,7 +140,10 @@ class _Loader:
         self.scope_dates: dict[str, dict[str, str]] = {}  # roster → scope → the roster's date there
         self.group_scopes: dict[str, set[str]] = {}  # fact table → the scopes its roster's rows list
         self.scopes: dict[str, set[str]] = {}
-        self.names: dict[str, str] = {}  # node id → display name, for messages
+        self.names: dict[str, str] = {}  # node id → display name, for the kinds in ``named``
+        self.named = _named_kinds(self.pack)
+        self._row_names: dict[str, str] = {}  # slot → the name of the node it creates, in the row read
+        self.batch_rows = _BATCH
         secret = store.meta("secret") or ""
         self._secret = secret
 
@@ -159,8 +177,8 @@ class _Loader:
         if roster.valid is None:
             return None, None
         first, last = roster.valid
-        ok_start, start = self.parsed(src, first, parse_date)
-        ok_end, end = self.parsed(src, last, parse_date)
+        ok_start, start = self.parsed(src, first, parse_start_date)
+        ok_end, end = self.parsed(src, last, parse_end_date)
         if ok_start and start is None:
             self.fail(src, first, f"“{first}”不能为空（从哪天开始？）")
         if not (ok_start and ok_end) or start is None:
@@ -181,8 +199,8 @@ class _Loader:
             return True, prop.default
         if prop.type == "bool":
             return self.parsed(src, prop.column, parse_bool)
-        if prop.type == "date":
-            return self.parsed(src, prop.column, parse_date)
+        if prop.type == "date":  # 制定日期 …: the day something was made or began
+            return self.parsed(src, prop.column, parse_start_date)
         if prop.type == "id_number":
             ok, value = self.parsed(src, prop.column, parse_id_number, shown=_masked_raw(raw))
             return ok, (_mask_id(value), self._hash(value)) if ok and value else None
@@ -208,7 +226,10 @@ class _Loader:
                 return True
             kind = self.model.kinds[slot.kind]
             nid = schema.node_id(slot.kind, parent.split(":", 1)[1])
-            self.names[nid] = kind.name_template.format(parent=self.names.get(parent, parent.split("/")[-1]))
+            name = kind.name_template.format(parent=self.names.get(parent, parent.split("/")[-1]))
+            if slot.kind in self.named:
+                self.names[nid] = name
+            self._row_names[slot.name] = name
             self.known(slot.kind).add(nid)
             ids[slot.name] = nid
             return True
@@ -216,7 +237,9 @@ class _Loader:
         value = raw if type(raw) is str else text(raw)
         parent = ids.get(slot.within) if slot.within else None
         memo = (slot.mode, slot.kind, slot.column, value, parent, slot.org and ids.get(slot.org))
-        found = self._memo.get(memo)
+        # A person named with an identity (干部编号, 身份证号) is not found by name; a created
+        # node is not looked up (its name is the row's).
+        found = None if slot.mode == "create" or self._has_identity(src, slot) else self._memo.get(memo)
         if found is not None:
             ids[slot.name] = found
             return True
@@ -227,6 +250,8 @@ class _Loader:
                 return False
             ids[slot.name] = None
             return True
+        if not slot.many and not self.name_ok(src, slot.column, name):
+            return False
         if slot.within and parent is None:  # the parent failed (already reported) or is empty
             ids[slot.name] = None
             return slot.optional
@@ -245,17 +270,19 @@ class _Loader:
             if not ident:
                 self._memo[memo] = pid
             if pid not in self.persons and pid not in self.known("person"):
-                self.persons[pid] = (pid, name, org, src)
+                self.persons[pid] = (pid, name, org, src.src, src.record.row)
                 self.known("person").add(pid)
             elif ident and pid in self.persons and key(self.persons[pid][1]) != key(name):
-                self.fail(src, slot.column, f"与第{self.persons[pid][3].record.row}行同一身份（{ident[1:]}）的姓名"
+                self.fail(src, slot.column, f"与第{self.persons[pid][4]}行同一身份（{ident[1:]}）的姓名"
                                             f"“{self.persons[pid][1]}”不同；请核对姓名或身份列", name)
                 return False
             return True
         if slot.many:
-            values = [v for v in _SPLIT.split(name) if v]
+            values = [v for v in SPLIT.split(name) if v]
             out = []
             for v in values:
+                if not self.name_ok(src, slot.column, v):
+                    continue
                 nid = self._node_id(slot, v, parent)
                 if self._exists(src, slot, nid, v):
                     out.append(nid)
@@ -266,13 +293,34 @@ class _Loader:
             return False
         if slot.mode == "create":
             self.known(slot.kind).add(nid)
-            self.names[nid] = name
-        elif not self._exists(src, slot, nid, name):
+            if slot.kind in self.named:
+                self.names[nid] = name
+            self._row_names[slot.name] = name
+            ids[slot.name] = nid
+            return True
+        if not self._exists(src, slot, nid, name):
             return False
-        self.names.setdefault(nid, name)
+        if slot.kind in self.named:
+            self.names.setdefault(nid, name)
         ids[slot.name] = nid
         self._memo[memo] = nid
         return True
+
+    def name_ok(self, src: _Src, column: str, name: str) -> bool:
+        """A name or id (乡镇, 村, 姓名, 干部编号 …): refused, and reported, when it holds a
+        control or invisible character or is longer than a name can be (:func:`parse_name`)."""
+        if name_ok(name):
+            return True
+        try:
+            parse_name(name)
+        except ValueError as err:
+            self.fail(src, column, str(err), name)
+            return False
+        return True
+
+    @staticmethod
+    def _has_identity(src: _Src, slot: Slot) -> bool:
+        return any(text(src.record.values.get(column)) for column, _ in slot.identity)
 
     def identity(self, src: _Src, slot: Slot) -> str | None | bool:
         """``#<干部编号>`` or ``#h<keyed hash of the 身份证号>``; None without one; False when refused."""
@@ -281,7 +329,8 @@ class _Loader:
             if raw is None or text(raw) == "":
                 continue
             if typ == "code":
-                return "#" + key(raw)
+                ok, code = self.parsed(src, column, parse_name)
+                return "#" + key(code) if ok else False
             ok, number = self.parsed(src, column, parse_id_number, shown=_masked_raw(raw))
             if not ok:
                 return False
@@ -319,9 +368,16 @@ class _Loader:
         """The titles a row's hold names: fixed, or read from a column (its words matched)."""
         if hold.post:
             return [hold.post]
+        raw = src.record.values.get(hold.post_from.column)
+        found = self.titles_of(hold, owner_kind, raw)
+        if found is None:
+            self.fail(src, hold.post_from.column, hold.post_from.invalid, text(raw))
+        return found
+
+    def titles_of(self, hold: Hold, owner_kind: str, raw: object) -> list[str] | None:
+        """The titles a ``post_from`` cell names; None when it names none and must (refused)."""
         pf = hold.post_from
-        raw = text(src.record.values.get(pf.column))
-        t = key(raw)
+        t = key(text(raw))
         titles = self.model.posts.get(owner_kind, {})
         if t in titles:
             return [t]
@@ -332,25 +388,29 @@ class _Loader:
                      and not any(w in t for w in m.lacks)]
         found = [f for f in dict.fromkeys(found) if f in titles]
         if not found and pf.invalid:
-            self.fail(src, pf.column, pf.invalid, raw)
             return None
         return found
 
     def post(self, owner: str, title: str, src: _Src) -> str:
+        return self.post_id(owner, title, src.src, src.record.row)
+
+    def post_id(self, owner: str, title: str, src_id: int, row: int) -> str:
+        """The id of a post, registered (with the row that first named it) when it is new."""
         pid = schema.post_id(owner, title)
         if pid not in self.posts:
             if self._stored_posts is None:
                 self._stored_posts = self.store.node_ids("post")
             if pid not in self._stored_posts:
                 spec = self.model.post(schema.kind_of(owner), title)
-                self.posts[pid] = (pid, title, owner, spec.edge if spec else "LEADS", src.src, src.record.row)
+                self.posts[pid] = (pid, title, owner, spec.edge if spec else "LEADS", src_id, row)
             else:
                 self.posts[pid] = None
         return pid
 
     # -- rows --------------------------------------------------------------------------------------
     def table(self, table: Table, progress: Callable[[str, int], None] | None) -> int:
-        """Check and stage every row of one table; the number of rows read."""
+        """Check and stage every row of one table, read as a stream; the number of rows read.
+        ``progress(label, rows)`` is told of the rows read every 20,000 and at the end."""
         roster = table.kind
         src_id = self.writer.source(table.sheet.file, table.sheet.name)
         label = f"{table.sheet.file} {table.sheet.name} {roster.name}"
@@ -362,16 +422,37 @@ class _Loader:
                 handler(_Src(table, record, src_id), roster)
         else:
             groups = [self.tables[(roster.name, g.name)] for g in roster.groups]
-            for record in table.records:
+            program = compile_program(self, table, src_id, groups) if self.fast else None
+            make = table.record
+
+            def generic(r: int, cells: list[object]) -> bool:
+                record = make(r, cells)
+                if record is None:
+                    return False
                 self.row(_Src(table, record, src_id), roster, groups)
-                count += 1
-                if progress and count % 20000 == 0:
-                    progress(label, 20000)
+                return True
+
+            if program is not None:
+                count = program(table.rows(), generic, progress, label)
+            else:
+                for r, cells in table.rows():
+                    mark = row_mark(cells)
+                    if mark is BLANK:
+                        continue
+                    if mark is END:
+                        break
+                    if generic(r, cells):
+                        count += 1
+                        if progress and count % 20000 == 0:
+                            progress(label, 20000)
+            if not self.scopes.get(roster.name):
+                self.scopes.pop(roster.name, None)
         if progress:
             progress(label, count % 20000)
         return count
 
     def row(self, src: _Src, roster: Roster, groups: list[FactTable]) -> None:
+        self._row_names = {}
         ok = True
         dates = self.dates(src, roster)
         if dates is None:
@@ -427,7 +508,7 @@ class _Loader:
             node = ids.get(g.node)
             if node is None or node_props is None:
                 return
-            name = self.names.get(node)
+            name = self._row_names.get(g.node)
             props, extras = node_props
         expand: list[tuple[str, Any]] = [("", None)]
         if g.each and g.each != "post":
@@ -473,17 +554,17 @@ class _Loader:
             self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
                                           forced=self.forced)
         self.loads[t.name].add(buffer)
-        self.staged[t.name] = []
+        buffer.clear()  # in place: row programs hold this list
 
     # -- findings ----------------------------------------------------------------------------------
     def finding(self, src: _Src, roster: Roster) -> None:
         f = roster.fields
-        ok, day = self.parsed(src, f["date"], parse_date)
+        ok, day = self.parsed(src, f["date"], parse_start_date)
         if ok and day is None:
             self.fail(src, f["date"], f"“{f['date']}”不能为空")
         occurred = None
         if "occurred" in f:
-            ok_o, occurred = self.parsed(src, f["occurred"], parse_date)
+            ok_o, occurred = self.parsed(src, f["occurred"], parse_start_date)
             if ok_o and occurred and day and occurred > day:
                 self.fail(src, f["occurred"], f"{f['occurred']}晚于{f['date']} {day}；请核对", occurred)
                 return
@@ -553,12 +634,14 @@ class _Loader:
         """A 履职记录 line: the day, who (a person, or a body or organisation), which duty's
         evidence (refused unless the rulebook names it), where or whom, how many days."""
         f = roster.fields
-        ok, day = self.parsed(src, f["date"], parse_date)
+        ok, day = self.parsed(src, f["date"], parse_start_date)
         if ok and day is None:
             self.fail(src, f["date"], f"“{f['date']}”不能为空")
         subject_text = self.cell(src, f["subject"], required=True)
         item = key(self.cell(src, f["item"], required=True))
-        valid = self.rb.evidence()
+        if self._evidence is None:
+            self._evidence = self.rb.evidence()
+        valid = self._evidence
         if item and item not in valid:
             close = difflib.get_close_matches(item, valid, n=1, cutoff=0.4)
             also = f"（是不是“{close[0]}”？）" if close else ""
@@ -627,12 +710,44 @@ class _Loader:
         org_ids = None
         if org is not None:
             org_ids = {schema.node_id(k, key(org)) for k in self.model.orgs}
-        found = {pid for pid, _, o in self.store.persons(name) if org_ids is None or o in org_ids}
-        found |= {pid for pid, n, o, _ in self.persons.values() if key(n) == name and (org_ids is None or o in org_ids)}
+        found = {pid for pid, o in self._stored_by_name().get(name, ()) if org_ids is None or o in org_ids}
+        found |= {pid for pid, o in self._new_by_name().get(name, ()) if org_ids is None or o in org_ids}
         return sorted(found)
 
+    def _stored_by_name(self) -> dict[str, list[tuple[str, str]]]:
+        """The project's persons by name: (id, organisation), read once (a duty log names
+        thousands; the person table has no index by name)."""
+        if self._stored_names is None:
+            self._stored_names = {}
+            for pid, name, org in self.store.conn.execute("SELECT id, name, org FROM person"):
+                self._stored_names.setdefault(name, []).append((pid, org))
+        return self._stored_names
+
+    def _new_by_name(self) -> dict[str, list[tuple[str, str]]]:
+        """The persons new in this load by name key: (id, organisation). Rebuilt only when more
+        have been added (a duty log names thousands of people; the rosters before it add them)."""
+        if self._by_name[0] != len(self.persons):
+            index: dict[str, list[tuple[str, str]]] = {}
+            for pid, n, o, *_ in self.persons.values():
+                index.setdefault(key(n), []).append((pid, o))
+            self._by_name = (len(self.persons), index)
+        return self._by_name[1]
+
+    def _by_last(self, kind: str) -> dict[str, list[str]]:
+        """The known ids of a kind named within their parent, by their last part (a village's
+        name): rebuilt only when more are known."""
+        known = self.known(kind)
+        size, index = self._last.get(kind, (-1, {}))
+        if size != len(known):
+            index = {}
+            for i in sorted(known):
+                if "/" in i:
+                    index.setdefault(i.rsplit("/", 1)[1], []).append(i)
+            self._last[kind] = (len(known), index)
+        return index
+
     def _display_person(self, pid: str) -> str:
-        org = next((o for p, _, o, _ in self.persons.values() if p == pid), None)
+        org = self.persons[pid][2] if pid in self.persons else None
         if org is None:
             row = self.store.conn.execute("SELECT org FROM person WHERE id=?", (pid,)).fetchone()
             org = row[0] if row else None
@@ -642,10 +757,12 @@ class _Loader:
         """Where or whom a duty record concerns: any object a finding could name, by the same forms."""
         parts = [p for p in re.split(r"[/／]", value) if p.strip()]
         candidates: list[str] = []
-        for kind in self.model.places()[1:] + [k for k in self.model.kinds if k not in self.model.places()]:
+        if self._object_kinds is None:
+            places = self.model.places()
+            self._object_kinds = [k for k in places[1:] + [k for k in self.model.kinds if k not in places]
+                                  if not self.model.kinds[k].one_per_parent]
+        for kind in self._object_kinds:
             k = self.model.kinds[kind]
-            if k.one_per_parent:
-                continue
             if len(parts) == 1 and not k.id_within_parent:
                 nid = schema.node_id(kind, key(value))
                 if nid in self.known(kind):
@@ -655,8 +772,7 @@ class _Loader:
                 if nid in self.known(kind):
                     candidates.append(nid)
             elif len(parts) == 1 and k.id_within_parent:
-                suffix = "/" + key(value)
-                candidates.extend(i for i in self.known(kind) if i.endswith(suffix))
+                candidates.extend(self._by_last(kind).get(key(value), ()))
         if len(candidates) == 1:
             return candidates[0]
         forms = "、".join(f"{o.word}（{o.hint.removeprefix('对象应为').removeprefix('对象应写成')}）"
@@ -670,11 +786,13 @@ class _Loader:
         return None
 
     # -- finishing ---------------------------------------------------------------------------------
-    def finish(self, result: LoadResult) -> None:
+    def finish(self, result: LoadResult, progress: Progress | None = None) -> None:
         """Compare every staged table with the store and write; collect the problems it finds."""
         for t in self.tables.values():
             self.flush(t)
         outcomes: dict[str, Outcome] = {}
+        total = sum(load.count for load in self.loads.values())
+        done = 0
         for t in self.tables.values():
             scopes = {sc: (self.as_of or self.scope_dates.get(t.roster.name, {}).get(sc, ""))
                       for sc in self.group_scopes.get(t.name, ())}
@@ -682,7 +800,12 @@ class _Loader:
                 self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
                                               forced=self.forced)
             if t.name in self.loads:
+                if progress:
+                    progress("比对", t.roster.name, done, total)
                 outcomes[t.name] = self.loads[t.name].finish(scopes)
+                done += self.loads[t.name].count
+        if progress:
+            progress("比对", "", total, total)
         diff = result.diff
         for t in self.tables.values():
             o = outcomes.get(t.name)
@@ -769,9 +892,9 @@ class _Loader:
     def _write_registries(self, result: LoadResult) -> None:
         conn = self.writer.conn
         rows = []
-        for pid, name, org, src in self.persons.values():
+        for pid, name, org, src_id, row in self.persons.values():
             props = self._person_props.get(pid, {})
-            rows.append((pid, name, org, _json(props), src.src, src.record.row, self.batch))
+            rows.append((pid, name, org, _json(props), src_id, row, self.batch))
         conn.executemany("INSERT INTO person(id, name, org, props, src, row, batch) VALUES (?,?,?,?,?,?,?)", rows)
         result.persons_added = len(rows)
         changed = []
@@ -863,6 +986,26 @@ class _Loader:
         self.writer.insert_findings(new, batch=self.batch)
 
 
+def _named_kinds(pack: Pack) -> set[str]:
+    """The kinds whose display names a load keeps (others are shown by their stored name):
+    persons, the organisations they belong to, the scopes of snapshots, and the parents whose
+    names make a derived node's name (a village's team)."""
+    named = {"person"}
+    for roster in pack.rosters:
+        for slot in roster.slots:
+            if slot.mode == "create" and not slot.column:
+                named.add(slot.kind)
+                parent = roster.slot(slot.within)
+                if parent is not None:
+                    named.add(parent.kind)
+            if slot.org and slot.org != "root" and roster.slot(slot.org):
+                named.add(roster.slot(slot.org).kind)
+        for group in roster.groups:
+            if group.scope and group.scope != "root" and roster.slot(group.scope):
+                named.add(roster.slot(group.scope).kind)
+    return named
+
+
 def _display(value: object) -> str:
     """A stored value as the roster wrote it: 是/否 for yes/no, a name rather than a node id."""
     if value is True or value == 1 and not isinstance(value, str):
@@ -928,14 +1071,15 @@ def load_files(
     as_of: str | None = None,
     dry_run: bool = False,
     mode: str = "auto",
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Validate and load assignment lists and findings in one transaction.
 
     ``mode``: ``auto`` (a snapshot, refused when a roster would close far more than it lists),
     ``snapshot`` (the rosters are whole: close what they no longer list), ``add`` (corrections:
     add and change rows, close nothing). Raises :class:`InputError` listing every problem of
-    every file; nothing is written then (nor ever, with ``dry_run``).
+    every file; nothing is written then (nor ever, with ``dry_run``). ``progress`` is told
+    of each phase (:data:`PHASES`) as the load goes.
     """
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
@@ -947,9 +1091,11 @@ def load_files(
     pack = store.rulebook.pack
     problems: list[Problem] = []
     tables: list[Table] = []
-    for path in paths:
+    for i, path in enumerate(paths):
+        if progress:
+            progress("读取", str(path), i, len(paths))
         try:
-            sheets = read_file(path)
+            sheets = open_file(path)
         except InputError as err:
             problems.extend(err.problems)
             continue
@@ -962,6 +1108,8 @@ def load_files(
                 found += 1
         if not found and not any(p.file == str(path) for p in problems):
             problems.append(Problem(str(path), "文件中没有数据"))
+    if progress:
+        progress("读取", "", len(paths), len(paths))
     order = {r.name: i for i, r in enumerate(pack.rosters)}
     tables.sort(key=lambda t: order[t.kind.name])
     result = LoadResult(files=[str(p) for p in paths], tables=[], diff={}, dry_run=dry_run,
@@ -971,12 +1119,22 @@ def load_files(
         loader = _Loader(store, w, batch, as_of=as_of, mode=result.mode, forced=mode == "snapshot")
         loader.problems = problems
         loader._files = {t.kind.name: (t.sheet.file, t.sheet.name) for t in tables}
+        unreadable = False
+        tick = _rows_progress(progress, tables)
         for table in tables:
-            rows = loader.table(table, progress)
+            try:
+                rows = loader.table(table, tick)
+            except InputError as err:  # refused cells, or a file that breaks off: raised when its stream ends
+                loader.problems.extend(err.problems)
+                unreadable = True
+                continue
             if not table.kind.record:
                 result.diff.setdefault(table.kind.name, KindDiff()).rows += rows
             result.tables.append((table.sheet.file, table.sheet.name, table.kind.name, rows, table.sheet.encoding))
-        loader.finish(result)
+        if progress:
+            progress("校验", "", tick.read, tick.read)  # type: ignore[union-attr]
+        if not unreadable:  # a file not read whole would be compared as if its other rows had gone
+            loader.finish(result, progress)
         if loader.problems:
             raise InputError(loader.problems)
         result.scopes = {kind: sorted(ids) for kind, ids in loader.scopes.items()}
@@ -985,4 +1143,35 @@ def load_files(
         else:
             w.finish_batch(batch, {k: v.__dict__ for k, v in result.diff.items()})
             result.batch = None if dry_run else batch
+        if progress:
+            progress("写入", "", 0, 1)
+    if progress:
+        progress("写入", "", 1, 1)
     return result
+
+
+class _Tick:
+    """The 校验 phase's reports: rows read of (an estimate of) the rows the tables hold."""
+
+    def __init__(self, progress: Progress, tables: list[Table]):
+        self.progress = progress
+        self.tables = tables
+        self.total: int | None = None
+        self.read = 0
+
+    def __call__(self, label: str, rows: int) -> None:
+        if self.total is None:
+            self.total = sum(_rows_in(t) for t in self.tables)
+        self.read += rows
+        self.progress("校验", label, self.read, max(self.total, self.read))
+
+
+def _rows_progress(progress: Progress | None, tables: list[Table]) -> _Tick | None:
+    return _Tick(progress, tables) if progress else None
+
+
+def _rows_in(table: Table) -> int:
+    """About how many data rows a table holds: a CSV's lines or a sheet's height, less the header's."""
+    sheet = table.sheet
+    height = getattr(sheet, "height", None)
+    return max(0, (height() if callable(height) else len(getattr(sheet, "rows", []))) - table.header_row)

@@ -87,8 +87,10 @@ class _Refused(Exception):
         self.sheet = sheet
 
 
-def read_workbook(path: Path, make_sheet: Callable[..., object]) -> list:
-    """The sheets of a workbook, each built by ``make_sheet(name, rows_iter, merged)``.
+def read_workbook(path: Path, make_sheet: Callable[..., object],
+                  rows: Callable[[object], object] | None = None) -> list:
+    """The sheets of a workbook, each built by ``make_sheet(name, rows_iter, merged)``; with
+    ``rows``, by ``make_sheet(name, rows(calamine_sheet), merged)`` (a streamed reader).
 
     Raises :class:`InputError` (one problem naming the file, and the sheet where there is one)
     for anything unsafe or unreadable.
@@ -100,9 +102,9 @@ def read_workbook(path: Path, make_sheet: Callable[..., object]) -> list:
         if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
             if path.suffix.lower() == ".ods":
                 raise _Refused("不支持 .ods 表格；请在 WPS 或 LibreOffice 中另存为 .xlsx 后导入")
-            return _read_calamine(path, make_sheet, _check_xlsx(path))
+            return _read_calamine(path, make_sheet, _check_xlsx(path), rows or _rows)
         if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-            return _read_calamine(path, make_sheet, None)
+            return _read_calamine(path, make_sheet, None, rows or _rows)
         raise _Refused("不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls 格式，可能已损坏或扩展名不对）")
     except _Refused as err:
         raise InputError([Problem(file, err.message, sheet=err.sheet)]) from None
@@ -373,7 +375,7 @@ def _check_extent(scan: _Extent, sheet: str, cells_so_far: int) -> None:
 
 # -- calamine ------------------------------------------------------------------------------
 def _read_calamine(path: Path, make_sheet: Callable[..., object],
-                   extents: dict[str, tuple[int, int]] | None) -> list:
+                   extents: dict[str, tuple[int, int]] | None, rows: Callable[[object], object]) -> list:
     import python_calamine as pc
 
     sheet = ""
@@ -387,7 +389,7 @@ def _read_calamine(path: Path, make_sheet: Callable[..., object],
             if data.height * max(data.width, 1) > MAX_AREA or data.width > MAX_COLUMNS:
                 raise _Refused(f"工作表的已用区域 {data.height} 行 × {data.width} 列，超过上限；{_SAFE}", sheet)
             merged = list(data.merged_cell_ranges or [])
-            out.append(make_sheet(sheet, _rows(data), merged))
+            out.append(make_sheet(sheet, rows(data), merged))
         return out
     except (_Refused, InputError):
         raise
