@@ -21,7 +21,7 @@ from itertools import islice
 from pathlib import Path
 
 from ..graph.errors import InputError, Problem
-from .tabular import _WORKBOOKS, _Cells, _oversized, _sniff
+from .tabular import _WORKBOOKS, _Cells, _oversized, _sniff, file_suffix
 from .values import MAX_CELL
 from .workbook import _BROKEN, _short, read_workbook
 
@@ -74,11 +74,7 @@ class StreamSheet:
 def open_file(path: str | Path) -> list[StreamSheet]:
     """The sheets of a roster file; refused (:class:`InputError`) as :func:`read_file` refuses."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in {".csv", ".txt"} | _WORKBOOKS:
-        raise InputError([Problem(str(path), "不支持的文件类型；请用 .xlsx 工作簿或 .csv 文件")])
-    if path.stat().st_size == 0:
-        raise InputError([Problem(str(path), "文件是空的（0 字节）")])
+    suffix = file_suffix(path)
     if suffix in _WORKBOOKS:
         return read_workbook(path, lambda name, rows, merged: _sheet(str(path), name, rows, "xlsx", merged),
                              rows=_calamine_rows(str(path)))

@@ -48,13 +48,19 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
-def read_file(path: str | Path) -> list[Sheet]:
-    path = Path(path)
+def file_suffix(path: Path) -> str:
+    """The lower-case extension of a file zeren can read; refused when it cannot (kind, empty)."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".txt"} | _WORKBOOKS:
         raise InputError([Problem(str(path), "不支持的文件类型；请用 .xlsx 工作簿或 .csv 文件")])
     if path.stat().st_size == 0:
         raise InputError([Problem(str(path), "文件是空的（0 字节）")])
+    return suffix
+
+
+def read_file(path: str | Path) -> list[Sheet]:
+    path = Path(path)
+    suffix = file_suffix(path)
     if suffix in _WORKBOOKS:
         return read_workbook(path, lambda name, rows, merged: _sheet(str(path), name, rows, "xlsx", merged))
     return [_read_csv(path)]

@@ -48,3 +48,13 @@ def stop() -> None:
     close_drivers()
     _STACK.close()
     _SERVER.clear()
+
+
+@pytest.fixture
+def uri(monkeypatch):
+    """The session's Neo4j, with its credentials in the environment as a user would set them."""
+    address, password = neo4j()
+    monkeypatch.setenv("ZEREN_BOLT_USER", "neo4j")
+    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", password)
+    monkeypatch.delenv("ZEREN_BOLT_DATABASE", raising=False)
+    return address

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from bolt_servers import neo4j
+from bolt_servers import uri  # noqa: F401 (a fixture)
 from rosters import BASE, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.bolt import BoltStore, push
@@ -23,15 +23,6 @@ from zeren.loaders.rosters import load_files
 
 pytestmark = pytest.mark.bolt
 F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
-
-
-@pytest.fixture
-def uri(monkeypatch):
-    address, password = neo4j()
-    monkeypatch.setenv("ZEREN_BOLT_USER", "neo4j")
-    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", password)
-    monkeypatch.delenv("ZEREN_BOLT_DATABASE", raising=False)
-    return address
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from bolt_servers import neo4j
+from bolt_servers import uri  # noqa: F401 (a fixture)
 from rosters import BASE, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.bolt import BoltStore
@@ -20,15 +20,6 @@ from zeren.loaders.rulebook import load_rulebook
 pytestmark = pytest.mark.bolt
 F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 DEMOS = {"tongwei-2018": {"households": 3000, "villages": 40}, "river-chief": {}}
-
-
-@pytest.fixture
-def uri(monkeypatch):
-    address, password = neo4j()
-    monkeypatch.setenv("ZEREN_BOLT_USER", "neo4j")
-    monkeypatch.setenv("ZEREN_BOLT_PASSWORD", password)
-    monkeypatch.delenv("ZEREN_BOLT_DATABASE", raising=False)
-    return address
 
 
 @pytest.fixture(scope="module", params=list(DEMOS))
