@@ -141,6 +141,16 @@ def _provenance(alias: str) -> str:
             f"(SELECT nullif(sheet, '') FROM source WHERE source.id = {alias}.src), {alias}.row, {alias}.batch")
 
 
+def names_sql(pack: Pack, kind: str) -> str:
+    """(id, name, batch) of every node of ``kind`` — the node view's rows for it without the
+    properties and the source file that view builds for each row (one parameter: the kind)."""
+    arms = ["SELECT id, name, NULL FROM seed_node WHERE kind = ?"]
+    for t in fact_tables(pack):
+        if t.node_kind is not None and t.node_kind.name == kind:
+            arms.append(f"SELECT f.{_q('s_' + t.group.node)}, f.name, f.batch FROM {_q(t.name)} f WHERE f.latest = 1")
+    return " UNION ALL ".join(arms)
+
+
 def _node_view(pack: Pack, tables: list[FactTable]) -> str:
     arms = [
         "SELECT id, kind, name, props, NULL AS source, NULL AS sheet, NULL AS row, NULL AS batch FROM seed_node",

@@ -244,6 +244,13 @@ class Store(StoreBase):
                 found.setdefault(r[0], []).append(_node(r))
         return [_merge_nodes(rows) for rows in found.values()]
 
+    def node_names(self, kind: str) -> dict[str, str]:
+        """The name of every node of a kind (persons and posts excepted: the node view has them),
+        the latest load's where an id is in several rows, as :meth:`node` merges them."""
+        rows = self.conn.execute(facts.names_sql(self.rulebook.pack, kind), (kind,)).fetchall()
+        rows.sort(key=lambda r: r[2] or 0)
+        return {r[0]: r[1] for r in rows}
+
     def node_ids(self, kind: str) -> set[str]:
         """Every id of one kind (ids begin with ``kind:``)."""
         return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE id >= ? AND id < ?", (f"{kind}:", f"{kind};"))}

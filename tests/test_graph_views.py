@@ -58,3 +58,14 @@ def test_gaps_found(county, tmp_path, runner):
     assert ("贫困村无工作队", "甲镇", "新村") in found and ("贫困村无帮扶单位", "甲镇", "新村") in found
     text = runner.invoke(cli, ["--project", str(county), "gaps", "--at", "2019-04-01", "--township", "甲镇"])
     assert "东村驻村帮扶工作队 队长" not in text.output  # still in post before the roster's date
+
+
+def test_node_names_read_from_the_fact_tables_equal_the_node_view(county):
+    """Store.node_names (the duties' bulk read) answers what node() answers, for every kind,
+    seeded units a roster also defines included."""
+    with Store.open(county) as store:
+        kinds = [k for k in store.counts() if k not in ("finding", "person", "post")]
+        assert {"township", "village", "household", "unit"} <= set(kinds)
+        for kind in kinds:
+            ids = sorted(store.node_ids(kind))
+            assert store.node_names(kind) == {n.id: n.name for n in store.nodes_by_id(ids)}, kind
