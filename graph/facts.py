@@ -173,11 +173,32 @@ def _node_view(pack: Pack, tables: list[FactTable]) -> str:
 
 
 def _edge_view(pack: Pack, tables: list[FactTable], root_id: str) -> str:
-    arms = [
-        "SELECT id * 256, kind, src, dst, role, NULL, NULL, 'rulebook', '', props, NULL, NULL, NULL, NULL FROM seed_edge",
-        "SELECT NULL, 'MEMBER_OF', p.id, p.org, '', NULL, NULL, '', '', '{}', " + _provenance("p")
-        + " FROM person p WHERE p.org IS NOT NULL",
-        "SELECT NULL, t.edge, t.id, t.owner, t.title, NULL, NULL, '', '', '{}', " + _provenance("t") + " FROM post t",
+    arms = [full for _kind, full, _narrow in _edge_arms(pack, tables, root_id)]
+    return ("CREATE VIEW edge(id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, "
+            "row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";")
+
+
+def edges_sql(pack: Pack, root_id: str, kind: str) -> str:
+    """(id, src, dst, role, valid_from, valid_to) of every edge of ``kind`` — the edge view's rows
+    for it, with the same ids, without the properties and source file the view builds per row."""
+    arms = [narrow for k, _full, narrow in _edge_arms(pack, fact_tables(pack), root_id) if k in (None, kind)]
+    head = "SELECT NULL AS id, NULL AS src, NULL AS dst, NULL AS role, NULL AS valid_from, NULL AS valid_to WHERE 0"
+    return " UNION ALL ".join([head] + [a.replace("?KIND", _s(kind)) for a in arms])  # the head names the columns
+
+
+def _edge_arms(pack: Pack, tables: list[FactTable], root_id: str) -> list[tuple[str | None, str, str]]:
+    """The edge view's arms as (kind, or None for an arm of several kinds; the view's SELECT; a
+    narrow SELECT of id, src, dst, role, valid_from, valid_to where ?KIND stands for the kind)."""
+    out: list[tuple[str | None, str, str]] = [
+        (None, "SELECT id * 256, kind, src, dst, role, NULL, NULL, 'rulebook', '', props, NULL, NULL, NULL, NULL "
+               "FROM seed_edge",
+         "SELECT id * 256, src, dst, role, NULL, NULL FROM seed_edge WHERE kind = ?KIND"),
+        ("MEMBER_OF", "SELECT NULL, 'MEMBER_OF', p.id, p.org, '', NULL, NULL, '', '', '{}', " + _provenance("p")
+         + " FROM person p WHERE p.org IS NOT NULL",
+         "SELECT NULL, p.id, p.org, '', NULL, NULL FROM person p WHERE p.org IS NOT NULL"),
+        (None, "SELECT NULL, t.edge, t.id, t.owner, t.title, NULL, NULL, '', '', '{}', " + _provenance("t")
+         + " FROM post t",
+         "SELECT NULL, t.id, t.owner, t.title, NULL, NULL FROM post t WHERE t.edge = ?KIND"),
     ]
     n = 0
 
@@ -187,9 +208,10 @@ def _edge_view(pack: Pack, tables: list[FactTable], root_id: str) -> str:
         n += 1
         validity = "f.valid_from, f.valid_to" if dated else "NULL, NULL"
         conds = [c for c in (("f.latest = 1" if latest_only else ""), where) if c]
-        arms.append(f"SELECT f.id * {_ARMS} + {n}, {_s(kind)}, {src}, {dst}, {_s(role)}, {validity}, "
-                    f"{_s(t.roster.name)}, coalesce(f.scope, ''), {props}, {_provenance('f')} FROM {_q(t.name)} f"
-                    + (f" WHERE {' AND '.join(conds)}" if conds else ""))
+        tail = f" FROM {_q(t.name)} f" + (f" WHERE {' AND '.join(conds)}" if conds else "")
+        out.append((kind, f"SELECT f.id * {_ARMS} + {n}, {_s(kind)}, {src}, {dst}, {_s(role)}, {validity}, "
+                          f"{_s(t.roster.name)}, coalesce(f.scope, ''), {props}, {_provenance('f')}" + tail,
+                    f"SELECT f.id * {_ARMS} + {n}, {src}, {dst}, {_s(role)}, {validity}" + tail))
 
     def col(t: FactTable, slot: str) -> str:
         return _s(root_id) if slot == "root" else f"f.{_q('s_' + slot)}"
@@ -218,8 +240,7 @@ def _edge_view(pack: Pack, tables: list[FactTable], root_id: str) -> str:
         if k is not None and k.parent == pack.model.root and not t.roster.slot(t.group.node).within:
             arm(t, k.parent_edge, col(t, t.group.node), _s(root_id), k.parent_role, False, True)
     assert n < _ARMS, "too many edge arms for the id scheme"
-    return ("CREATE VIEW edge(id, kind, src, dst, role, valid_from, valid_to, origin, scope, props, source, sheet, "
-            "row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";")
+    return out
 
 
 # -- loading a fact table: dedupe, compare with the store, write ---------------------------------

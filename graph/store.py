@@ -251,6 +251,11 @@ class Store(StoreBase):
         rows.sort(key=lambda r: r[2] or 0)
         return {r[0]: r[1] for r in rows}
 
+    def edges_sql(self, kind: str) -> str:
+        """A SELECT of (id, src, dst, role, valid_from, valid_to) of every edge of ``kind``: the
+        edge view's rows without the columns it builds per row (for reads of a whole relation)."""
+        return facts.edges_sql(self.rulebook.pack, self.root_id, kind)
+
     def node_ids(self, kind: str) -> set[str]:
         """Every id of one kind (ids begin with ``kind:``)."""
         return {r[0] for r in self.conn.execute("SELECT id FROM node WHERE id >= ? AND id < ?", (f"{kind}:", f"{kind};"))}

@@ -169,9 +169,9 @@ class BulkResolver(Resolver):
         for k in kinds:
             if self._conn is not None:  # only what the step needs, valid on the day
                 col = "+src" if mine == 0 else "+dst"
-                sql = (f"SELECT src, dst, valid_from, id FROM edge WHERE kind = ? AND {col} >= ? AND {col} < ? "
-                       "AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)")
-                args = [k, here, kind + ";", at, at]
+                sql = (f"SELECT src, dst, valid_from, id FROM ({self.store.edges_sql(k)}) WHERE {col} >= ? "
+                       f"AND {col} < ? AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)")
+                args = [here, kind + ";", at, at]
                 if role is not None:
                     sql += " AND role = ?"
                     args.append(role)

@@ -69,3 +69,17 @@ def test_node_names_read_from_the_fact_tables_equal_the_node_view(county):
         for kind in kinds:
             ids = sorted(store.node_ids(kind))
             assert store.node_names(kind) == {n.id: n.name for n in store.nodes_by_id(ids)}, kind
+
+
+def test_edges_read_by_kind_equal_the_edge_view(county):
+    """Store.edges_sql (the duties' whole-relation reads) gives the edge view's rows of a kind,
+    ids included (they order a node's edges)."""
+    with Store.open(county) as store:
+        kinds = [r[0] for r in store.conn.execute("SELECT DISTINCT kind FROM edge")]
+        assert {"HOLDS", "MEMBER_OF", "LOCATED_IN"} <= set(kinds)
+        for kind in kinds:
+            narrow = store.conn.execute(f"SELECT id, src, dst, role, valid_from, valid_to FROM ({store.edges_sql(kind)})"
+                                        ).fetchall()
+            view = store.conn.execute("SELECT id, src, dst, role, valid_from, valid_to FROM edge WHERE kind = ?",
+                                      (kind,)).fetchall()
+            assert sorted(narrow, key=repr) == sorted(view, key=repr), kind
