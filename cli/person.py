@@ -13,7 +13,7 @@ from .main import Context, _day, cli, pass_ctx, personal_option, table_json_opti
 @cli.command(context_settings={"ignore_unknown_options": False})
 @click.argument("args", nargs=-1, required=True, metavar="NAME | merge A B | unmerge A B")
 @click.option("--unit", metavar="UNIT", help="所在单位（同名者多于一人时） (the organisation, when the name fits several people).")
-@click.option("--at", metavar="DATE", help="按这一天判断履职窗口（默认今天） (judge duty windows as on this day).")
+@click.option("--at", metavar="DATE", help="按这一天判断履职窗口和空缺（默认：最近一条督查发现的日期，没有则今天） (judge as on this day).")
 @click.option("--note", default="", help="合并时注明理由 (with merge: why the two are one person).")
 @table_json_option
 @personal_option

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..graph import schema
 from ..graph.errors import NotFound, ZerenError
-from .paths import Reached, Resolver, kind_of
-from .periods import quarter_of
+from .paths import Reached, Resolver
+from .periods import default_day, quarter_of
 
 __all__ = ["PostHeld", "Dossier", "Ambiguous", "dossier", "find_people", "linked"]
 
@@ -111,8 +111,9 @@ def dossier(store: Any, name: str, *, unit: str | None = None, at: str | None = 
     d.records = [{"date": x.date, "item": x.item, "object": x.object_text, "days": x.days, "note": x.note,
                   "source": f"{(x.provenance.source or '').replace(chr(92), '/').rsplit('/', 1)[-1]}:{x.provenance.row}"}
                  for pid in ids for x in store.duty_records(subject_id=pid)]
+    at = at or default_day(store)[0]  # the one default day, for the duty windows and the gaps alike
     d.duties = _duties(store, r, set(ids), posts, at)
-    d.gaps = _gaps(r, store, posts, at or date.today().isoformat())
+    d.gaps = _gaps(r, store, posts, at)
     d.duplicates = _duplicates(r, store, name, set(ids), posts)
     d.links = [{"a": a, "b": b, "batch": batch, "note": note} for a, b, batch, note in store.person_links(ids)]
     return d
