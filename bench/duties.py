@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from zeren.graph.store import Store
-from zeren.loaders.demo import generate
+from zeren.loaders.demo import generate, write_rows
 from zeren.loaders.kinds import recognise
 from zeren.loaders.rosters import load_files
 from zeren.loaders.rulebook import load_rulebook
@@ -102,12 +102,7 @@ def quarter_log(rosters: Path, demo_log: Path, rows: int, seed: int = 11) -> Pat
         seen.add((day, subject, obj))
         out.append([day, subject, "帮办实事", obj, "", rnd.choice(("帮办实事", "协调产业资金", "联系就业", "修缮房屋"))])
     out.sort(key=lambda r: r[0])
-    path = rosters.parent / LOG
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(HEADER)
-        w.writerows(out)
-    return path
+    return write_rows(rosters.parent / LOG, HEADER, out)
 
 
 def build(out: Path, households: int, rows: int) -> tuple[Path, Path]:

@@ -6,9 +6,9 @@ are imported only by the commands that need them.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -206,22 +206,16 @@ def _notices() -> None:
     projectfile.set_notice(lambda message: click.echo(message, err=True))
 
 
-def _emit(result, fmt: str, table_fn, show_personal_data: bool) -> None:
-    from ..graph.privacy import mask_text
-    from .format import liabilities_csv, terminal_json, terminal_text
-
-    if fmt == "json":
-        text = terminal_json(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        text = liabilities_csv(result.liabilities)  # starts with a BOM: Excel then reads it as UTF-8
-    else:
-        text = terminal_text(table_fn(result))
-    if show_personal_data:
-        from ..graph.projectfile import protect_stream
-
-        if protect_stream(sys.stdout):
-            click.echo("输出含个人信息：已将输出文件的权限设为仅本人可读 (0600)。", err=True)
-    click.echo(text if show_personal_data else mask_text(text))
+def trace_window_options(command: Callable) -> Callable:
+    """``--at``, ``--from``, ``--to`` and ``--period`` of a trace (``zeren trace``, ``zeren report trace``)."""
+    for option in reversed((
+            click.option("--at", metavar="DATE", help="按这一天的在职人员认定（默认：发现日期；无发现时为项目最新发现日期） "
+                                                      "(name who held each post on this day)."),
+            click.option("--from", "date_from", metavar="DATE", help="发现的期间起点（默认：--at 所在季度） (window of findings)."),
+            click.option("--to", "date_to", metavar="DATE", help="发现的期间终点（含） (last day of the window)."),
+            click.option("--period", metavar="PERIOD", help="期间简写，如 2019Q2 (window shorthand)."))):
+        command = option(command)
+    return command
 
 
 #: ``--format table|json`` of the commands that print a table or, for scripts, JSON.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .export import format_options
-from .main import Context, _day, _window, cli, pass_ctx, personal_option
+from .main import Context, _day, _window, cli, pass_ctx, personal_option, trace_window_options
 
 
 @cli.command()
@@ -68,10 +68,7 @@ def check(obj: Context, date_from, date_to, period, township, round_name, at, fm
 @cli.command()
 @click.argument("subject", metavar="KIND")
 @click.argument("ident", metavar="ID")
-@click.option("--at", metavar="DATE", help="按这一天的在职人员认定（默认：发现日期；无发现时为项目最新发现日期） (name who held each post on this day).")
-@click.option("--from", "date_from", metavar="DATE", help="发现的期间起点（默认：--at 所在季度） (window of findings).")
-@click.option("--to", "date_to", metavar="DATE", help="发现的期间终点（含） (last day of the window).")
-@click.option("--period", metavar="PERIOD", help="期间简写，如 2019Q2 (window shorthand).")
+@trace_window_options
 @format_options
 @personal_option
 @pass_ctx

@@ -7,7 +7,7 @@ import os
 import click
 
 from ..graph.errors import ZerenError
-from .main import Context, _day, _window, cli, pass_ctx, personal_option
+from .main import Context, _day, _window, cli, pass_ctx, personal_option, trace_window_options
 
 
 @cli.group()
@@ -43,10 +43,7 @@ def output_option(allowed: tuple[str, ...]):
 @click.argument("subject", metavar="KIND")
 @click.argument("ident", metavar="ID")
 @output_option(("docx", "pdf"))
-@click.option("--at", metavar="DATE", help="按这一天认定在职者（默认督查发现的日期） (name who held each post on this day).")
-@click.option("--from", "date_from", metavar="DATE", help="督查发现的起始日期（默认 --at 所在季度） (window of findings).")
-@click.option("--to", "date_to", metavar="DATE", help="发现的期间终点（含） (last day of the window).")
-@click.option("--period", metavar="PERIOD", help="期间简写，如 2019Q2 (window shorthand).")
+@trace_window_options
 @personal_option
 @pass_ctx
 def report_trace(obj: Context, subject, ident, output, at, date_from, date_to, period, show_personal_data) -> None:

@@ -254,7 +254,10 @@ class Store(StoreBase):
     def edges_sql(self, kind: str) -> str:
         """A SELECT of (id, src, dst, role, valid_from, valid_to) of every edge of ``kind``: the
         edge view's rows without the columns it builds per row (for reads of a whole relation)."""
-        return facts.edges_sql(self.rulebook.pack, self.root_id, kind)
+        cache = self.__dict__.setdefault("_edges_sql", {})
+        if kind not in cache:
+            cache[kind] = facts.edges_sql(self.rulebook.pack, self.root_id, kind)
+        return cache[kind]
 
     def node_ids(self, kind: str) -> set[str]:
         """Every id of one kind (ids begin with ``kind:``)."""

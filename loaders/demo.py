@@ -50,6 +50,15 @@ class DemoCounty:
     rulebook: str = "tongwei-2018"
 
 
+def write_rows(path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
+    """A CSV roster as a clerk's Excel saves it (BOM, CRLF rows): the header, then the rows."""
+    with path.open("w", newline="", encoding=encoding) as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
 def generate(directory: str | Path, *, households: int = 35000, villages: int = 332, seed: int = 2018,
              poor_share: float = 0.6, year: int = 2019, townships: int = 18, xlsx: bool = False) -> DemoCounty:
     """Write the demo county's roster files into ``directory``; return what was written.
@@ -135,12 +144,7 @@ def generate(directory: str | Path, *, households: int = 35000, villages: int = 
             p = out.directory / name.replace(".csv", ".xlsx")
             wb.save(p)
             return p
-        p = out.directory / name
-        with p.open("w", newline="", encoding=encoding) as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(rows)
-        return p
+        return write_rows(out.directory / name, header, rows, encoding)
 
     leaders = []
     titles = ["县委书记", "县长", "县委分管领导", "县政府分管领导", "挂职县委副书记"]

@@ -7,13 +7,12 @@ Place, river and person names are synthetic (seeded).
 
 from __future__ import annotations
 
-import csv
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
 from ..graph.projectfile import private_dir
-from .demo import DemoCounty
+from .demo import DemoCounty, write_rows
 
 __all__ = ["generate"]
 
@@ -41,12 +40,7 @@ def generate(directory: str | Path, *, seed: int = 2017, year: int = 2019, **_: 
         return name
 
     def write(name: str, header: list[str], rows: list[list[object]]) -> Path:
-        p = out.directory / name
-        with p.open("w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(rows)
-        return p
+        return write_rows(out.directory / name, header, rows)
 
     start = f"{year - 2}-06-01"
     villages = {t: [rnd.choice("东西南北上下") + rnd.choice(_PLACE) + "村" for _ in range(4)] for t in _TOWNS}

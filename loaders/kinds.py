@@ -67,15 +67,20 @@ class Table:
                 extras[header] = value
         return Record(row=row, values=values, extras=extras)
 
-    @property
-    def records(self) -> Iterator[Record]:
-        """The data rows after the header, as records (blank rows skipped; 合计 … ends them)."""
+    def data_rows(self) -> Iterator[tuple[int, list[object]]]:
+        """The data rows after the header, as (row, cells): blank rows skipped, 合计 … ends them."""
         for r, cells in self.rows():
             mark = row_mark(cells)
             if mark is BLANK:
                 continue
             if mark is END:
                 break
+            yield r, cells
+
+    @property
+    def records(self) -> Iterator[Record]:
+        """The data rows after the header, as records."""
+        for r, cells in self.data_rows():
             record = self.record(r, cells)
             if record is not None:
                 yield record

@@ -537,12 +537,17 @@ def _node_id(kind: str, within_parent: bool) -> Callable[[str, str | None], str]
     return node_id
 
 
+def _slot_parts(loader: "_Loader", slot: Slot) -> tuple[Callable[[str, str | None], str], set[str], bool,
+                                                          dict[str, str], set[str] | None]:
+    """What a slot's creating or referring function closes over: its id maker, the ids known of
+    its kind, whether names are kept for the kind, the names, the vocabulary's keys (or None)."""
+    return (_node_id(slot.kind, loader.model.kinds[slot.kind].id_within_parent), loader.known(slot.kind),
+            slot.kind in loader.named, loader.names,
+            {key(u) for u in getattr(loader.rb, slot.vocabulary)} if slot.vocabulary else None)
+
+
 def _create(loader: "_Loader", slot: Slot) -> Callable[[str, str | None], Any]:
-    node_id = _node_id(slot.kind, loader.model.kinds[slot.kind].id_within_parent)
-    known = loader.known(slot.kind)
-    named = slot.kind in loader.named
-    names = loader.names
-    allowed = {key(u) for u in getattr(loader.rb, slot.vocabulary)} if slot.vocabulary else None
+    node_id, known, named, names, allowed = _slot_parts(loader, slot)
 
     def create(value: str, parent: str | None) -> Any:
         name = _name(value)
@@ -562,11 +567,7 @@ def _create(loader: "_Loader", slot: Slot) -> Callable[[str, str | None], Any]:
 
 
 def _ref(loader: "_Loader", slot: Slot, memo: dict[Any, str]) -> Callable[[str, str | None], Any]:
-    node_id = _node_id(slot.kind, loader.model.kinds[slot.kind].id_within_parent)
-    known = loader.known(slot.kind)
-    named = slot.kind in loader.named
-    names = loader.names
-    allowed = {key(u) for u in getattr(loader.rb, slot.vocabulary)} if slot.vocabulary else None
+    node_id, known, named, names, allowed = _slot_parts(loader, slot)
 
     def ref(value: str, parent: str | None) -> Any:
         name = _name(value)

@@ -33,7 +33,7 @@ from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
-from .kinds import BLANK, END, Record, Table, recognise, row_mark
+from .kinds import Record, Table, recognise
 from .program import SPLIT, compile_program, name_ok
 from .stream import open_file
 from .values import key, parse_bool, parse_date, parse_end_date, parse_id_number, parse_name, parse_start_date, text
@@ -435,12 +435,7 @@ class _Loader:
             if program is not None:
                 count = program(table.rows(), generic, progress, label)
             else:
-                for r, cells in table.rows():
-                    mark = row_mark(cells)
-                    if mark is BLANK:
-                        continue
-                    if mark is END:
-                        break
+                for r, cells in table.data_rows():
                     if generic(r, cells):
                         count += 1
                         if progress and count % 20000 == 0:
