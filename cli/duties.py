@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from .main import FORMATS, Context, _day, _window, cli, pass_ctx
+from .main import FORMATS, Context, _day, _window, cli, pass_ctx, personal_option
 
 
 @cli.command()
@@ -21,8 +19,9 @@ from .main import FORMATS, Context, _day, _window, cli, pass_ctx
 @click.option("--explain", is_flag=True, help="逐条说明每项评判考虑了哪些记录、为何计入或不计入 (explain each judgement).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
               help="table（表格，默认）、json 或 csv (table, JSON or CSV).")
+@personal_option
 @pass_ctx
-def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt) -> None:
+def duties(obj: Context, date_from, date_to, period, township, at, only, explain, fmt, show_personal_data) -> None:
     """履职评判：按履职记录逐项评判清单中的定期职责（每月、每季、每年…） (judge every frequency duty).
 
     Each duty × holder × calendar window (month, quarter, half-year, year) that overlaps the
@@ -52,8 +51,15 @@ def duties(obj: Context, date_from, date_to, period, township, at, only, explain
         for warning in result.warnings:
             click.echo(f"注意：{warning}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        from .format import json_text
+
+        text = json_text(result.as_dict())
     elif fmt == "csv":
-        click.echo(duties_csv(result), nl=False)
+        text = duties_csv(result)
     else:
-        click.echo(duties_table(result))
+        text = duties_table(result)
+    if not show_personal_data:
+        from ..graph.privacy import mask_text
+
+        text = mask_text(text)  # a record's 对象 or 主体 as the clerk wrote it (--explain, flagged)
+    click.echo(text, nl=fmt != "csv")

@@ -10,7 +10,6 @@ quoted, ids Excel would damage written ``="…"``; a trace's CSV has one section
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -61,7 +60,7 @@ def emit(fmt: str, output: str | None, show_personal_data: bool, *, table: Calla
     """Print or write one result in ``fmt``; personal data masked unless asked for (a file that
     holds it unmasked is readable by its owner only)."""
     from ..graph.privacy import mask_text
-    from .format import full_width, terminal_json, terminal_text
+    from .format import full_width, json_text, terminal_text
 
     if fmt == "xlsx":
         payload = xlsx(show_personal_data)
@@ -73,7 +72,7 @@ def emit(fmt: str, output: str | None, show_personal_data: bool, *, table: Calla
             else:
                 text = terminal_text(table())
         elif fmt == "json":
-            text = terminal_json(json.dumps(data(), ensure_ascii=False, indent=2))
+            text = json_text(data())
         else:
             text = csv()  # (its writer escapes control characters itself)
         text = text if show_personal_data else mask_text(text)

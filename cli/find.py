@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from .main import Context, cli, pass_ctx, table_json_option
@@ -31,13 +29,13 @@ def find(obj: Context, text: str, limit: int, fmt: str) -> None:
     """
     from ..graph.privacy import mask_text
     from ..queries.find import find as run_find
-    from .format import table
+    from .format import json_text, table
 
     obj.project_only("find")
     with obj.open() as store:
         result = run_find(store, text, limit=limit)
     if fmt == "json":
-        click.echo(mask_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2)))
+        click.echo(mask_text(json_text(result.as_dict())))
         return
     if not result.hits:
         click.echo(f"没有找到“{result.text}” (nothing found)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from typing import Any
 
 from ..graph.rules import Rulebook
 
@@ -526,6 +527,16 @@ def terminal_text(text: str) -> str:
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON (two spaces, CJK as is) that a terminal shows as written: what
+    ``json.dumps(value, ensure_ascii=False, indent=2)`` gives, with :func:`terminal_json`'s
+    escapes (orjson writes it: the standard encoder's indented form is pure Python, seconds for
+    a county's duties)."""
+    import orjson
+
+    return terminal_json(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
 
 
 def terminal_json(text: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..graph.errors import ZerenError
@@ -57,7 +55,9 @@ def person(obj: Context, args, unit, at, note, fmt, show_personal_data) -> None:
     with obj.open() as store:
         d = dossier(store, args[0], unit=unit, at=_day(at))
     if fmt == "json":
-        text = json.dumps(d.as_dict(), ensure_ascii=False, indent=2)
+        from .format import json_text
+
+        text = json_text(d.as_dict())
     else:
         from .format import dossier_table
 

@@ -51,7 +51,7 @@ def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
 
         zeren rulebook show tongwei-2018 --format json
     """
-    from .format import rulebook_table
+    from .format import json_text, rulebook_table
 
     if name:
         from ..loaders.rulebook import load_rulebook
@@ -67,7 +67,7 @@ def rulebook_show(ctx: click.Context, name: str | None, fmt: str) -> None:
             with obj.open() as store:
                 book = store.rulebook
     if fmt == "json":
-        click.echo(json.dumps(book.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(book.to_dict()))
     else:
         click.echo(rulebook_table(book))
 
@@ -82,7 +82,7 @@ def rulebook_list(fmt: str) -> None:
         zeren rulebook list
     """
     from ..loaders.rulebook import builtin_names, load_rulebook
-    from .format import table
+    from .format import json_text, table
 
     rows = []
     for name in builtin_names():
@@ -91,7 +91,7 @@ def rulebook_list(fmt: str) -> None:
                      "clauses": len(book.clauses), "rules": len(book.rules),
                      "rosters": [r.name for r in book.pack.rosters]})
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows))
         return
     click.echo(table(["名称", "标题", "条款", "规则", "名单"],
                      [[r["name"], r["title"], str(r["clauses"]), str(r["rules"]), "、".join(r["rosters"])]
@@ -167,7 +167,7 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
         zeren load 2019年5月轮换.csv --dry-run --format json
     """
     from ..loaders.rosters import load_files
-    from .format import load_dict, load_report
+    from .format import json_text, load_dict, load_report
 
     try:
         with obj.open_for_write() as store:
@@ -186,7 +186,7 @@ def load(obj: Context, files: tuple[str, ...], as_of: str | None, dry_run: bool,
         raise
     if result.batch is not None:  # who loaded what, for `zeren audit`
         audit_write(obj, "load", result.batch, {"files": list(files)})
-    click.echo(json.dumps(load_dict(result), ensure_ascii=False, indent=2) if fmt == "json" else load_report(result))
+    click.echo(json_text(load_dict(result)) if fmt == "json" else load_report(result))
 
 
 def audit_write(obj: Context, action: str, batch: int, detail: dict) -> None:
@@ -269,13 +269,13 @@ def history(obj: Context, fmt: str) -> None:
 
         zeren history --format json
     """
-    from .format import table
+    from .format import json_text, table
 
     obj.project_only("history")
     with obj.open() as store:
         batches = store.batches()
     if fmt == "json":
-        click.echo(json.dumps({"batches": batches}, ensure_ascii=False, indent=2))
+        click.echo(json_text({"batches": batches}))
         return
     rows = []
     modes = {"snapshot": "完整名单", "add": "补充更正", "revert": "撤销"}

@@ -6,7 +6,6 @@ commands that use them, so ``zeren trace`` does not start slower.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -119,11 +118,11 @@ def user_list(obj: Context, fmt: str) -> None:
         zeren user list --format json
     """
     from ..web import accounts
-    from .format import table
+    from .format import json_text, table
 
     found = accounts.accounts(_project(obj))
     if fmt == "json":
-        click.echo(json.dumps({"accounts": [a.as_dict() for a in found]}, ensure_ascii=False, indent=2))
+        click.echo(json_text({"accounts": [a.as_dict() for a in found]}))
         return
     rows = [[a.name, a.role, a.township or "", "是" if a.personal_data else "", "已停用" if a.disabled else "",
              a.changed] for a in found]
@@ -205,11 +204,11 @@ def audit_command(obj: Context, actor: str | None, action: str | None, limit: in
         zeren audit --action login --format json
     """
     from ..graph import audit
-    from .format import table
+    from .format import json_text, table
 
     found = audit.events(_project(obj), actor=actor, action=action, limit=limit)
     if fmt == "json":
-        click.echo(json.dumps({"events": [e.as_dict() for e in found]}, ensure_ascii=False, indent=2))
+        click.echo(json_text({"events": [e.as_dict() for e in found]}))
         return
     rows = [[e.id, e.at, e.actor, e.action, e.object,
              "；".join(f"{k}={v}" for k, v in e.detail.items())] for e in found]

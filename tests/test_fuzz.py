@@ -85,6 +85,23 @@ def test_masking_is_idempotent_and_leaves_text_without_digits(text):
         assert once == text
 
 
+# Long texts (a county's JSON) take the masker's fast path: the same result as the patterns
+# tried at every position, on text dense with numbers in every written form and their neighbours.
+NUMBERISH = ["13910001019", "+86 139 1000 0486", "(+86)", "0932-5551234", "（0932）5551234", "621121 19700415 9090",
+             "62112119700415909x", "621101027119", "2019-06-01", "-801", "0", "86", "X", "x", "(", "）", "+", " ",
+             "\u3000", "\u00a0", "-", "a", "户", "\n", "*", "٣"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(NUMBERISH), min_size=1, max_size=400), st.integers(0, 2100))
+def test_masking_a_long_text_is_masking_it_everywhere(pieces, pad):
+    from zeren.graph.privacy import _mask
+
+    text = "".join(pieces) + "。" * pad
+    assert mask_text(text) == _mask(text)
+    assert mask_text("户" * 2048 + text) == "户" * 2048 + _mask(text)
+
+
 # -- CSV ---------------------------------------------------------------------------------------
 HEADERS = ["户编号", "户主姓名", "身份证号", "乡镇", "村", "帮扶责任人", "起始日期", "终止日期", "说明", "xyz", ""]
 rows = st.lists(st.lists(cells, min_size=0, max_size=6), min_size=0, max_size=8)
