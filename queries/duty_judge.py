@@ -52,12 +52,14 @@ class DutyEntry:
     note: str = ""  # for a window the log does not wholly cover: the days it does
 
     def as_dict(self) -> dict[str, Any]:
-        d = {name: getattr(self, name) for name in _ENTRY_FIELDS}
-        d["from"], d["to"] = self.start, self.end
-        return d
-
-
-_ENTRY_FIELDS = tuple(f for f in DutyEntry.__dataclass_fields__ if f not in ("start", "end"))
+        # written out (a county quarter has tens of thousands): the fields in order, start and end last as from, to
+        return {"clause": self.clause, "duty": self.duty, "what": self.what, "item": self.item, "post": self.post,
+                "person": self.person, "body": self.body, "scope": self.scope, "window": self.window,
+                "required": self.required, "done": self.done, "unit": self.unit, "status": self.status,
+                "missing": self.missing, "evidence": self.evidence, "holders": self.holders,
+                "explain": self.explain, "days_left": self.days_left, "reading": self.reading,
+                "scope_id": self.scope_id, "holder_id": self.holder_id, "note": self.note,
+                "from": self.start, "to": self.end}
 
 
 class Frame:
@@ -342,7 +344,9 @@ class Judge:
         for start, node in pairs:
             mine = index.get((node, start)) if by_place else index.get(node)
             if mine:
-                counted = [rec for rec in mine if lo <= rec.date <= hi]
+                # the records are by day: most often all of them lie in the window
+                counted = mine if lo <= mine[0].date and mine[-1].date <= hi else \
+                    [rec for rec in mine if lo <= rec.date <= hi]
                 done = float(sum(rec.days or 0 for rec in counted)) if by_days else float(len(counted))
             else:
                 counted, done = [], 0.0

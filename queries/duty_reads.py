@@ -29,6 +29,7 @@ from .paths import Reached, Resolver
 __all__ = ["BulkResolver", "LogRecord", "duty_log", "log_spans", "source_of"]
 
 kind_of = schema.kind_of
+_UNSET = object()
 
 # One edge as the steps need it: (src, dst, role, valid_from, valid_to), in the order
 # store.edges returns edges: (valid_from or "", id or 0, src, dst).
@@ -65,6 +66,8 @@ class BulkResolver(Resolver):
         self._misses: dict[str, int] = defaultdict(int)
         self._holds: dict[str, list[Row]] | None = None
         self._lifts: dict[tuple[str, str, str], str | None] = {}
+        self._paths: dict[tuple[str, str], list[str] | None] = {}
+        self._ups: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     # -- edges ---------------------------------------------------------------------------------
     def edges_of(self, kinds: tuple[str, ...], role: str | None, out: bool, node: str) -> list[Row]:
@@ -118,8 +121,9 @@ class BulkResolver(Resolver):
             raw = [r for r in everything if (role is None or r[2] == role) and
                    (end is None or r[end].startswith(prefix))]
         else:
-            # equalities and a range on src or dst: the view pushes them down into each of its parts
-            sql, args = "SELECT src, dst, role, valid_from, valid_to, id FROM edge WHERE kind = ?", [kind]
+            # the relation's fact tables (not the edge view, which builds every row's properties);
+            # a role and a range on src or dst are pushed down into each of its parts
+            sql, args = f"SELECT src, dst, role, valid_from, valid_to, id FROM ({self.store.edges_sql(kind)}) WHERE 1", []
             if role is not None:
                 sql += " AND role = ?"
                 args.append(role)
@@ -196,21 +200,51 @@ class BulkResolver(Resolver):
         """The ``kind`` nodes at the src (``end`` 0) or dst (1) of an ``edge``/``role`` edge
         valid on some day of [start, stop] (a kind's dated tie to its parent)."""
         prefix = kind + ":"
-        if self._conn is not None:
+        if self._conn is not None:  # the relation's fact tables, not the edge view (which builds every row)
             col = "src" if end == 0 else "dst"
-            sql = (f"SELECT {col} FROM edge WHERE kind = ? AND role = ? AND +{col} >= ? AND +{col} < ? "
-                   "AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)")
-            return {r[0] for r in self._conn.execute(sql, (edge, role, prefix, kind + ";", stop, start))}
+            sql = (f"SELECT {col} FROM ({self.store.edges_sql(edge)}) WHERE role = ? AND +{col} >= ? "
+                   f"AND +{col} < ? AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?)")
+            return {r[0] for r in self._conn.execute(sql, (role, prefix, kind + ";", stop, start))}
         return {r[end] for r in self.raw(edge, role, end, kind) if r[2] == role and r[end].startswith(prefix)
                 and (r[3] or "") <= stop and (r[4] is None or r[4] >= start)}
 
     def lift(self, node_id: str, kind: str, at: str) -> str | None:
+        """:meth:`Resolver.lift`, one step up at a time, each node's lift kept: a township's
+        thousands of households ask their villages, which are lifted once."""
         if node_id.startswith(kind + ":"):
             return node_id  # what Resolver.lift answers for a node of the kind itself
         key = (node_id, kind, at)
-        if key not in self._lifts:
-            self._lifts[key] = super().lift(node_id, kind, at)
-        return self._lifts[key]
+        found = self._lifts.get(key, _UNSET)
+        if found is _UNSET:
+            here = kind_of(node_id)
+            steps = self._paths.get((here, kind), _UNSET)
+            if steps is _UNSET:
+                steps = self._paths[(here, kind)] = self.model.lift_path(here, kind)
+            parent = self._up(node_id, here, steps[0], at) if steps else None  # type: ignore[index]
+            found = self._lifts[key] = self.lift(parent, kind, at) if parent else None
+        return found  # type: ignore[return-value]
+
+    def _up(self, node_id: str, kind: str, parent: str, at: str) -> str | None:
+        """What :meth:`step` reaches first from a node to its parent kind on a day (the latest tie
+        when none is valid then), as a bare id."""
+        spec = self._ups.get((kind, parent))
+        if spec is None:
+            rel = self.model.relation(kind, parent)
+            if rel is None:
+                return None
+            spec = self._ups[(kind, parent)] = ((rel.edge,) if isinstance(rel.edge, str) else tuple(rel.edge),
+                                                rel.role or None, rel.direction == "out", rel.target,
+                                                1 if rel.direction == "out" else 0,
+                                                rel.target == self.model.parent(kind))
+        kinds, role, out, target, end, structural = spec
+        last = None
+        for r in self.edges_of(kinds, role, out, node_id):
+            other = r[end]
+            if kind_of(other) == target:
+                if (r[3] is None or r[3] <= at) and (r[4] is None or r[4] >= at):
+                    return other
+                last = other
+        return last if structural else None
 
     # -- post holders ----------------------------------------------------------------------------
     def holds(self, post: str) -> list[Row]:
@@ -284,13 +318,18 @@ class BulkResolver(Resolver):
             self._names.update(self.store.node_names(kind))  # the fact tables, not the node view
             return
         if self._conn is not None:
-            extra = {"person": ", json_extract(props, '$.org_id')", "post": ", json_extract(props, '$.owner')"}
-            # the batch is read only when an id comes in several rows (a tenth of the read's cost)
-            sql = f"SELECT id, name{extra.get(kind, '')} FROM node WHERE kind = ?"  # pushed into each part
+            # the node view's rows of the kind, from its tables: the view would build every
+            # person's properties to read one of them
+            extra = {"person": ("org_id", "SELECT id, name, org, batch FROM person"),
+                     "post": ("owner", "SELECT id, title, owner, batch FROM post")}
+            sql = "SELECT id, name, NULL, NULL FROM node WHERE kind = ?"
+            if kind in extra:
+                key, table = extra[kind]
+                sql = f"SELECT id, name, json_extract(props, '$.{key}'), NULL FROM seed_node WHERE kind = ? UNION ALL {table}"
             rows = self._conn.execute(sql, (kind,)).fetchall()
             if len({r[0] for r in rows}) < len(rows):  # an id in several rows: the latest load's, as the store merges
-                sql = f"SELECT id, name{extra.get(kind, '')}, batch FROM node WHERE kind = ?"
-                rows = self._conn.execute(sql, (kind,)).fetchall()
+                if kind not in extra:
+                    rows = self._conn.execute("SELECT id, name, NULL, batch FROM node WHERE kind = ?", (kind,)).fetchall()
                 rows.sort(key=lambda r: r[-1] or 0)
             self._names.update((r[0], r[1]) for r in rows)
             if kind in extra:

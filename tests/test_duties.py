@@ -192,3 +192,16 @@ def test_cli_explain_says_why_a_record_did_not_count(county, runner):
                               "--township", "甲镇", "--at", "2019-12-31", "--explain"])
     assert out.exit_code == 0, out.output
     assert "2019-06 甲镇：log.csv:14 2019-06-10 林书记 → 乙乡——对象“乙乡”不在规定范围（甲镇）内" in out.stdout
+
+
+def test_an_entry_as_dict_has_every_field_in_order():
+    from dataclasses import fields
+
+    from zeren.queries.duty_judge import DutyEntry
+
+    e = DutyEntry(*[f"v{i}" for i in range(len(fields(DutyEntry)))])
+    d = e.as_dict()
+    names = [f.name for f in fields(DutyEntry) if f.name not in ("start", "end")]
+    assert list(d) == [*names, "from", "to"]
+    assert [d[n] for n in names] == [getattr(e, n) for n in names]
+    assert (d["from"], d["to"]) == (e.start, e.end)

@@ -83,3 +83,34 @@ def test_edges_read_by_kind_equal_the_edge_view(county):
             view = store.conn.execute("SELECT id, src, dst, role, valid_from, valid_to FROM edge WHERE kind = ?",
                                       (kind,)).fetchall()
             assert sorted(narrow, key=repr) == sorted(view, key=repr), kind
+
+
+def test_bulk_names_of_persons_and_posts_equal_the_node_view(county):
+    """The duties' bulk read of persons (name, organisation) and posts (title, owner) from their
+    tables answers what node() answers."""
+    from zeren.queries.duty_reads import BulkResolver
+
+    with Store.open(county) as store:
+        r = BulkResolver(store)
+        for kind, key in (("person", "org_id"), ("post", "owner")):
+            ids = sorted(store.node_ids(kind))
+            assert ids, kind
+            r.read_names(kind)
+            nodes = store.nodes_by_id(ids)
+            assert {i: r.names[i] for i in ids} == {n.id: n.name for n in nodes}, kind
+            side = r._orgs if kind == "person" else r._owners
+            assert {i: side[i] for i in ids} == {n.id: n.props.get(key) for n in nodes}, kind
+
+
+@pytest.mark.parametrize("day", ["2017-01-01", "2019-01-01", "2019-06-30"])
+def test_bulk_lifts_equal_the_resolver(county, day):
+    """BulkResolver.lift (a step at a time, each node's lift kept) answers what Resolver.lift answers."""
+    from zeren.queries.duty_reads import BulkResolver
+    from zeren.queries.paths import Resolver
+
+    with Store.open(county) as store:
+        bulk, one = BulkResolver(store), Resolver(store)
+        nodes = [n for kind in ("household", "village", "team", "post", "person", "unit") for n in sorted(store.node_ids(kind))]
+        assert len(nodes) > 20
+        for target in ("village", "township", "county"):
+            assert [bulk.lift(n, target, day) for n in nodes] == [one.lift(n, target, day) for n in nodes], target
