@@ -331,9 +331,9 @@ class Store(StoreBase):
         for i in range(0, len(village_ids), 500):
             chunk = list(village_ids[i:i + 500])
             row = self.conn.execute(
-                f"SELECT count(DISTINCT {mine}) FROM edge WHERE kind=? AND role=? AND {theirs} IN "
+                f"SELECT count(DISTINCT {mine}) FROM ({self.edges_sql(k.parent_edge)}) WHERE role=? AND {theirs} IN "
                 f"({','.join('?' * len(chunk))}) AND {_OVERLAPS} AND {mine} >= ? AND {mine} < ?",
-                [k.parent_edge, k.parent_role, *chunk, date_to, date_from, f"{kind}:", f"{kind};"],
+                [k.parent_role, *chunk, date_to, date_from, f"{kind}:", f"{kind};"],
             ).fetchone()
             total += row[0]
         return total

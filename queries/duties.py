@@ -37,10 +37,14 @@ from typing import Any
 
 from ..graph import schema
 from .duty_judge import DutyEntry, Judge
-from .duty_reads import duty_log, log_spans
+from .duty_reads import SubjectLog, duty_log, log_spans
 from .periods import default_day
 
 __all__ = ["Window", "Coverage", "DutyEntry", "DutiesResult", "STATUS", "coverage", "covering", "duties", "windows"]
+
+#: Judging holders read from at most this many start nodes, the duty log is read subject by
+#: subject (a check's liable holders) rather than whole.
+NARROW = 1000
 
 STATUS = {"met": "达标", "missed": "未达标", "open": "进行中", "uncovered": "无记录"}
 
@@ -169,8 +173,12 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
     first = min((ws[0].start for ws in spans.values() if ws), default=date_from)
     last = max((ws[-1].end for ws in spans.values() if ws), default=date_to)
     covered = log if log is not None else coverage(store)
-    with _cyclic_gc_paused():
-        log_rows = duty_log(store, first, last, sorted({d.evidence for d in chosen}))
+    items = sorted({d.evidence for d in chosen})
+    if scope_ids is not None and len(scope_ids) <= NARROW and getattr(store, "conn", None) is not None:
+        log_rows: Any = SubjectLog(store, first, last, items)  # a few holders: their records only
+    else:
+        with _cyclic_gc_paused():
+            log_rows = duty_log(store, first, last, items)
     judge = Judge(store, at, explain, log_rows, covered)
     level = rb.pack.org.levels[0] if rb.pack.org.levels else None
     place = schema.node_id(level, schema.name_key(township)) if township and level else None

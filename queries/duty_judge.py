@@ -16,7 +16,7 @@ from typing import Any
 
 from ..graph import schema
 from ..graph.rules import Duty, RolePath
-from .duty_reads import BulkResolver, LogRecord
+from .duty_reads import BulkResolver, LogRecord, SubjectLog
 from .paths import Reached, kind_of, role_label
 
 __all__ = ["DutyEntry", "Judge", "Frame"]
@@ -83,7 +83,7 @@ class Judge:
     """Judges duties for one call: ``at`` (windows not over are open), ``explain`` (every record
     considered, with the reason), the log of the span, and the days the log covers."""
 
-    def __init__(self, store: Any, at: str, explain: bool, log: list[LogRecord], coverage: Any):
+    def __init__(self, store: Any, at: str, explain: bool, log: list[LogRecord] | SubjectLog, coverage: Any):
         self.store = store
         self.rb = store.rulebook
         self.model = self.rb.model
@@ -94,7 +94,8 @@ class Judge:
         self.coverage = coverage
         self.root = schema.node_id(self.model.root, schema.name_key(self.rb.county))
         self._log: dict[str, list[LogRecord]] = defaultdict(list)
-        for rec in log:
+        self._lazy = log if isinstance(log, SubjectLog) else None  # read by subject when first asked
+        for rec in log if self._lazy is None else ():
             self._log[rec.item].append(rec)
         self._records: dict[str, dict[str, list[LogRecord]]] = {}
         self._orgs: dict[str, dict[str, list[LogRecord]]] = {}
@@ -108,6 +109,7 @@ class Judge:
         self._labels: dict[tuple[str, ...], tuple[str, str]] = {}
         self._roles: dict[str, str] = {}
         self._frames: dict[tuple[str, str], Frame] = {}
+        self._members: dict[str, list[str]] | None = None
         self.flagged: list[dict[str, Any]] = []
         self._flagged: set[int] = set()
 
@@ -115,6 +117,9 @@ class Judge:
     def records(self, item: str) -> dict[str, list[LogRecord]]:
         """One 履职事项's records by subject, by day."""
         found = self._records.get(item)
+        if found is None and self._lazy is not None:
+            lazy = self._lazy
+            self._records[item] = found = _Asked(lambda subject: lazy.of(subject, item))  # type: ignore[assignment]
         if found is None:
             grouped: dict[str, list[LogRecord]] = defaultdict(list)
             for rec in self._log.get(item, ()):
@@ -125,6 +130,8 @@ class Judge:
     def by_org(self, item: str) -> dict[str, list[LogRecord]]:
         """One 履职事项's records by the organisation of the person who is their subject."""
         found = self._orgs.get(item)
+        if found is None and self._lazy is not None:
+            self._orgs[item] = found = _Asked(lambda org: self._members_records(org, item))  # type: ignore[assignment]
         if found is None:
             grouped: dict[str, list[LogRecord]] = defaultdict(list)
             for rec in self._log.get(item, ()):
@@ -140,6 +147,8 @@ class Judge:
         day): a village's visits under its township, a household's help under the household."""
         key = (item, kind)
         idx = self._by_place.get(key)
+        if idx is None and self._lazy is not None:
+            self._by_place[key] = idx = _Asked(lambda pair: self._placed_records(item, kind, *pair))  # type: ignore[assignment]
         if idx is None:
             found: dict[tuple[str, str], list[LogRecord]] = defaultdict(list)
             lift, prefix = self.r.lift, kind + ":"
@@ -152,6 +161,24 @@ class Judge:
                         found[(rec.subject_id, target)].append(rec)
             self._by_place[key] = idx = dict(found)
         return idx
+
+    def _placed_records(self, item: str, kind: str, subject: str, place: str) -> list[LogRecord]:
+        """:meth:`placed` for one subject and place, from the log read by subject."""
+        lift, prefix = self.r.lift, kind + ":"
+        return [rec for rec in self._lazy.of(subject, item) if rec.object_id and  # type: ignore[union-attr]
+                (rec.object_id if rec.object_id.startswith(prefix) else lift(rec.object_id, kind, rec.date)) == place]
+
+    def _members_records(self, org: str, item: str) -> list[LogRecord]:
+        """:meth:`by_org` for one organisation, from the log read by subject: its people's records, by day."""
+        if self._members is None:
+            self.r.read_names("person")
+            self._members = defaultdict(list)
+            for person, of in self.r._orgs.items():
+                if of:
+                    self._members[of].append(person)
+        people = self._members.get(org, [])
+        self._lazy.read(people)  # type: ignore[union-attr]
+        return sorted((rec for p in people for rec in self._lazy.of(p, item)), key=_by_day)  # type: ignore[union-attr]
 
     # -- who must perform ----------------------------------------------------------------------
     def resolve(self, path: RolePath, start: str, day: str) -> list[str]:
@@ -566,3 +593,17 @@ class Judge:
 def _by_day(rec: LogRecord) -> tuple[str, int]:
     return rec.date, rec.n
 
+
+class _Asked:
+    """A mapping answered when asked: ``get`` computes a key's value once (empty: None)."""
+
+    __slots__ = ("_fn", "_kept")
+
+    def __init__(self, fn: Any):
+        self._fn, self._kept = fn, {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self._kept:
+            self._kept[key] = self._fn(key) or None
+        found = self._kept[key]
+        return default if found is None else found

@@ -26,7 +26,7 @@ from ..graph import schema
 from ..graph.model import Node
 from .paths import Reached, Resolver
 
-__all__ = ["BulkResolver", "LogRecord", "duty_log", "log_spans", "source_of"]
+__all__ = ["BulkResolver", "LogRecord", "SubjectLog", "duty_log", "log_spans", "source_of"]
 
 kind_of = schema.kind_of
 _UNSET = object()
@@ -47,7 +47,7 @@ def _step_key(e: tuple[Any, ...]) -> tuple[str, int, str, str]:  # (src, dst, va
 class BulkResolver(Resolver):
     """A resolver for many starts at once: relations, names and post holders read in bulk."""
 
-    BULK = 16  # distinct nodes that ask for one relation (or one kind's names) before all of it is read
+    BULK = 256  # distinct nodes that ask for one relation (or one kind's names) before all of it is read
 
     def __init__(self, store: Any):
         super().__init__(store)
@@ -409,11 +409,17 @@ def duty_log(store: Any, date_from: str, date_to: str, items: Sequence[str]) -> 
                 for r in store.duty_records(date_from, date_to, items=items)]
     # +item: a county's log is mostly the items asked for, so a scan beats a search of the item
     # index; sorted here, not by SQL (a temporary b-tree of whole rows costs more than the read)
-    # the texts as written are not read: only --explain and the flagged records show them
-    sql = ("SELECT date, n, subject_id, NULL, item, object_id, NULL, days, source, sheet, row "
-           f"FROM duty_record WHERE date >= ? AND date <= ? AND +item IN ({','.join('?' * len(items))})")
-    rows = conn.execute(sql, [date_from, date_to, *items]).fetchall()
+    rows = conn.execute(f"{_LOG_COLS} WHERE date >= ? AND date <= ? AND +item IN ({','.join('?' * len(items))})",
+                        [date_from, date_to, *items]).fetchall()
     rows.sort()  # by date, then n (unique)
+    return _records(rows, conn)
+
+
+# the texts as written are not read: only --explain and the flagged records show them
+_LOG_COLS = "SELECT date, n, subject_id, NULL, item, object_id, NULL, days, source, sheet, row FROM duty_record"
+
+
+def _records(rows: list[tuple[Any, ...]], conn: Any) -> list[LogRecord]:
     prefixes: dict[tuple[str | None, str | None], str] = {}
     out = []
     last: tuple[Any, Any, str] = (None, None, "")
@@ -427,6 +433,39 @@ def duty_log(store: Any, date_from: str, date_to: str, items: Sequence[str]) -> 
         out.append(LogRecord(r[1], r[0], r[2], None, r[4], r[5], None, r[7],
                              f"{prefix}:{r[10]}" if r[10] and prefix else prefix, conn))
     return out
+
+
+class SubjectLog:
+    """The duty log of a span read a subject at a time, when first asked: for judging a few
+    holders (a check's liable ones) without reading a county's whole log. What :meth:`of`
+    answers is what :func:`duty_log` holds for the subject and the item, in its order."""
+
+    def __init__(self, store: Any, date_from: str, date_to: str, items: Sequence[str]):
+        self.conn = store.conn
+        self.span = (date_from, date_to)
+        self.items = list(items)
+        self._by_subject: dict[str, dict[str, list[LogRecord]]] = {}
+
+    def of(self, subject: str, item: str) -> list[LogRecord]:
+        found = self._by_subject.get(subject)
+        if found is None:
+            self.read([subject])
+            found = self._by_subject[subject]
+        return found.get(item, [])
+
+    def read(self, subjects: Sequence[str]) -> None:
+        """Read the records of these subjects (the subject index, a search each)."""
+        todo = [s for s in dict.fromkeys(subjects) if s not in self._by_subject]
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            rows = self.conn.execute(
+                f"{_LOG_COLS} WHERE subject_id IN ({','.join('?' * len(chunk))}) AND date >= ? AND date <= ? "
+                f"AND +item IN ({','.join('?' * len(self.items))})", [*chunk, *self.span, *self.items]).fetchall()
+            rows.sort()
+            for s in chunk:
+                self._by_subject[s] = {}
+            for rec in _records(rows, self.conn):
+                self._by_subject[rec.subject_id].setdefault(rec.item, []).append(rec)
 
 
 def log_spans(store: Any) -> list[tuple[str, str]]:

@@ -241,9 +241,9 @@ class Evaluation:
     def _children(self, node_id: str, kind: str) -> list[str]:
         k = self.rb.model.kinds[kind]
         if k.parent_reverse:
-            ends = {e.dst for e in self.store.edges(src=node_id, kinds=[k.parent_edge], role=k.parent_role)}
+            ends = {e.dst for e in self.r.edges(src=node_id, kinds=[k.parent_edge], role=k.parent_role)}
         else:
-            ends = {e.src for e in self.store.edges(dst=node_id, kinds=[k.parent_edge], role=k.parent_role)}
+            ends = {e.src for e in self.r.edges(dst=node_id, kinds=[k.parent_edge], role=k.parent_role)}
         return sorted(x for x in ends if kind_of(x) == kind)
 
     def _places_below(self, scope_id: str, kind: str | None) -> list[str]:

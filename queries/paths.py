@@ -55,6 +55,17 @@ class Resolver:
         self.rulebook = store.rulebook
         self.model = self.rulebook.model
         self._nodes: dict[str, Node | None] = {}
+        self._edges: dict[tuple[Any, ...], list[Edge]] = {}
+
+    def edges(self, *, src: str | None = None, dst: str | None = None, kinds: list[str], role: str | None = None,
+              at: str | None = None) -> list[Edge]:
+        """``store.edges`` of one node: read once per query for every day (a check walks the same
+        households, villages and posts for rule after rule), then kept to those valid ``at``."""
+        key = (src, dst, tuple(kinds), role)
+        found = self._edges.get(key)
+        if found is None:
+            found = self._edges[key] = self.store.edges(src=src, dst=dst, kinds=kinds, role=role)
+        return found if at is None else [e for e in found if e.valid_at(at)]
 
     def node(self, node_id: str) -> Node | None:
         if node_id not in self._nodes:
@@ -97,8 +108,8 @@ class Resolver:
         out = rel.direction == "out"
 
         def reached(day: str | None) -> list[Reached]:
-            edges = self.store.edges(src=node_id, kinds=kinds, role=role, at=day) if out else \
-                self.store.edges(dst=node_id, kinds=kinds, role=role, at=day)
+            edges = self.edges(src=node_id, kinds=kinds, role=role, at=day) if out else \
+                self.edges(dst=node_id, kinds=kinds, role=role, at=day)
             return [Reached(n, e) for n, e in (((e.dst if out else e.src), e) for e in edges)
                     if kind_of(n) == rel.target]
 
@@ -175,12 +186,12 @@ class Resolver:
         return current, ""
 
     def holders(self, post_id: str, at: str) -> list[Edge]:
-        return self.store.edges(dst=post_id, kinds=["HOLDS"], at=at)
+        return self.edges(dst=post_id, kinds=["HOLDS"], at=at)
 
     def tenure(self, person_id: str, post_id: str, day: str) -> tuple[str | None, str | None]:
         """The span of a person's assignment to a post around ``day``: contiguous rows of the
         rosters (a roster rewritten around it) are one assignment."""
-        spans = sorted((e.valid_from or "", e.valid_to) for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
+        spans = sorted((e.valid_from or "", e.valid_to) for e in self.edges(dst=post_id, kinds=["HOLDS"])
                        if e.src == person_id)
         merged: list[list[str | None]] = []
         from datetime import date, timedelta
@@ -200,7 +211,7 @@ class Resolver:
 
     def vacancy(self, post_id: str, at: str) -> tuple[str | None, str | None]:
         """(vacant since, the last holder before) for a post nobody holds on ``at``."""
-        before = [e for e in self.store.edges(dst=post_id, kinds=["HOLDS"])
+        before = [e for e in self.edges(dst=post_id, kinds=["HOLDS"])
                   if e.valid_to is not None and e.valid_to < at]
         if not before:
             return None, None

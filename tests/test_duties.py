@@ -205,3 +205,25 @@ def test_an_entry_as_dict_has_every_field_in_order():
     assert list(d) == [*names, "from", "to"]
     assert [d[n] for n in names] == [getattr(e, n) for n in names]
     assert (d["from"], d["to"]) == (e.start, e.end)
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_few_holders_judged_from_their_own_records_as_from_the_whole_log(county, monkeypatch, explain):
+    """Judging the holders of a few start nodes (a check's liable ones) reads the log subject by
+    subject (SubjectLog); the judgements are those of the whole log read at once, for every
+    start of the county taken one kind at a time and all together."""
+    import zeren.queries.duties as duties_module
+
+    with Store.open(county) as store:
+        starts = [n for kind in ("county", "township", "village", "household", "unit", "team")
+                  for n in sorted(store.node_ids(kind))]
+        scopes = [set(starts)] + [{n for n in starts if n.startswith(k + ":")}
+                                  for k in ("county", "township", "household", "unit")]
+        for scope in scopes:
+            judged = {}
+            for narrow in (0, 10**9):
+                monkeypatch.setattr(duties_module, "NARROW", narrow)
+                judged[narrow] = duties(store, "2019-01-01", "2019-12-31", at="2019-07-15", scope_ids=scope,
+                                        explain=explain).as_dict()
+            assert judged[0]["duties"], scope
+            assert judged[10**9] == judged[0], sorted(scope)[:3]

@@ -114,3 +114,19 @@ def test_bulk_lifts_equal_the_resolver(county, day):
         assert len(nodes) > 20
         for target in ("village", "township", "county"):
             assert [bulk.lift(n, target, day) for n in nodes] == [one.lift(n, target, day) for n in nodes], target
+
+
+@pytest.mark.parametrize("day", [None, "2017-01-01", "2019-01-01", "2019-06-30"])
+def test_a_resolvers_kept_edges_equal_the_stores(county, day):
+    """Resolver.edges (a node's edges read once per query for every day) answers what
+    store.edges answers for the day, in its order, for every node and edge kind."""
+    from zeren.queries.paths import Resolver
+
+    with Store.open(county) as store:
+        r = Resolver(store)
+        kinds = [row[0] for row in store.conn.execute("SELECT DISTINCT kind FROM edge")]
+        nodes = sorted({row[0] for row in store.conn.execute("SELECT src FROM edge UNION SELECT dst FROM edge")})
+        for _ in range(2):  # the second round is answered from what the first kept
+            for n in nodes:
+                for side in ("src", "dst"):
+                    assert r.edges(**{side: n}, kinds=kinds, at=day) == store.edges(**{side: n}, kinds=kinds, at=day)
