@@ -87,14 +87,14 @@ class Judge:
         self.store = store
         self.rb = store.rulebook
         self.model = self.rb.model
-        self.r = BulkResolver(store)
+        self._lazy = log if isinstance(log, SubjectLog) else None  # read by subject when first asked
+        self.r = BulkResolver(store, bulk=256 if self._lazy is not None else None)
         self._names = self.r.names  # read straight where most entries are made (name() on a miss)
         self.at = at
         self.explain = explain
         self.coverage = coverage
         self.root = schema.node_id(self.model.root, schema.name_key(self.rb.county))
         self._log: dict[str, list[LogRecord]] = defaultdict(list)
-        self._lazy = log if isinstance(log, SubjectLog) else None  # read by subject when first asked
         for rec in log if self._lazy is None else ():
             self._log[rec.item].append(rec)
         self._records: dict[str, dict[str, list[LogRecord]]] = {}

@@ -47,10 +47,14 @@ def _step_key(e: tuple[Any, ...]) -> tuple[str, int, str, str]:  # (src, dst, va
 class BulkResolver(Resolver):
     """A resolver for many starts at once: relations, names and post holders read in bulk."""
 
-    BULK = 256  # distinct nodes that ask for one relation (or one kind's names) before all of it is read
+    #: Distinct nodes that ask for one relation (or one kind's names) before all of it is read;
+    #: ``bulk`` sets it per resolver (a few holders' judgements: later, their nodes asked one by one).
+    BULK = 16
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Any, bulk: int | None = None):
         super().__init__(store)
+        if bulk is not None:
+            self.BULK = bulk
         self._conn = getattr(store, "conn", None)
         # Edges are read by (edge kinds, role): None reads every role (a step whose relation
         # names none), '' only the edges without one (a kind's tie to its parent).
