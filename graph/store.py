@@ -338,6 +338,18 @@ class Store(StoreBase):
             total += row[0]
         return total
 
+    def located(self, kind: str, date_from: str, date_to: str) -> dict[str, set[str]]:
+        """Every place's ``kind`` nodes tied to it during the window (what :meth:`count_located`
+        counts, for every place in one read)."""
+        k = self.rulebook.model.kinds[kind]
+        mine, theirs = ("dst", "src") if k.parent_reverse else ("src", "dst")
+        found: dict[str, set[str]] = {}
+        for child, place in self.conn.execute(
+                f"SELECT {mine}, {theirs} FROM ({self.edges_sql(k.parent_edge)}) WHERE role=? AND {_OVERLAPS} "
+                f"AND +{mine} >= ? AND +{mine} < ?", [k.parent_role, date_to, date_from, f"{kind}:", f"{kind};"]):
+            found.setdefault(place, set()).add(child)
+        return found
+
     # -- findings --------------------------------------------------------------------------
     def findings(self, date_from: str | None = None, date_to: str | None = None,
                  object_id: str | None = None) -> list[Finding]:

@@ -130,3 +130,19 @@ def test_a_resolvers_kept_edges_equal_the_stores(county, day):
             for n in nodes:
                 for side in ("src", "dst"):
                     assert r.edges(**{side: n}, kinds=kinds, at=day) == store.edges(**{side: n}, kinds=kinds, at=day)
+
+
+@pytest.mark.parametrize("window", [("2019-01-01", "2019-01-31"), ("2019-04-01", "2019-06-30"), ("2018-01-01", "2020-12-31")])
+def test_every_places_members_read_at_once_count_as_one_place_at_a_time(county, window):
+    """Store.located (a check's measures after the first) counts what count_located counts, for
+    every village, every township's villages and the county's."""
+    with Store.open(county) as store:
+        located = store.located("household", *window)
+        villages = sorted(store.node_ids("village"))
+        towns = {}
+        for v in villages:
+            towns.setdefault(v.split(":", 1)[1].split("/", 1)[0], []).append(v)
+        for group in [[v] for v in villages] + list(towns.values()) + [villages]:
+            assert len(set().union(*(located.get(v, ()) for v in group))) == \
+                store.count_located("household", group, *window), group
+        assert sum(len(m) for m in located.values()) > 0
