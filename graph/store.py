@@ -288,7 +288,9 @@ class Store(StoreBase):
                 args.append(val)
         if kinds is not None:
             kinds = list(kinds)
-            conds.append(f"kind IN ({','.join('?' * len(kinds))})")
+            # kind=? OR …, not kind IN (…): SQLite leaves an IN list out of the view's arms and
+            # reads every arm's rows at the node (a village's hundreds of households) to drop them
+            conds.append("(" + " OR ".join(["kind=?"] * len(kinds)) + ")" if kinds else "0")
             args.extend(kinds)
         if at is not None:
             conds.append(_VALID_AT)
