@@ -76,7 +76,7 @@ class Frame:
         self.lane = lane  # a holder that is not a post can be judged by judge_own
         self.place = place  # 'kind:' of the duty's place when it is the start itself
         self.index: dict[Any, list[LogRecord]] | None = None  # the item's records for judge_own
-        self.labels: dict[str, tuple[str, str]] = {}  # (post, body) by holder
+        self.labels: dict[str, tuple[str, str | None, str]] = {}  # (post, person, body) by holder
 
 
 class Judge:
@@ -367,6 +367,7 @@ class Judge:
         left = f.days_left if short == "open" else None
         names, name = self._names, self.r.name
         fixed = (duty.clause, duty.id, duty.what, duty.evidence)
+        unit, reading, label_w, note, entry = duty.unit, duty.reading, w.label, f.note, DutyEntry
         out = []
         for start, node in pairs:
             mine = index.get((node, start)) if by_place else index.get(node)
@@ -377,19 +378,18 @@ class Judge:
                 done = float(sum(rec.days or 0 for rec in counted)) if by_days else float(len(counted))
             else:
                 counted, done = [], 0.0
-            label = label_of.get(node)
-            if label is None:
-                label = label_of[node] = labels([node], duty)
-            person = (names.get(node) or name(node)) if node.startswith("person:") else None
+            holder = label_of.get(node)  # (post, person, body) of the holder, made once
+            if holder is None:
+                post, body = labels([node], duty)
+                holder = label_of[node] = (post, (names.get(node) or name(node)) if node.startswith("person:") else None,
+                                           body)
             scope = names.get(start) or name(start)
             if done >= required:
-                out.append(DutyEntry(*fixed, label[0], person, label[1], scope, w.label, lo, hi, required, done,
-                                     duty.unit, "met", [], [rec.source for rec in counted], [], [], None,
-                                     duty.reading, start, node, ""))
+                out.append(entry(*fixed, *holder, scope, label_w, lo, hi, required, done, unit, "met", [],
+                                 [rec.source for rec in counted], [], [], None, reading, start, node, ""))
             else:
-                out.append(DutyEntry(*fixed, label[0], person, label[1], scope, w.label, lo, hi, required, done,
-                                     duty.unit, short, [w.label], [rec.source for rec in counted], [], [], left,
-                                     duty.reading, start, node, f.note))
+                out.append(entry(*fixed, *holder, scope, label_w, lo, hi, required, done, unit, short, [label_w],
+                                 [rec.source for rec in counted], [], [], left, reading, start, node, note))
         return out
 
     def judge(self, f: "Frame", start: str, nodes: list[str], only_person: str | None = None) -> Any:
