@@ -456,14 +456,10 @@ class _Program:
             depth += 1
             key_text = f"'|'.join(({', '.join(keys)}, *(p or '' for p in posts)))"
             stated = ", ".join([name, *slots, *values, "*posts"])
-            sig = f"'\\x1f'.join(map(str, ({stated},)))"
         else:
             key_text = keys[0] if len(keys) == 1 else f"'|'.join(({', '.join(keys)},))"
-            parts = [name, *slots, *values, *(f"p{j}[0]" for j in range(len(t.holds)))]
-            stated = ", ".join(parts)
-            # str() of each, joined: f-string formatting is str() for text, None, numbers and yes/no
-            sig = "f'" + "\\x1f".join("{" + p + "}" for p in parts) + "'"
-        row = f"(scope, {key_text}, {sig}, {stated}, {extras}, vf, vt, SRC, r, BATCH)"
+            stated = ", ".join([name, *slots, *values, *(f"p{j}[0]" for j in range(len(t.holds)))])
+        row = f"(scope, {key_text}, '', {stated}, {extras}, vf, vt, SRC, r, BATCH)"  # '': sig, no longer written
         if two:
             e(depth, f"R{gi}.append({row})" if expands else f"R{gi} = {row}")
             if g.scope:
