@@ -63,6 +63,11 @@ class FactTable:
     def index(self, column: str) -> int:
         return self.columns.index(column)
 
+    def column(self, slot: str) -> str:
+        """The column the views read a slot's node ids from: ``key`` for the node of a group keyed
+        by it alone (a household's row: the same id, and the key's index finds it), else ``s_<slot>``."""
+        return "key" if self.group.node == slot and tuple(self.group.key) == (slot,) else f"s_{slot}"
+
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -145,7 +150,7 @@ def table_indexes(t: FactTable) -> list[tuple[str, str]]:
     # an end (a household's township: its row's scope) is not looked up by, and not indexed
     ends = _ends(t)
     for s in t.slots:
-        if s in ends:
+        if s in ends and t.column(s) != "key":
             out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
     for i in range(len(t.holds)):
         out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
@@ -181,7 +186,7 @@ def names_sql(pack: Pack, kind: str) -> str:
     arms = ["SELECT id, name, NULL FROM seed_node WHERE kind = ?"]
     for t in fact_tables(pack):
         if t.node_kind is not None and t.node_kind.name == kind:
-            arms.append(f"SELECT f.{_q('s_' + t.group.node)}, f.name, f.batch FROM {_q(t.name)} f WHERE f.latest = 1")
+            arms.append(f"SELECT f.{_q(t.column(t.group.node))}, f.name, f.batch FROM {_q(t.name)} f WHERE f.latest = 1")
     return " UNION ALL ".join(arms)
 
 
@@ -201,7 +206,7 @@ def _node_view(pack: Pack, tables: list[FactTable]) -> str:
             pairs.append(f"{_s(t.node_kind.parent)}, f.{_q('s_' + slot.within)}")
         props = f"json_patch('{{}}', json_object({', '.join(pairs)}))" if pairs else "'{}'"  # nulls dropped
         props = f"CASE WHEN f.extras IS NULL THEN {props} ELSE json_patch({props}, f.extras) END"
-        arms.append(f"SELECT f.{_q('s_' + t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
+        arms.append(f"SELECT f.{_q(t.column(t.group.node))}, {_s(t.node_kind.name)}, f.name, {props}, "
                     f"{_provenance('f')} FROM {_q(t.name)} f WHERE f.latest = 1")
     return "CREATE VIEW node(id, kind, name, props, source, sheet, row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";"
 
@@ -248,7 +253,7 @@ def _edge_arms(pack: Pack, tables: list[FactTable], root_id: str) -> list[tuple[
                     f"SELECT f.id * {_ARMS} + {n}, {src}, {dst}, {_s(role)}, {validity}" + tail))
 
     def col(t: FactTable, slot: str) -> str:
-        return _s(root_id) if slot == "root" else f"f.{_q('s_' + slot)}"
+        return _s(root_id) if slot == "root" else f"f.{_q(t.column(slot))}"
 
     for t in tables:
         k = t.node_kind
