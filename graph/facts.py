@@ -19,6 +19,8 @@ declares. They are generated once per project from its pack and stored in the pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from . import pipeline
@@ -493,15 +495,19 @@ class FactLoad:
         """One row per key and facts: the same fact stated by several rows (a team by each of its
         members) is one, over the union of their days; different facts on overlapping days conflict."""
         c = self.conn
-        dups = c.execute(f"SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1").fetchall()
-        if not dups:
-            return []
         compare = self.stated
+        # every row of a repeated key, in one read: by key and scope, and in roster order within
+        repeated = c.execute(
+            f"SELECT t.key, t.scope, t.id, t.valid_from, t.valid_to, t.src, t.row, "
+            f"{', '.join('t.' + _q(col) for col in compare)} FROM {self.temp} t "
+            f"JOIN (SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1) d "
+            f"ON t.key = d.key AND t.scope IS d.scope ORDER BY t.key, t.scope, t.row, t.id").fetchall()
+        if not repeated:
+            return []
         drop: list[tuple[int]] = []
         widen: list[tuple[str | None, str | None, int]] = []
-        for key, scope in dups:
-            rows = c.execute(f"SELECT id, valid_from, valid_to, src, row, {', '.join(compare)} FROM {self.temp} "
-                             f"WHERE key = ? AND scope IS ? ORDER BY row", (key, scope)).fetchall()
+        for _, group in groupby(repeated, key=itemgetter(0, 1)):
+            rows = [r[2:] for r in group]
             kept: dict[tuple, list[Any]] = {}  # what a row states → the first row stating it
             for r in rows:
                 first = kept.get(r[5:])
