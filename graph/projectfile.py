@@ -16,6 +16,9 @@ private, waiting for another writer, and naming the real cause when something go
   it on stderr), and when the time is up it raises :class:`StoreError` naming the cause.
 - **Causes, not codes.** Locked, read-only, disk full, I/O errors and files that are not a
   database become one :class:`StoreError` each, never an ``OperationalError`` traceback.
+- **Bulk writes beside the reading.** A writer's transaction may hand its bulk writes to a
+  thread of their own (:mod:`zeren.graph.pipeline`); every other statement waits for them
+  first, and an error they met is raised, as its cause, by the next statement.
 """
 
 from __future__ import annotations
