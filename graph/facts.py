@@ -495,6 +495,8 @@ class FactLoad:
         """One row per key and facts: the same fact stated by several rows (a team by each of its
         members) is one, over the union of their days; different facts on overlapping days conflict."""
         c = self.conn
+        if c.execute(f"SELECT count(*) FROM (SELECT 1 FROM {self.temp} GROUP BY key, scope)").fetchone()[0] == self.count:
+            return []  # no key repeated (the cheaper question first)
         compare = self.stated
         # every row of a repeated key, in one read: by key and scope, and in roster order within
         repeated = c.execute(
