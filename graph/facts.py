@@ -26,8 +26,8 @@ from typing import Any
 from . import pipeline
 from .pack import Group, Hold, Kind, Pack, Prop, Roster
 
-__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "empty_tables", "ROW_COLUMNS", "FactLoad",
-           "Outcome", "Conflict"]
+__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "empty_tables", "insert_sql", "ROW_COLUMNS",
+           "FactLoad", "Outcome", "Conflict"]
 
 #: The columns every fact table ends with, in insertion order.
 ROW_COLUMNS = ("extras", "valid_from", "valid_to", "src", "row", "batch")
@@ -61,6 +61,33 @@ class FactTable:
         of one key that agree on these state the same."""
         return ([f"s_{s}" for s in self.slots] + [f"p_{p.name}" for p in self.props]
                 + [f"h{i}" for i in range(len(self.holds))] + ["name"])
+
+    @property
+    def constant(self) -> dict[str, str]:
+        """The columns every row holds the same value in, as SQL — ``sig`` (no longer written), a
+        roster's dates when it has none, the scope when the group has none — and the batch (the
+        load's number, :func:`insert_sql`): written into the INSERT rather than bound row by row
+        (binding None costs Python's sqlite3 a registry lookup each time)."""
+        out = {"sig": "''"}
+        if not self.group.scope:
+            out["scope"] = "NULL"
+        if not self.dated:
+            out.update(valid_from="NULL", valid_to="NULL")
+        return out
+
+    @property
+    def carried(self) -> list[str]:
+        """The columns a staged row carries, in insert order: :attr:`columns` but the constant ones."""
+        constant = self.constant
+        return [c for c in self.columns if c not in constant and c != "batch"]
+
+    def carry(self, row: tuple) -> tuple:
+        """The carried values of a row given for every column (in :attr:`columns` order)."""
+        pick = self.__dict__.get("_pick")
+        if pick is None:
+            carried = set(self.carried)
+            pick = self.__dict__["_pick"] = [i for i, c in enumerate(self.columns) if c in carried]
+        return tuple(row[i] for i in pick)
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
@@ -157,6 +184,14 @@ def table_indexes(t: FactTable) -> list[tuple[str, str]]:
     for i in range(len(t.holds)):
         out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
     return out
+
+
+def insert_sql(t: FactTable, into: str, batch: int) -> tuple[str, str]:
+    """(``INSERT INTO <into>(<every column>)``, the ``VALUES`` of one row: a ``?`` for each carried
+    column, the constant ones written out) for the staged rows of ``t`` in load ``batch``."""
+    constant = {**t.constant, "batch": str(int(batch))}
+    return (f"INSERT INTO {into}({', '.join(t.columns)})",
+            "(" + ", ".join(constant.get(c, "?") for c in t.columns) + ")")
 
 
 def empty_tables(conn: Any, tables: list[FactTable]) -> dict[str, bool]:
@@ -360,12 +395,13 @@ class FactLoad:
                      f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
                      f"{', '.join(_q(col) for col in self.cols)})"]
         pipeline.submit(conn, lambda c: [c.execute(sql) for sql in setup])
-        self._head = f"INSERT INTO {self.temp}({', '.join(self.cols)})"
+        self._head, self._values = insert_sql(table, self.temp, batch)
         self.count = 0
 
     def add(self, rows: list[tuple]) -> None:
-        """Insert rows (in the connection's writer thread when it has one: see :mod:`~zeren.graph.pipeline`)."""
-        pipeline.submit(self.conn, pipeline.insert_rows(self._head, len(self.cols), list(rows)))
+        """Insert staged rows (their :attr:`FactTable.carried` values), in the connection's writer
+        thread when it has one (:mod:`~zeren.graph.pipeline`)."""
+        pipeline.submit(self.conn, pipeline.insert_rows(self._head, self._values, list(rows)))
         self.count += len(rows)
 
     def rows_done(self) -> None:

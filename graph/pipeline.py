@@ -122,20 +122,20 @@ def drain(conn: Any) -> None:
         conn.drain()
 
 
-def insert_rows(head: str, width: int, rows: Sequence[Sequence[Any]]) -> Job:
-    """A job inserting ``rows`` (each ``width`` values) with ``head`` (``INSERT INTO t(a, b, …)``),
-    many rows to a statement."""
+def insert_rows(head: str, values: str, rows: Sequence[Sequence[Any]]) -> Job:
+    """A job inserting ``rows`` with ``head`` (``INSERT INTO t(a, b, …)``) and ``values``, one row's
+    ``(?, ?, …)`` (a row holds a value for each ``?``), many rows to a statement."""
 
     def job(conn: sqlite3.Connection) -> None:
+        width = values.count("?")
         limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         per = max(1, min(ROWS_PER_STATEMENT, limit // max(width, 1)))
-        one = "(" + ",".join("?" * width) + ")"
         full = len(rows) - len(rows) % per
         if full:
-            sql = f"{head} VALUES {','.join([one] * per)}"
+            sql = f"{head} VALUES {','.join([values] * per)}"
             for i in range(0, full, per):
                 conn.execute(sql, list(chain.from_iterable(rows[i:i + per])))
         if full < len(rows):
-            conn.executemany(f"{head} VALUES {one}", rows[full:])
+            conn.executemany(f"{head} VALUES {values}", rows[full:])
 
     return job

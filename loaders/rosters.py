@@ -557,8 +557,8 @@ class _Loader:
                     continue
                 slot_ids = [bound.get(s) for s in t.slots]
                 keyparts = [bound.get(s) or "" for s in g.key] + ([p or "" for p in posts] if g.each == "post" else [])
-                rows.append((scope, "|".join(keyparts), "", name, *slot_ids, *props, *posts, extras, vf, vt,
-                             src.src, src.record.row, self.batch))
+                rows.append(t.carry((scope, "|".join(keyparts), "", name, *slot_ids, *props, *posts, extras, vf, vt,
+                                     src.src, src.record.row, self.batch)))
         if scope:
             self.scopes.setdefault(roster.name, set()).add(scope)
         buffer = self.staged.setdefault(t.name, [])

@@ -54,7 +54,7 @@ def test_jobs_run_in_order_before_the_next_statement(project):
     conn.execute("BEGIN IMMEDIATE")
     conn.start_pipeline()
     for i in range(0, 3000, 500):
-        pipeline.submit(conn, pipeline.insert_rows("INSERT INTO t(n)", 1, [(n,) for n in range(i, i + 500)]))
+        pipeline.submit(conn, pipeline.insert_rows("INSERT INTO t(n)", "(?)", [(n,) for n in range(i, i + 500)]))
     assert [n for (n,) in conn.execute("SELECT n FROM t ORDER BY rowid")] == list(range(3000))
     conn.end_pipeline()
     conn.execute("COMMIT")
@@ -102,13 +102,13 @@ def test_a_load_whose_writes_fail_leaves_the_project_as_it_was(tmp_path, ruleboo
     writes = pipeline.insert_rows
     calls = []
 
-    def failing(head, width, rows):
+    def failing(head, values, rows):
         calls.append(head)
         if len(calls) == 4:  # a few batches in: the disk fills up
             def job(c):
                 raise sqlite3.OperationalError("database or disk is full")
             return job
-        return writes(head, width, rows)
+        return writes(head, values, rows)
 
     monkeypatch.setattr(pipeline, "insert_rows", failing)
     with Store.open(path, readonly=False) as store:
