@@ -19,7 +19,6 @@ statement of 200 rows faster than through 200 statements.
 
 from __future__ import annotations
 
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -50,6 +49,8 @@ class Pipeline:
     """The writer thread of one connection: jobs run in the order submitted."""
 
     def __init__(self, conn: sqlite3.Connection):
+        import queue  # here: a reader never needs it, and `zeren trace` starts without it
+
         self.conn = conn
         self._jobs: queue.Queue[Any] = queue.Queue(maxsize=QUEUED)
         self._error: BaseException | None = None
@@ -80,12 +81,9 @@ class Pipeline:
         if self._thread is None:
             return
         if discard:
-            try:
-                while True:
-                    self._jobs.get_nowait()
-                    self._jobs.task_done()
-            except queue.Empty:
-                pass
+            while not self._jobs.empty():  # (only this thread puts jobs)
+                self._jobs.get_nowait()
+                self._jobs.task_done()
         self._jobs.put(_STOP)
         self._thread.join()
         self._thread = None
