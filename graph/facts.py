@@ -19,6 +19,7 @@ declares. They are generated once per project from its pack and stored in the pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -83,11 +84,12 @@ class FactTable:
 
     def carry(self, row: tuple) -> tuple:
         """The carried values of a row given for every column (in :attr:`columns` order)."""
-        pick = self.__dict__.get("_pick")
-        if pick is None:
-            carried = set(self.carried)
-            pick = self.__dict__["_pick"] = [i for i, c in enumerate(self.columns) if c in carried]
-        return tuple(row[i] for i in pick)
+        return tuple(row[i] for i in self._carried_at)
+
+    @cached_property
+    def _carried_at(self) -> list[int]:
+        carried = set(self.carried)
+        return [i for i, c in enumerate(self.columns) if c in carried]
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
