@@ -3,10 +3,13 @@
 Each group of facts a roster states (``rosters.<name>.facts[i]`` of the pack) is one table:
 one row per roster row (per value, for a group that expands a list), carrying every fact of
 the group together — a household's definition, its dated tie to its village and its pairing
-cadre are one row, not three nodes and edges. A row has the group's key and signature (what
-it states, for finding changes), its slots (the node ids it names), the created node's
-properties, the post ids of its holds, its validity and its provenance (source, row, batch),
-whether it is the latest row of its key, and what closed it (so a load can be reverted).
+cadre are one row, not three nodes and edges. A row has the group's key, its slots (the node
+ids it names), the created node's properties, the post ids of its holds — what it states: two
+rows of one key state the same when these columns are equal —, its validity and its provenance
+(source, row, batch), whether it is the latest row of its key, and what closed it (so a load
+can be reverted). The ``sig`` column once held those stated values joined into one text; rows
+are compared on the columns themselves now, and ``sig`` is written empty (a quarter of a
+household row's bytes less), kept so that project files of either age read alike.
 
 The ``node`` and ``edge`` views read these tables (and the registries of persons and posts,
 and the rulebook's seed) as the graph the queries walk: a UNION ALL arm per fact the pack
@@ -16,16 +19,22 @@ declares. They are generated once per project from its pack and stored in the pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+from . import pipeline
 from .pack import Group, Hold, Kind, Pack, Prop, Roster
 
-__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "ROW_COLUMNS", "FactLoad", "Outcome",
-           "Conflict"]
+__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "empty_tables", "insert_sql", "ROW_COLUMNS",
+           "FactLoad", "Outcome", "Conflict"]
 
 #: The columns every fact table ends with, in insertion order.
 ROW_COLUMNS = ("extras", "valid_from", "valid_to", "src", "row", "batch")
 _ARMS = 256  # edge ids: fact row id × _ARMS + the view arm's number
+SORT_RUNS_FROM = 200_000  # rows of a table whose indexes are sorted in small runs (FactLoad._index)
+SORT_RUN_KIB = 8 * 1024
 
 
 @dataclass
@@ -47,8 +56,48 @@ class FactTable:
         return (["scope", "key", "sig", "name"] + [f"s_{s}" for s in self.slots] + [f"p_{p.name}" for p in self.props]
                 + [f"h{i}" for i in range(len(self.holds))] + list(ROW_COLUMNS))
 
+    @property
+    def stated(self) -> list[str]:
+        """The columns of what a row states (its slots, properties, posts and node's name): rows
+        of one key that agree on these state the same."""
+        return ([f"s_{s}" for s in self.slots] + [f"p_{p.name}" for p in self.props]
+                + [f"h{i}" for i in range(len(self.holds))] + ["name"])
+
+    @property
+    def constant(self) -> dict[str, str]:
+        """The columns every row holds the same value in, as SQL — ``sig`` (no longer written), a
+        roster's dates when it has none, the scope when the group has none — and the batch (the
+        load's number, :func:`insert_sql`): written into the INSERT rather than bound row by row
+        (binding None costs Python's sqlite3 a registry lookup each time)."""
+        out = {"sig": "''"}
+        if not self.group.scope:
+            out["scope"] = "NULL"
+        if not self.dated:
+            out.update(valid_from="NULL", valid_to="NULL")
+        return out
+
+    @property
+    def carried(self) -> list[str]:
+        """The columns a staged row carries, in insert order: :attr:`columns` but the constant ones."""
+        constant = self.constant
+        return [c for c in self.columns if c not in constant and c != "batch"]
+
+    def carry(self, row: tuple) -> tuple:
+        """The carried values of a row given for every column (in :attr:`columns` order)."""
+        return tuple(row[i] for i in self._carried_at)
+
+    @cached_property
+    def _carried_at(self) -> list[int]:
+        carried = set(self.carried)
+        return [i for i, c in enumerate(self.columns) if c in carried]
+
     def index(self, column: str) -> int:
         return self.columns.index(column)
+
+    def column(self, slot: str) -> str:
+        """The column the views read a slot's node ids from: ``key`` for the node of a group keyed
+        by it alone (a household's row: the same id, and the key's index finds it), else ``s_<slot>``."""
+        return "key" if self.group.node == slot and tuple(self.group.key) == (slot,) else f"s_{slot}"
 
 
 def _q(name: str) -> str:
@@ -127,13 +176,42 @@ def indexes(pack: Pack) -> list[tuple[str, str]]:
 def table_indexes(t: FactTable) -> list[tuple[str, str]]:
     """(name, target) of one fact table's secondary indexes: dropped and rebuilt around a bulk insert."""
     out = [(f"{t.name}_key", f"{_q(t.name)}(key, scope)")]
-    # every slot: the node and edge views look rows up by the node ids they hold (a node by
-    # its own slot, an edge by either end), so each needs its index, the key's slot too
+    # the node and edge views look rows up by the node ids they hold (a node by its own slot, an
+    # edge by either end), so each such slot needs its index; a slot no view reads as a node or
+    # an end (a household's township: its row's scope) is not looked up by, and not indexed
+    ends = _ends(t)
     for s in t.slots:
-        out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
+        if s in ends and t.column(s) != "key":
+            out.append((f"{t.name}_s_{s}", f"{_q(t.name)}({_q('s_' + s)})"))
     for i in range(len(t.holds)):
         out.append((f"{t.name}_h{i}", f"{_q(t.name)}(h{i})"))
     return out
+
+
+def insert_sql(t: FactTable, into: str, batch: int) -> tuple[str, str]:
+    """(``INSERT INTO <into>(<every column>)``, the ``VALUES`` of one row: a ``?`` for each carried
+    column, the constant ones written out) for the staged rows of ``t`` in load ``batch``."""
+    constant = {**t.constant, "batch": str(int(batch))}
+    return (f"INSERT INTO {into}({', '.join(t.columns)})",
+            "(" + ", ".join(constant.get(c, "?") for c in t.columns) + ")")
+
+
+def empty_tables(conn: Any, tables: list[FactTable]) -> dict[str, bool]:
+    """Whether each table holds no rows (a first load writes straight into it: :class:`FactLoad`)."""
+    return {t.name: conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {_q(t.name)})").fetchone()[0] == 1
+            for t in tables}
+
+
+def _ends(t: FactTable) -> set[str]:
+    """The slots the views read as a node (the group's own) or as an end of an edge."""
+    g = t.group
+    ends = {g.node} if g.node else set()
+    if t.node_kind is not None and t.node_kind.parent and t.roster.slot(g.node).within:
+        ends.add(t.roster.slot(g.node).within)  # the parent edge's other end
+    for e in g.edges:
+        ends |= {e.src, e.dst}
+    ends |= {h.person for h in t.holds}  # a HOLDS edge: person → post (the post is its h column)
+    return ends
 
 
 def _provenance(alias: str) -> str:
@@ -147,7 +225,7 @@ def names_sql(pack: Pack, kind: str) -> str:
     arms = ["SELECT id, name, NULL FROM seed_node WHERE kind = ?"]
     for t in fact_tables(pack):
         if t.node_kind is not None and t.node_kind.name == kind:
-            arms.append(f"SELECT f.{_q('s_' + t.group.node)}, f.name, f.batch FROM {_q(t.name)} f WHERE f.latest = 1")
+            arms.append(f"SELECT f.{_q(t.column(t.group.node))}, f.name, f.batch FROM {_q(t.name)} f WHERE f.latest = 1")
     return " UNION ALL ".join(arms)
 
 
@@ -167,7 +245,7 @@ def _node_view(pack: Pack, tables: list[FactTable]) -> str:
             pairs.append(f"{_s(t.node_kind.parent)}, f.{_q('s_' + slot.within)}")
         props = f"json_patch('{{}}', json_object({', '.join(pairs)}))" if pairs else "'{}'"  # nulls dropped
         props = f"CASE WHEN f.extras IS NULL THEN {props} ELSE json_patch({props}, f.extras) END"
-        arms.append(f"SELECT f.{_q('s_' + t.group.node)}, {_s(t.node_kind.name)}, f.name, {props}, "
+        arms.append(f"SELECT f.{_q(t.column(t.group.node))}, {_s(t.node_kind.name)}, f.name, {props}, "
                     f"{_provenance('f')} FROM {_q(t.name)} f WHERE f.latest = 1")
     return "CREATE VIEW node(id, kind, name, props, source, sheet, row, batch) AS\n  " + "\n  UNION ALL ".join(arms) + ";"
 
@@ -214,7 +292,7 @@ def _edge_arms(pack: Pack, tables: list[FactTable], root_id: str) -> list[tuple[
                     f"SELECT f.id * {_ARMS} + {n}, {src}, {dst}, {_s(role)}, {validity}" + tail))
 
     def col(t: FactTable, slot: str) -> str:
-        return _s(root_id) if slot == "root" else f"f.{_q('s_' + slot)}"
+        return _s(root_id) if slot == "root" else f"f.{_q(t.column(slot))}"
 
     for t in tables:
         k = t.node_kind
@@ -295,7 +373,8 @@ class FactLoad:
     bulk = True  # a table's first rows go straight into it (tests turn this off to compare)
 
     def __init__(self, conn: Any, table: FactTable, batch: int, *, mode: str = "snapshot", as_of: str | None = None,
-                 forced: bool = False):
+                 forced: bool = False, empty: bool | None = None):
+        """``empty``: whether the table holds no rows yet (asked of the store when not given)."""
         self.conn = conn
         self.t = table
         self.batch = batch
@@ -303,23 +382,36 @@ class FactLoad:
         self.as_of = as_of
         self.forced = forced
         self.cols = table.columns
+        self.stated = table.stated
         main = _q(table.name)
-        self.direct = self.bulk and conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {main})").fetchone()[0] == 1
+        if empty is None:
+            empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {main})").fetchone()[0] == 1
+        self.direct = self.bulk and empty
+        self._done: Outcome | None = None  # a straight load's outcome, once rows_done has finished it
         if self.direct:
             self.temp = main
-            for name, _ in table_indexes(table):
-                conn.execute(f"DROP INDEX IF EXISTS {_q(name)}")
+            setup = [f"DROP INDEX IF EXISTS {_q(name)}" for name, _ in table_indexes(table)]
         else:
             self.temp = f"temp.{_q('t_' + table.name)}"
-            conn.execute(f"DROP TABLE IF EXISTS {self.temp}")
-            conn.execute(f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
-                         f"{', '.join(_q(col) for col in self.cols)})")
-        self._insert = (f"INSERT INTO {self.temp}({', '.join(self.cols)}) VALUES ({','.join('?' * len(self.cols))})")
+            setup = [f"DROP TABLE IF EXISTS {self.temp}",
+                     f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
+                     f"{', '.join(_q(col) for col in self.cols)})"]
+        pipeline.submit(conn, lambda c: [c.execute(sql) for sql in setup])
+        self._head, self._values = insert_sql(table, self.temp, batch)
         self.count = 0
 
     def add(self, rows: list[tuple]) -> None:
-        self.conn.executemany(self._insert, rows)
+        """Insert staged rows (their :attr:`FactTable.carried` values), in the connection's writer
+        thread when it has one (:mod:`~zeren.graph.pipeline`)."""
+        pipeline.submit(self.conn, pipeline.insert_rows(self._head, self._values, list(rows)))
         self.count += len(rows)
+
+    def rows_done(self) -> None:
+        """No more rows will come. A table loaded straight (its first rows: nothing to compare
+        with) is finished now, in the writer thread while the load reads on: merged, indexed,
+        counted (:meth:`finish` gives that outcome)."""
+        if self.direct:
+            pipeline.submit(self.conn, lambda c: setattr(self, "_done", self._finish_direct(Outcome(rows=self.count))))
 
     # -- the steps -------------------------------------------------------------------------------
     def finish(self, scopes: dict[str, str] | None = None) -> Outcome:
@@ -329,7 +421,8 @@ class FactLoad:
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
         if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
-            return self._finish_direct(out)
+            pipeline.drain(self.conn)
+            return self._done if self._done is not None else self._finish_direct(out)
         if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
             self.conn.execute(f"DROP TABLE {self.temp}")
             return out
@@ -347,9 +440,10 @@ class FactLoad:
                      "AND (t.valid_to IS NULL OR s.valid_from IS NULL OR s.valid_from <= t.valid_to)") if dated \
                 else "s.latest = 1"
             changes = []
+            same = " AND ".join(f"s.{_q(col)} IS t.{_q(col)}" for col in self.stated)  # states the same
             for tid, sid, svf, svt, tvf, tvt in c.execute(
                     f"SELECT t.id, s.id, s.valid_from, s.valid_to, t.valid_from, t.valid_to FROM {self.temp} t "
-                    f"JOIN {main} s ON s.key = t.key AND s.scope IS t.scope AND s.sig = t.sig AND {touch} "
+                    f"JOIN {main} s ON s.key = t.key AND s.scope IS t.scope AND {same} AND {touch} "
                     f"ORDER BY t.id, s.valid_from DESC"):
                 seen.add(sid)
                 if tid in matched:
@@ -390,19 +484,34 @@ class FactLoad:
     def _finish_direct(self, out: Outcome) -> Outcome:
         """The first rows of a table: merge the load's duplicates, index, count."""
         c = self.conn
-        (key_index, on), *others = table_indexes(self.t)
-        c.execute(f"CREATE INDEX {_q(key_index)} ON {on}")
+        key_index, *others = table_indexes(self.t)
+        self._index([key_index])
         if self.count:
             dropped = self._dedupe(out)
             if dropped:
                 self._renumber(dropped)
             out.added = self.count - len(dropped)
-        for name, on in others:
-            c.execute(f"CREATE INDEX {_q(name)} ON {on}")
+        self._index(others)
         if self.count:
             out.new_keys = c.execute(f"SELECT count(DISTINCT key) FROM {self.temp}").fetchone()[0]
             self._holds(out, [])
         return out
+
+    def _index(self, indexes: list[tuple[str, str]]) -> None:
+        """Build indexes of the table. SQLite sorts an index's entries in runs as large as the page
+        cache, and runs that fit the CPU's caches sort faster: for a big table the page cache is
+        made small while they are built (a province's two biggest: 1.9 s instead of 3.4 with 64 MiB)."""
+        c = self.conn
+        small = self.count > SORT_RUNS_FROM
+        if small:
+            cache = c.execute("PRAGMA main.cache_size").fetchone()[0]
+            c.execute(f"PRAGMA main.cache_size = {-SORT_RUN_KIB}")
+        try:
+            for name, on in indexes:
+                c.execute(f"CREATE INDEX {_q(name)} ON {on}")
+        finally:
+            if small:
+                c.execute(f"PRAGMA main.cache_size = {cache}")
 
     def _renumber(self, dropped: list[int]) -> None:
         """Close the gaps the merged duplicates left: rows keep the ids 1, 2, … in roster order
@@ -424,32 +533,38 @@ class FactLoad:
         """One row per key and facts: the same fact stated by several rows (a team by each of its
         members) is one, over the union of their days; different facts on overlapping days conflict."""
         c = self.conn
-        dups = c.execute(f"SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1").fetchall()
-        if not dups:
+        if c.execute(f"SELECT count(*) FROM (SELECT 1 FROM {self.temp} GROUP BY key, scope)").fetchone()[0] == self.count:
+            return []  # no key repeated (the cheaper question first)
+        compare = self.stated
+        # every row of a repeated key, in one read: by key and scope, and in roster order within
+        repeated = c.execute(
+            f"SELECT t.key, t.scope, t.id, t.valid_from, t.valid_to, t.src, t.row, "
+            f"{', '.join('t.' + _q(col) for col in compare)} FROM {self.temp} t "
+            f"JOIN (SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1) d "
+            f"ON t.key = d.key AND t.scope IS d.scope ORDER BY t.key, t.scope, t.row, t.id").fetchall()
+        if not repeated:
             return []
-        compare = [col for col in self.cols if col.startswith(("s_", "p_", "h"))] + ["name"]
         drop: list[tuple[int]] = []
         widen: list[tuple[str | None, str | None, int]] = []
-        for key, scope in dups:
-            rows = c.execute(f"SELECT id, sig, valid_from, valid_to, src, row, {', '.join(compare)} FROM {self.temp} "
-                             f"WHERE key = ? AND scope IS ? ORDER BY row", (key, scope)).fetchall()
-            kept: dict[str, list[Any]] = {}
+        for _, group in groupby(repeated, key=itemgetter(0, 1)):
+            rows = [r[2:] for r in group]
+            kept: dict[tuple, list[Any]] = {}  # what a row states → the first row stating it
             for r in rows:
-                first = kept.get(r[1])
+                first = kept.get(r[5:])
                 if first is None:
-                    kept[r[1]] = list(r)
+                    kept[r[5:]] = list(r)
                     continue
-                first[2] = min(first[2], r[2]) if first[2] and r[2] else None
-                first[3] = None if first[3] is None or r[3] is None else max(first[3], r[3])
+                first[1] = min(first[1], r[1]) if first[1] and r[1] else None
+                first[2] = None if first[2] is None or r[2] is None else max(first[2], r[2])
                 drop.append((r[0],))
             for first in kept.values():
-                widen.append((first[2], first[3], first[0]))
-            firsts = sorted(kept.values(), key=lambda r: r[5] or 0)
+                widen.append((first[1], first[2], first[0]))
+            firsts = sorted(kept.values(), key=lambda r: r[4] or 0)
             for i, a in enumerate(firsts):
                 for b in firsts[i + 1:]:
-                    if _overlap(a[2], a[3], b[2], b[3]):
-                        diff = [(col, b[6 + j], a[6 + j]) for j, col in enumerate(compare) if a[6 + j] != b[6 + j]]
-                        out.conflicts.append(Conflict((b[4], b[5]), a[5], diff))
+                    if _overlap(a[1], a[2], b[1], b[2]):
+                        diff = [(col, b[5 + j], a[5 + j]) for j, col in enumerate(compare) if a[5 + j] != b[5 + j]]
+                        out.conflicts.append(Conflict((b[3], b[4]), a[4], diff))
         c.executemany(f"DELETE FROM {self.temp} WHERE id=?", drop)
         c.executemany(f"UPDATE {self.temp} SET valid_from=?, valid_to=? WHERE id=?", widen)
         return [i for (i,) in drop]

@@ -34,6 +34,7 @@ __all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase
 
 SCHEMA_VERSION = "3"
 _LOAD_CACHE_KIB = 128 * 1024  # the page cache of a load's transaction
+PAGE_SIZE = 32768  # of a new project file (SQLite's default is 4096)
 
 _DDL = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -144,6 +145,9 @@ class StoreBase:
 class Store(StoreBase):
     """A zeren project file. ``Store.open(path)`` reads; ``store.transaction()`` writes."""
 
+    #: a transaction's bulk writes run in a writer thread (:mod:`zeren.graph.pipeline`; tests turn it off to compare)
+    pipelined = True
+
     def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool):
         self.conn = conn
         self.path = path
@@ -166,6 +170,9 @@ class Store(StoreBase):
             projectfile.private_dir(path.parent)
             projectfile.create_private(tmp)  # 0600; SQLite gives its WAL and journal the same mode
             conn = sqlite3.connect(tmp)
+            # Pages of 32 KiB rather than 4: a load writes, logs and checkpoints an eighth as many
+            # (the commit of a county's first load: 0.12 s -> 0.04 s; its floor 0.45 -> 0.35 s).
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             # WAL: readers keep reading while a load writes (the web workbench serves during loads).
             conn.execute("PRAGMA journal_mode=WAL")
             with conn:
@@ -506,18 +513,27 @@ class Store(StoreBase):
         caches = [self.conn.execute(f"PRAGMA {db}.cache_size").fetchone()[0] for db in ("main", "temp")]
         for db in ("main", "temp"):
             self.conn.execute(f"PRAGMA {db}.cache_size = {-_LOAD_CACHE_KIB}")
+        pipelined = self.pipelined and isinstance(self.conn, projectfile.ProjectConnection)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
+            if pipelined:  # bulk writes (FactLoad) run beside the reading of the next rows
+                self.conn.start_pipeline()
             writer = Writer(self)
             writer.rollback = rollback
             try:
                 yield writer
+                if pipelined:
+                    self.conn.end_pipeline()
             except BaseException:
+                if pipelined:
+                    self.conn.end_pipeline(discard=True)
                 self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("ROLLBACK" if writer.rollback else "COMMIT")
         finally:
+            if pipelined and self.conn.pipeline is not None:  # begun, then failed before the inner try
+                self.conn.end_pipeline(discard=True)
             for db, size in zip(("main", "temp"), caches):
                 self.conn.execute(f"PRAGMA {db}.cache_size = {size}")
 

@@ -168,7 +168,7 @@ class _Program:
         self.reads_absent = False
         self.ns: dict[str, Any] = {"text": text, "MISS": _MISS, "GiveUp": GiveUp, "BLANK": BLANK, "END": END,
                                    "END_WORDS": END_WORDS, "row_mark": row_mark, "product": product,
-                                   "ROOT": loader.root, "SRC": src_id, "BATCH": loader.batch}
+                                   "ROOT": loader.root, "SRC": src_id}
         self.lines: list[str] = []
         self.depth = 3  # the row's code sits in: def / for / try
 
@@ -456,14 +456,12 @@ class _Program:
             depth += 1
             key_text = f"'|'.join(({', '.join(keys)}, *(p or '' for p in posts)))"
             stated = ", ".join([name, *slots, *values, "*posts"])
-            sig = f"'\\x1f'.join(map(str, ({stated},)))"
         else:
             key_text = keys[0] if len(keys) == 1 else f"'|'.join(({', '.join(keys)},))"
-            parts = [name, *slots, *values, *(f"p{j}[0]" for j in range(len(t.holds)))]
-            stated = ", ".join(parts)
-            # str() of each, joined: f-string formatting is str() for text, None, numbers and yes/no
-            sig = "f'" + "\\x1f".join("{" + p + "}" for p in parts) + "'"
-        row = f"(scope, {key_text}, {sig}, {stated}, {extras}, vf, vt, SRC, r, BATCH)"
+            stated = ", ".join([name, *slots, *values, *(f"p{j}[0]" for j in range(len(t.holds)))])
+        carried = t.carried  # (the columns every row holds alike are written by the INSERT)
+        row = "(" + ", ".join((["scope"] if "scope" in carried else []) + [key_text, stated, extras]
+                              + (["vf", "vt"] if "valid_from" in carried else []) + ["SRC", "r"]) + ")"
         if two:
             e(depth, f"R{gi}.append({row})" if expands else f"R{gi} = {row}")
             if g.scope:

@@ -19,17 +19,20 @@ belong to. This module is the grammar that reads any pack's rosters:
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from ..graph import schema
 from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
-from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
+from ..graph.facts import FactLoad, FactTable, Outcome, empty_tables, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
@@ -144,8 +147,31 @@ class _Loader:
         self.named = _named_kinds(self.pack)
         self._row_names: dict[str, str] = {}  # slot → the name of the node it creates, in the row read
         self.batch_rows = _BATCH
+        self._empty: dict[str, bool] = {}  # fact table → held no rows when the load began (prepare)
         secret = store.meta("secret") or ""
         self._secret = secret
+
+    def prepare(self, tables: list[Table]) -> None:
+        """Read now what checking the rows will ask of the store — the tables' sources, whether
+        each fact table is empty, the nodes their slots name, the posts — so that reading the rows
+        never waits for the rows and indexes being written meanwhile (:mod:`zeren.graph.pipeline`)."""
+        for table in tables:
+            self.writer.source(table.sheet.file, table.sheet.name)
+        self._empty = empty_tables(self.writer.conn, list(self.tables.values()))
+        rosters = {table.kind.name: table.kind for table in tables if not table.kind.record}
+        for roster in rosters.values():
+            for slot in roster.slots:
+                self.known("person" if slot.mode == "person" else slot.kind)
+            if any(g.holds for g in roster.groups) and self._stored_posts is None:
+                self._stored_posts = self.store.node_ids("post")
+
+    def rows_done(self, roster: Roster) -> None:
+        """The load holds no more rows of ``roster``: its tables may build their indexes now."""
+        for group in roster.groups:
+            t = self.tables[(roster.name, group.name)]
+            self.flush(t)
+            if t.name in self.loads:
+                self.loads[t.name].rows_done()
 
     # -- known nodes -------------------------------------------------------------------------------
     def known(self, kind: str) -> set[str]:
@@ -531,9 +557,8 @@ class _Loader:
                     continue
                 slot_ids = [bound.get(s) for s in t.slots]
                 keyparts = [bound.get(s) or "" for s in g.key] + ([p or "" for p in posts] if g.each == "post" else [])
-                sig = "\x1f".join(str(x) for x in (name, *slot_ids, *props, *posts))
-                rows.append((scope, "|".join(keyparts), sig, name, *slot_ids, *props, *posts, extras, vf, vt,
-                             src.src, src.record.row, self.batch))
+                rows.append(t.carry((scope, "|".join(keyparts), "", name, *slot_ids, *props, *posts, extras, vf, vt,
+                                     src.src, src.record.row, self.batch)))
         if scope:
             self.scopes.setdefault(roster.name, set()).add(scope)
         buffer = self.staged.setdefault(t.name, [])
@@ -547,7 +572,7 @@ class _Loader:
             return
         if t.name not in self.loads:
             self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
-                                          forced=self.forced)
+                                          forced=self.forced, empty=self._empty.get(t.name))
         self.loads[t.name].add(buffer)
         buffer.clear()  # in place: row programs hold this list
 
@@ -793,7 +818,7 @@ class _Loader:
                       for sc in self.group_scopes.get(t.name, ())}
             if t.name not in self.loads and scopes:  # the roster lists the scope but nothing of this table
                 self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
-                                              forced=self.forced)
+                                              forced=self.forced, empty=self._empty.get(t.name))
             if t.name in self.loads:
                 if progress:
                     progress("比对", t.roster.name, done, total)
@@ -890,6 +915,8 @@ class _Loader:
         for pid, name, org, src_id, row in self.persons.values():
             props = self._person_props.get(pid, {})
             rows.append((pid, name, org, _json(props), src_id, row, self.batch))
+        # in the order of the registries' keys (tables WITHOUT ROWID): written page after page
+        rows.sort(key=_first)
         conn.executemany("INSERT INTO person(id, name, org, props, src, row, batch) VALUES (?,?,?,?,?,?,?)", rows)
         result.persons_added = len(rows)
         changed = []
@@ -901,7 +928,7 @@ class _Loader:
                 changed.append((_json({**_loads(old[0]), **props}), pid))
         conn.executemany("UPDATE person SET props=? WHERE id=?", changed)
         conn.executemany("INSERT INTO post(id, title, owner, edge, src, row, batch) VALUES (?,?,?,?,?,?,?)",
-                         [(*p, self.batch) for p in self.posts.values() if p is not None])
+                         sorted(((*p, self.batch) for p in self.posts.values() if p is not None), key=_first))
 
     def _check_holders(self, posts: set[str]) -> None:
         """Two people in a one-holder post on the same day: one line, naming both rows."""
@@ -979,6 +1006,9 @@ class _Loader:
             new.append((finding, digest))
             d.added += 1
         self.writer.insert_findings(new, batch=self.batch)
+
+
+_first = itemgetter(0)
 
 
 def _named_kinds(pack: Pack) -> set[str]:
@@ -1076,6 +1106,26 @@ def load_files(
     every file; nothing is written then (nor ever, with ``dry_run``). ``progress`` is told
     of each phase (:data:`PHASES`) as the load goes.
     """
+    with _collector_paused():
+        return _load_files(store, paths, as_of=as_of, dry_run=dry_run, mode=mode, progress=progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: a load makes no cycles (its rows, memos and
+    registries are freed by reference counting), and the collector's passes over a heap that
+    grows with every row cost a sixth of a county's load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_run: bool, mode: str,
+                progress: Progress | None) -> LoadResult:
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
     if as_of:
@@ -1114,15 +1164,19 @@ def load_files(
         loader = _Loader(store, w, batch, as_of=as_of, mode=result.mode, forced=mode == "snapshot")
         loader.problems = problems
         loader._files = {t.kind.name: (t.sheet.file, t.sheet.name) for t in tables}
+        loader.prepare(tables)
+        last = {t.kind.name: i for i, t in enumerate(tables)}
         unreadable = False
         tick = _rows_progress(progress, tables)
-        for table in tables:
+        for i, table in enumerate(tables):
             try:
                 rows = loader.table(table, tick)
             except InputError as err:  # refused cells, or a file that breaks off: raised when its stream ends
                 loader.problems.extend(err.problems)
                 unreadable = True
                 continue
+            if last[table.kind.name] == i and not unreadable:
+                loader.rows_done(table.kind)
             if not table.kind.record:
                 result.diff.setdefault(table.kind.name, KindDiff()).rows += rows
             result.tables.append((table.sheet.file, table.sheet.name, table.kind.name, rows, table.sheet.encoding))

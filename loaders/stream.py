@@ -46,21 +46,17 @@ class StreamSheet:
         """About how many rows the sheet has (a CSV's lines), for a progress bar: not read."""
         return self.count_rows() if self.count_rows else len(self.head)
 
-    def reader(self) -> Iterator[list[object]]:
-        """Every row from row 1, each text cell checked (a refused row reads as blank); the
+    def rows_from(self, start: int) -> Iterator[tuple[int, list[object]]]:
+        """(spreadsheet row number, cells) of every row after the first ``start`` rows. Every
+        row's text cells are checked, those above too (a refused row reads as blank); the
         problems are raised when the stream ends."""
         cells = _Cells(self.file, self.name)
         check = cells.check
-        problems = cells.problems
         for i, row in enumerate(self.source(), start=1):
-            before = len(problems) + cells.more
-            check(i, row)
-            yield row if len(problems) + cells.more == before else []
+            clean = check(i, row)
+            if i > start:
+                yield i, row if clean else []
         cells.raise_if_any()
-
-    def rows_from(self, start: int) -> Iterator[tuple[int, list[object]]]:
-        """(spreadsheet row number, cells) of every row after the first ``start`` rows."""
-        return islice(enumerate(self.reader(), start=1), start, None)
 
     def has_data(self) -> bool:
         """Whether any cell of the sheet holds something (read through when the head is empty)."""

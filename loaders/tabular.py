@@ -76,14 +76,16 @@ class _Cells:
         self.problems: list[Problem] = []
         self.more = 0
 
-    def check(self, row: int, cells: list[object]) -> None:
+    def check(self, row: int, cells: list[object]) -> bool:
+        """Check a row's text cells; whether none was refused."""
         try:
             joined = "".join(cells)  # type: ignore[arg-type]  # a CSV row: all text
         except TypeError:
             joined = "".join([c for c in cells if type(c) is str])
         # The common case first, at C speed: printable text, not too long, no U+FFFD.
         if len(joined) <= MAX_CELL and "\ufffd" not in joined and (joined.isprintable() or bad_character(joined) is None):
-            return
+            return True
+        clean = True
         for i, c in enumerate(cells):
             if type(c) is not str:
                 continue
@@ -92,6 +94,8 @@ class _Cells:
                 reason = f"单元格长 {len(c)} 个字符，超过上限 {MAX_CELL}；请核对是否把多行内容粘进了一格"
             if reason:
                 self.add(row, f"{column_letter(i)}列", reason, c)
+                clean = False
+        return clean
 
     def add(self, row: int | None, column: str, message: str, value: str | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
