@@ -31,6 +31,7 @@ the push counts the distinct ids it wrote before it is switched to (see
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = ["DDL", "OLD_DDL", "label", "rel", "NODE_FIELDS", "NODE_ROW", "EDGE_ROW", "EDGE_FIELDS", "FINDING_FIELDS", "DUTY_FIELDS",
            "node_map", "edge_map", "finding_map", "duty_map", "create_nodes", "create_edges", "match_edges",
@@ -112,18 +113,23 @@ def _literal(fields: tuple[str, ...], skip: int = 0) -> str:
     return "{" + ", ".join(f"{f}: r[{i + skip}]" for i, f in enumerate(fields[skip:])) + "}"
 
 
+@cache
 def create_nodes(kind: str) -> str:
     """One UNWIND batch of nodes of one kind into push ``$push`` (rows: lists in ``NODE_ROW``
-    order); returns each node's id and internal id, for the edges that follow."""
+    order); returns one record, the pairs [id, internal id], for the edges that follow (one
+    list, not a record per node: the client decodes it in one go)."""
     props = _literal(NODE_ROW)[:-1] + ", push: $push}"
-    return f"UNWIND $rows AS r CREATE (n:Node:{label(kind)} {props}) RETURN r[0] AS k, id(n) AS i"
+    return f"UNWIND $rows AS r CREATE (n:Node:{label(kind)} {props}) RETURN collect([r[0], id(n)]) AS ids"
 
 
+@cache
 def create_missing() -> str:
     """The ends of edges that no node of the project defines (rows: ``{id, kind}``)."""
-    return "UNWIND $rows AS r CREATE (n:Node) SET n = r, n.push = $push, n.missing = true RETURN r.id AS k, id(n) AS i"
+    return ("UNWIND $rows AS r CREATE (n:Node) SET n = r, n.push = $push, n.missing = true "
+            "RETURN collect([r.id, id(n)]) AS ids")
 
 
+@cache
 def create_edges(kind: str) -> str:
     """One UNWIND batch of edges of one kind between nodes of the push, by their internal ids
     (rows: lists in ``EDGE_ROW`` order): no index lookup per row."""
@@ -139,6 +145,7 @@ def match_edges(kind: str) -> str:
             f"CREATE (a)-[e:{rel(kind)}]->(b) SET e = r.p")
 
 
+@cache
 def create_findings() -> str:
     """Findings (rows: ``{o: internal id of the object or null, p: {properties}}``)."""
     return ("UNWIND $rows AS r CREATE (f:Finding) SET f = r.p, f.push = $push WITH f, r WHERE r.o IS NOT NULL "
@@ -151,10 +158,12 @@ def match_findings() -> str:
             "MATCH (o:Node {push: $push, id: f.object_id}) CREATE (f)-[:CONCERNS]->(o)")
 
 
+@cache
 def create_duty_records() -> str:
     return "UNWIND $rows AS r CREATE (d:DutyRecord) SET d = r, d.push = $push"
 
 
+@cache
 def create_links() -> str:
     return "UNWIND $rows AS r CREATE (l:PersonLink) SET l = r, l.push = $push"
 

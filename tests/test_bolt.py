@@ -180,6 +180,36 @@ def test_a_killed_incremental_push_changes_nothing(county, uri, runner, monkeypa
     assert json.loads(result.stdout) == before
 
 
+def test_a_write_that_fails_in_the_writing_thread_is_one_error(county, uri, runner, monkeypatch):
+    """A batch the server refuses, in the thread that sends the batches: the push stops there,
+    says so in one line, leaves no thread behind and the previous graph readable."""
+    import threading
+
+    from neo4j.exceptions import TransientError
+    from zeren.graph import bolt_push
+
+    _ok(runner, ["--project", str(county), "push", uri, "--replace"])
+    before = _stats(runner, uri)
+    real = bolt_push._Push._write
+    calls = {"n": 0}
+
+    def write(self, session, query, rows):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            assert threading.current_thread().name == "zeren-push"
+            raise TransientError("the server gave up")
+        return real(self, session, query, rows)
+
+    with monkeypatch.context() as m, Store.open(county) as store:
+        m.setattr(bolt_push._Push, "_write", write)
+        with pytest.raises(StoreError, match="the push failed.*the server gave up.*previous graph is unchanged"):
+            push(store, uri, replace=True, batch_rows=10)
+    assert calls["n"] == 4  # nothing was sent after the failed batch
+    assert not [t for t in threading.enumerate() if t.name == "zeren-push"]
+    result = runner.invoke(cli, ["--store", uri, "stats", "--format", "json"])
+    assert result.exit_code == 0 and "有一次推送未完成" in result.stderr and json.loads(result.stdout) == before
+
+
 def test_sigkill_during_a_real_push(uri, runner, tmp_path):
     """A real `zeren push` process killed with SIGKILL mid-way: the previous push still reads."""
     from zeren.loaders.demo import generate
