@@ -7,6 +7,7 @@ rows up by is indexed, and no other slot is.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from zeren.graph import facts, pipeline, projectfile
 from zeren.graph.errors import StoreError
 from zeren.graph.store import Store
 from zeren.loaders.demo import generate
+from zeren.loaders import rosters
 from zeren.loaders.rosters import load_files
 
 
@@ -165,3 +167,23 @@ def test_only_the_slots_the_views_look_rows_up_by_are_indexed(tmp_path, rulebook
         names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     # a household row's township is its scope: no view looks a row up by it
     assert "f_pairings_1_s_township" not in names and "f_pairings_1_s_village" in names
+
+
+def test_a_load_pauses_the_cycle_collector_and_leaves_no_cycles(tmp_path, rulebook, monkeypatch, county):
+    """The collector is paused while a load runs (its passes over a growing heap cost a sixth of
+    the load): that is safe only while a load makes no reference cycles, which this checks."""
+    path = tmp_path / "p.db"
+    Store.create(path, rulebook).close()
+    during = []
+    prepare = rosters._Loader.prepare
+
+    def watched(self, tables):
+        during.append(gc.isenabled())
+        return prepare(self, tables)
+
+    monkeypatch.setattr(rosters._Loader, "prepare", watched)
+    gc.collect()
+    with Store.open(path, readonly=False) as store:
+        _load_all(store, county)
+    assert during and not any(during) and gc.isenabled()
+    assert gc.collect() == 0
