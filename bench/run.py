@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from zeren.graph.facts import fact_tables, insert_sql, table_indexes
-from zeren.graph.pipeline import insert_rows
+from zeren.graph.bulk import insert_rows
 from zeren.graph.store import Store
 from zeren.loaders.demo import generate
 from zeren.loaders.rosters import load_files
@@ -100,7 +100,7 @@ def sqlite_floor(project: Path, scratch: Path, rulebook, runs: int) -> tuple[flo
 
     Each table's rows are read from the loaded project into memory (not timed), then inserted
     5,000 a call as the loader does, in statements of many rows, the columns every row holds
-    alike written into the statement (``facts.insert_sql``, ``pipeline.insert_rows``: the fastest
+    alike written into the statement (``facts.insert_sql``, ``bulk.insert_rows``: the fastest
     way from Python we know of, faster than executemany), its indexes built after; one commit."""
     tables = fact_tables(rulebook.pack)
     walls, cpus, rows = [], [], 0
@@ -121,7 +121,7 @@ def sqlite_floor(project: Path, scratch: Path, rulebook, runs: int) -> tuple[flo
                 c.execute(f'DROP INDEX "{name}"')
             head, values = insert_sql(t, f'"{t.name}"', 1)
             for i in range(0, len(data), 5000):
-                insert_rows(head, values, data[i:i + 5000])(c)
+                insert_rows(c, head, values, data[i:i + 5000])
             for name, on in table_indexes(t):
                 c.execute(f'CREATE INDEX "{name}" ON {on}')
             wall += time.perf_counter() - w

@@ -24,11 +24,11 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from . import pipeline
+from .bulk import insert_rows
 from .pack import Group, Hold, Kind, Pack, Prop, Roster
 
-__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "empty_tables", "insert_sql", "ROW_COLUMNS",
-           "FactLoad", "Outcome", "Conflict"]
+__all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "insert_sql", "ROW_COLUMNS", "FactLoad",
+           "Outcome", "Conflict"]
 
 #: The columns every fact table ends with, in insertion order.
 ROW_COLUMNS = ("extras", "valid_from", "valid_to", "src", "row", "batch")
@@ -194,12 +194,6 @@ def insert_sql(t: FactTable, into: str, batch: int) -> tuple[str, str]:
     constant = {**t.constant, "batch": str(int(batch))}
     return (f"INSERT INTO {into}({', '.join(t.columns)})",
             "(" + ", ".join(constant.get(c, "?") for c in t.columns) + ")")
-
-
-def empty_tables(conn: Any, tables: list[FactTable]) -> dict[str, bool]:
-    """Whether each table holds no rows (a first load writes straight into it: :class:`FactLoad`)."""
-    return {t.name: conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {_q(t.name)})").fetchone()[0] == 1
-            for t in tables}
 
 
 def _ends(t: FactTable) -> set[str]:
@@ -373,8 +367,7 @@ class FactLoad:
     bulk = True  # a table's first rows go straight into it (tests turn this off to compare)
 
     def __init__(self, conn: Any, table: FactTable, batch: int, *, mode: str = "snapshot", as_of: str | None = None,
-                 forced: bool = False, empty: bool | None = None):
-        """``empty``: whether the table holds no rows yet (asked of the store when not given)."""
+                 forced: bool = False):
         self.conn = conn
         self.t = table
         self.batch = batch
@@ -384,34 +377,23 @@ class FactLoad:
         self.cols = table.columns
         self.stated = table.stated
         main = _q(table.name)
-        if empty is None:
-            empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {main})").fetchone()[0] == 1
-        self.direct = self.bulk and empty
-        self._done: Outcome | None = None  # a straight load's outcome, once rows_done has finished it
+        self.direct = self.bulk and conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {main})").fetchone()[0] == 1
         if self.direct:
             self.temp = main
-            setup = [f"DROP INDEX IF EXISTS {_q(name)}" for name, _ in table_indexes(table)]
+            for name, _ in table_indexes(table):
+                conn.execute(f"DROP INDEX IF EXISTS {_q(name)}")
         else:
             self.temp = f"temp.{_q('t_' + table.name)}"
-            setup = [f"DROP TABLE IF EXISTS {self.temp}",
-                     f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
-                     f"{', '.join(_q(col) for col in self.cols)})"]
-        pipeline.submit(conn, lambda c: [c.execute(sql) for sql in setup])
+            conn.execute(f"DROP TABLE IF EXISTS {self.temp}")
+            conn.execute(f"CREATE TEMP TABLE {_q('t_' + table.name)}(id INTEGER PRIMARY KEY, "
+                         f"{', '.join(_q(col) for col in self.cols)})")
         self._head, self._values = insert_sql(table, self.temp, batch)
         self.count = 0
 
     def add(self, rows: list[tuple]) -> None:
-        """Insert staged rows (their :attr:`FactTable.carried` values), in the connection's writer
-        thread when it has one (:mod:`~zeren.graph.pipeline`)."""
-        pipeline.submit(self.conn, pipeline.insert_rows(self._head, self._values, list(rows)))
+        """Insert staged rows (their :attr:`FactTable.carried` values), many to a statement."""
+        insert_rows(self.conn, self._head, self._values, rows)
         self.count += len(rows)
-
-    def rows_done(self) -> None:
-        """No more rows will come. A table loaded straight (its first rows: nothing to compare
-        with) is finished now, in the writer thread while the load reads on: merged, indexed,
-        counted (:meth:`finish` gives that outcome)."""
-        if self.direct:
-            pipeline.submit(self.conn, lambda c: setattr(self, "_done", self._finish_direct(Outcome(rows=self.count))))
 
     # -- the steps -------------------------------------------------------------------------------
     def finish(self, scopes: dict[str, str] | None = None) -> Outcome:
@@ -421,8 +403,7 @@ class FactLoad:
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
         if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
-            pipeline.drain(self.conn)
-            return self._done if self._done is not None else self._finish_direct(out)
+            return self._finish_direct(out)
         if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):
             self.conn.execute(f"DROP TABLE {self.temp}")
             return out

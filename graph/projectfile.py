@@ -16,9 +16,6 @@ private, waiting for another writer, and naming the real cause when something go
   it on stderr), and when the time is up it raises :class:`StoreError` naming the cause.
 - **Causes, not codes.** Locked, read-only, disk full, I/O errors and files that are not a
   database become one :class:`StoreError` each, never an ``OperationalError`` traceback.
-- **Bulk writes beside the reading.** A writer's transaction may hand its bulk writes to a
-  thread of their own (:mod:`zeren.graph.pipeline`); every other statement waits for them
-  first, and an error they met is raised, as its cause, by the next statement.
 """
 
 from __future__ import annotations
@@ -32,7 +29,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import StoreError
-from .pipeline import Pipeline
 
 __all__ = ["connect", "create_private", "private_dir", "exposure", "write_private", "protect_stream",
            "set_notice", "lock_timeout", "ProjectConnection", "WAIT_NOTICE"]
@@ -62,13 +58,9 @@ class ProjectConnection(sqlite3.Connection):
 
     path = ""
     wait = 120.0
-    #: the writer thread of the transaction under way (:meth:`start_pipeline`), or None
-    pipeline: Pipeline | None = None
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
         try:
-            if self.pipeline is not None:  # what was queued runs first
-                self.pipeline.drain()
             if sql.lstrip()[:15].upper().startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")):
                 return self._begin(sql)
             return super().execute(sql, parameters)
@@ -77,33 +69,9 @@ class ProjectConnection(sqlite3.Connection):
 
     def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
         try:
-            if self.pipeline is not None:
-                self.pipeline.drain()
             return super().executemany(sql, parameters)
         except sqlite3.OperationalError as err:
             raise cause(self.path, err, self.wait) from None
-
-    def drain(self) -> None:
-        """Wait for the bulk writes queued (raising the first error they met)."""
-        try:
-            if self.pipeline is not None:
-                self.pipeline.drain()
-        except sqlite3.OperationalError as err:
-            raise cause(self.path, err, self.wait) from None
-
-    def start_pipeline(self) -> None:
-        """Let the transaction's bulk writes run in a thread of their own (:mod:`zeren.graph.pipeline`)."""
-        self.pipeline = Pipeline(self)
-
-    def end_pipeline(self, *, discard: bool = False) -> None:
-        """Wait for the bulk writes queued and end their thread (raising the first error they
-        met), or (``discard``) drop those not begun."""
-        pipeline, self.pipeline = self.pipeline, None
-        if pipeline is not None:
-            try:
-                pipeline.close(discard=discard)
-            except sqlite3.OperationalError as err:
-                raise cause(self.path, err, self.wait) from None
 
     def _begin(self, sql: str) -> sqlite3.Cursor:
         notice = _notice
@@ -154,9 +122,7 @@ def connect(path: str | Path, *, write: bool, timeout: float | None = None) -> P
     mode = "rw" if write or can_write else "ro"
     uri = f"file:{_uri_path(path)}?mode={mode}"
     try:
-        # A writer's bulk writes may run in a thread of its own (one at a time: the pipeline drains first).
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait, factory=ProjectConnection,
-                               check_same_thread=not write)
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait, factory=ProjectConnection)
     except sqlite3.Error as err:
         raise cause(str(path), err, wait) from None
     conn.path = str(path)

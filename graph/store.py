@@ -145,9 +145,6 @@ class StoreBase:
 class Store(StoreBase):
     """A zeren project file. ``Store.open(path)`` reads; ``store.transaction()`` writes."""
 
-    #: a transaction's bulk writes run in a writer thread (:mod:`zeren.graph.pipeline`; tests turn it off to compare)
-    pipelined = True
-
     def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool):
         self.conn = conn
         self.path = path
@@ -513,27 +510,18 @@ class Store(StoreBase):
         caches = [self.conn.execute(f"PRAGMA {db}.cache_size").fetchone()[0] for db in ("main", "temp")]
         for db in ("main", "temp"):
             self.conn.execute(f"PRAGMA {db}.cache_size = {-_LOAD_CACHE_KIB}")
-        pipelined = self.pipelined and isinstance(self.conn, projectfile.ProjectConnection)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-            if pipelined:  # bulk writes (FactLoad) run beside the reading of the next rows
-                self.conn.start_pipeline()
             writer = Writer(self)
             writer.rollback = rollback
             try:
                 yield writer
-                if pipelined:
-                    self.conn.end_pipeline()
             except BaseException:
-                if pipelined:
-                    self.conn.end_pipeline(discard=True)
                 self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("ROLLBACK" if writer.rollback else "COMMIT")
         finally:
-            if pipelined and self.conn.pipeline is not None:  # begun, then failed before the inner try
-                self.conn.end_pipeline(discard=True)
             for db, size in zip(("main", "temp"), caches):
                 self.conn.execute(f"PRAGMA {db}.cache_size = {size}")
 

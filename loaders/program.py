@@ -248,7 +248,10 @@ class _Program:
         source = "\n".join(self.lines)
         code = compile(source, f"<row program {roster.key} {self.table.sheet.file}>", "exec")
         exec(code, self.ns)
-        load = self.ns["load"]
+        # Taken out of its namespace, so that the two do not hold each other: the program, its
+        # memos and the loader they reach are freed when the table is read, not left to the
+        # cycle collector (paused while a load runs).
+        load = self.ns.pop("load")
         load.source = source  # type: ignore[attr-defined]  # for reading when something goes wrong
         return load
 

@@ -32,7 +32,7 @@ from typing import Any
 from ..graph import schema
 from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
-from ..graph.facts import FactLoad, FactTable, Outcome, empty_tables, fact_tables
+from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
 from ..graph.store import Store, Writer
@@ -147,31 +147,8 @@ class _Loader:
         self.named = _named_kinds(self.pack)
         self._row_names: dict[str, str] = {}  # slot → the name of the node it creates, in the row read
         self.batch_rows = _BATCH
-        self._empty: dict[str, bool] = {}  # fact table → held no rows when the load began (prepare)
         secret = store.meta("secret") or ""
         self._secret = secret
-
-    def prepare(self, tables: list[Table]) -> None:
-        """Read now what checking the rows will ask of the store — the tables' sources, whether
-        each fact table is empty, the nodes their slots name, the posts — so that reading the rows
-        never waits for the rows and indexes being written meanwhile (:mod:`zeren.graph.pipeline`)."""
-        for table in tables:
-            self.writer.source(table.sheet.file, table.sheet.name)
-        self._empty = empty_tables(self.writer.conn, list(self.tables.values()))
-        rosters = {table.kind.name: table.kind for table in tables if not table.kind.record}
-        for roster in rosters.values():
-            for slot in roster.slots:
-                self.known("person" if slot.mode == "person" else slot.kind)
-            if any(g.holds for g in roster.groups) and self._stored_posts is None:
-                self._stored_posts = self.store.node_ids("post")
-
-    def rows_done(self, roster: Roster) -> None:
-        """The load holds no more rows of ``roster``: its tables may build their indexes now."""
-        for group in roster.groups:
-            t = self.tables[(roster.name, group.name)]
-            self.flush(t)
-            if t.name in self.loads:
-                self.loads[t.name].rows_done()
 
     # -- known nodes -------------------------------------------------------------------------------
     def known(self, kind: str) -> set[str]:
@@ -572,7 +549,7 @@ class _Loader:
             return
         if t.name not in self.loads:
             self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
-                                          forced=self.forced, empty=self._empty.get(t.name))
+                                          forced=self.forced)
         self.loads[t.name].add(buffer)
         buffer.clear()  # in place: row programs hold this list
 
@@ -818,7 +795,7 @@ class _Loader:
                       for sc in self.group_scopes.get(t.name, ())}
             if t.name not in self.loads and scopes:  # the roster lists the scope but nothing of this table
                 self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
-                                              forced=self.forced, empty=self._empty.get(t.name))
+                                              forced=self.forced)
             if t.name in self.loads:
                 if progress:
                     progress("比对", t.roster.name, done, total)
@@ -1164,19 +1141,15 @@ def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_ru
         loader = _Loader(store, w, batch, as_of=as_of, mode=result.mode, forced=mode == "snapshot")
         loader.problems = problems
         loader._files = {t.kind.name: (t.sheet.file, t.sheet.name) for t in tables}
-        loader.prepare(tables)
-        last = {t.kind.name: i for i, t in enumerate(tables)}
         unreadable = False
         tick = _rows_progress(progress, tables)
-        for i, table in enumerate(tables):
+        for table in tables:
             try:
                 rows = loader.table(table, tick)
             except InputError as err:  # refused cells, or a file that breaks off: raised when its stream ends
                 loader.problems.extend(err.problems)
                 unreadable = True
                 continue
-            if last[table.kind.name] == i and not unreadable:
-                loader.rows_done(table.kind)
             if not table.kind.record:
                 result.diff.setdefault(table.kind.name, KindDiff()).rows += rows
             result.tables.append((table.sheet.file, table.sheet.name, table.kind.name, rows, table.sheet.encoding))
