@@ -70,7 +70,7 @@ def push(store: Any, uri: str, *, database: str | None = None, replace: bool = F
     Refuses a server holding another project (or data that is not a zeren push) unless
     ``replace``; raises StoreError when the server's counts differ from what was sent.
     ``progress(what, rows)`` is called as batches land (from the writing thread, in a full
-    push). Batches of 5,000 rows: with 50,000 the server spends ~40 % more time per row
+    push). Batches of 5,000 rows: with 50,000 the server spends ~50 % more CPU per row
     (larger transactions to sort and commit, more garbage) and writing overlaps less.
     """
     from neo4j.exceptions import DriverError, Neo4jError
