@@ -12,7 +12,7 @@ from .main import Context, cli, pass_ctx
 @click.option("--replace", is_flag=True,
               help="整体重新推送，替换目标数据库现有内容（包括别的项目） (push the whole project anew, replacing "
                    "whatever the database holds).")
-@click.option("--batch-size", default=50000, show_default=True, help="每批发送的行数上限 (rows per UNWIND message at most).")
+@click.option("--batch-size", default=5000, show_default=True, help="每批发送的行数上限 (rows per UNWIND message at most).")
 @click.option("--max-bytes", type=int, default=32_000_000, show_default=True,
               help="每批最多字节数 (bytes per message at most).")
 @pass_ctx
