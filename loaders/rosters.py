@@ -19,17 +19,16 @@ belong to. This module is the grammar that reads any pack's rosters:
 from __future__ import annotations
 
 import difflib
-import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 from ..graph import schema
+from ..graph.collector import cyclic_gc_paused
 from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
 from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
@@ -1083,22 +1082,8 @@ def load_files(
     every file; nothing is written then (nor ever, with ``dry_run``). ``progress`` is told
     of each phase (:data:`PHASES`) as the load goes.
     """
-    with _collector_paused():
+    with cyclic_gc_paused():
         return _load_files(store, paths, as_of=as_of, dry_run=dry_run, mode=mode, progress=progress)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: a load makes no cycles (its rows, memos and
-    registries are freed by reference counting), and the collector's passes over a heap that
-    grows with every row cost a sixth of a county's load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_run: bool, mode: str,

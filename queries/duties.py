@@ -27,15 +27,13 @@ The judging itself lives in :mod:`zeren.queries.duty_judge`, over what
 from __future__ import annotations
 
 import calendar
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from ..graph import schema
+from ..graph.collector import cyclic_gc_paused
 from .duty_judge import DutyEntry, Judge
 from .duty_reads import SubjectLog, duty_log, log_spans
 from .periods import default_day
@@ -177,7 +175,7 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
     if scope_ids is not None and len(scope_ids) <= NARROW and getattr(store, "conn", None) is not None:
         log_rows: Any = SubjectLog(store, first, last, items)  # a few holders: their records only
     else:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             log_rows = duty_log(store, first, last, items)
     judge = Judge(store, at, explain, log_rows, covered)
     level = rb.pack.org.levels[0] if rb.pack.org.levels else None
@@ -187,7 +185,7 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
 
         raise NotFound(f"{rb.label(level) if level else ''}“{township}”不在项目中")
     entries: list[DutyEntry] = []
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         for duty in chosen:
             for w in spans[duty.id]:
                 starts = judge.starts(duty, w, scope_ids)
@@ -202,22 +200,3 @@ def duties(store: Any, date_from: str, date_to: str, *, at: str | None = None, t
         warnings.append(f"履职记录只覆盖 {covered.text}；{date_from} 至 {date_to} 中未全被覆盖的窗口，"
                         "未达标的记为“无记录”（uncovered），不计为未达标")
     return DutiesResult(date_from, date_to, at, rb.name, entries, judge.flagged, covered, warnings, how)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Judging a county makes a few hundred thousand small objects and no reference cycles; the
-    cyclic collector would walk the growing heap again and again for nothing (a third of the
-    time on a county). Reference counting still frees everything; the collector is restored."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # What was made meanwhile would be the youngest generation, walked whole by the next
-            # collection: it goes straight to the oldest instead (freeze, then unfreeze), which
-            # is collected as usual, when its own turn comes.
-            gc.freeze()
-            gc.enable()
-            gc.unfreeze()
