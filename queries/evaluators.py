@@ -237,7 +237,7 @@ class Evaluation:
             measured = self.rb.model.measures[of].kind
             villages = self._places_below(scope_id, self.rb.model.kinds[measured].parent)
             located = self._located.get(measured)
-            if located is None and (self._counted > 1 or len(villages) > 500) and hasattr(self.store, "located"):
+            if located is None and (self._counted or len(villages) > 500) and hasattr(self.store, "located"):
                 # a check measures scope after scope: every place's members read once
                 located = self._located[measured] = self.store.located(measured, self.date_from, self.date_to)
             if located is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from zeren.loaders.demo import write_rows
 from zeren.loaders.values import check_digit
 
 
@@ -12,12 +12,7 @@ def idnum(first17: str = "62112119800101123") -> str:
     return first17 + check_digit(first17)
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
-    with path.open("w", newline="", encoding=encoding) as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
+write_csv = write_rows  # a CSV roster as a clerk's Excel saves it (the demo's writer)
 
 
 TOWNSHIPS = (["乡镇", "党委书记", "乡镇长", "党建办主任", "起始日期", "终止日期"], [
