@@ -468,13 +468,15 @@ class FactLoad:
         key_index, *others = table_indexes(self.t)
         self._index([key_index])
         if self.count:
-            dropped = self._dedupe(out)
+            # one pass over the key index for both counts: merging duplicates keeps a row of every key
+            groups, out.new_keys = c.execute(
+                f"SELECT count(*), count(DISTINCT key) FROM (SELECT key FROM {self.temp} GROUP BY key, scope)").fetchone()
+            dropped = self._dedupe(out, groups)
             if dropped:
                 self._renumber(dropped)
             out.added = self.count - len(dropped)
         self._index(others)
         if self.count:
-            out.new_keys = c.execute(f"SELECT count(DISTINCT key) FROM {self.temp}").fetchone()[0]
             self._holds(out, [])
         return out
 
@@ -510,11 +512,14 @@ class FactLoad:
         c.execute(f"UPDATE {self.temp} SET id = -id WHERE id < 0")
         c.execute(f"DROP TABLE temp.{moved}")
 
-    def _dedupe(self, out: Outcome) -> list[int]:
+    def _dedupe(self, out: Outcome, groups: int | None = None) -> list[int]:
         """One row per key and facts: the same fact stated by several rows (a team by each of its
-        members) is one, over the union of their days; different facts on overlapping days conflict."""
+        members) is one, over the union of their days; different facts on overlapping days conflict.
+        ``groups``: the number of (key, scope) groups the rows fall in, when the caller counted them."""
         c = self.conn
-        if c.execute(f"SELECT count(*) FROM (SELECT 1 FROM {self.temp} GROUP BY key, scope)").fetchone()[0] == self.count:
+        if groups is None:
+            groups = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM {self.temp} GROUP BY key, scope)").fetchone()[0]
+        if groups == self.count:
             return []  # no key repeated (the cheaper question first)
         compare = self.stated
         # every row of a repeated key, in one read: by key and scope, and in roster order within

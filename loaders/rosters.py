@@ -28,6 +28,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..graph import schema
+from ..graph.bulk import insert_rows
 from ..graph.collector import cyclic_gc_paused
 from ..graph.privacy import keyed_hash
 from ..graph.errors import InputError, Problem
@@ -890,10 +891,11 @@ class _Loader:
         rows = []
         for pid, name, org, src_id, row in self.persons.values():
             props = self._person_props.get(pid, {})
-            rows.append((pid, name, org, _json(props), src_id, row, self.batch))
+            rows.append((pid, name, org, _json(props), src_id, row))
         # in the order of the registries' keys (tables WITHOUT ROWID): written page after page
         rows.sort(key=_first)
-        conn.executemany("INSERT INTO person(id, name, org, props, src, row, batch) VALUES (?,?,?,?,?,?,?)", rows)
+        batch = int(self.batch)
+        insert_rows(conn, "INSERT INTO person(id, name, org, props, src, row, batch)", f"(?,?,?,?,?,?,{batch})", rows)
         result.persons_added = len(rows)
         changed = []
         for pid, props in self._person_props.items():
@@ -903,8 +905,8 @@ class _Loader:
             if old is not None and _json({**_loads(old[0]), **props}) != old[0]:
                 changed.append((_json({**_loads(old[0]), **props}), pid))
         conn.executemany("UPDATE person SET props=? WHERE id=?", changed)
-        conn.executemany("INSERT INTO post(id, title, owner, edge, src, row, batch) VALUES (?,?,?,?,?,?,?)",
-                         sorted(((*p, self.batch) for p in self.posts.values() if p is not None), key=_first))
+        insert_rows(conn, "INSERT INTO post(id, title, owner, edge, src, row, batch)", f"(?,?,?,?,?,?,{batch})",
+                    sorted((p for p in self.posts.values() if p is not None), key=_first))
 
     def _check_holders(self, posts: set[str]) -> None:
         """Two people in a one-holder post on the same day: one line, naming both rows."""

@@ -191,3 +191,28 @@ def test_a_header_far_down_is_still_found(tmp_path, rulebook):
     table, problems = recognise(stream.open_file(path)[0], rulebook.pack)
     assert not problems and table is not None and table.header_row == 12
     assert [r for r, _ in table.rows()] == [13, 14]
+
+
+def test_a_csv_breaking_off_past_the_head_names_its_row_and_column(tmp_path):
+    """A CSV read as a stream (past the rows kept for the header) that ``csv.reader`` cannot read
+    on is one problem naming the row and column it broke off at."""
+    path = tmp_path / "村.csv"  # a cell past the csv module's field limit (131,072 characters), row 23
+    path.write_text("乡镇,村\n" + "甲,东村\n" * 21 + f"甲,{'西' * 200_000}\n", encoding="utf-8")
+    sheet = stream.open_file(path)[0]
+    with pytest.raises(InputError) as err:
+        list(sheet.rows_from(1))
+    [problem] = err.value.problems
+    assert (problem.row, problem.column) == (23, "B列") and "超过 CSV 单元格上限" in problem.message
+
+
+def test_a_streamed_csv_gives_a_refused_row_blank_and_names_it_at_the_end(tmp_path):
+    path = tmp_path / "村.csv"
+    path.write_text("乡镇,村\n" + "甲,东村\n" * 19 + "甲,西\x1b村\n" + "甲,南村\n", encoding="utf-8")
+    sheet = stream.open_file(path)[0]
+    rows = []
+    with pytest.raises(InputError) as err:
+        for r, cells in sheet.rows_from(19):
+            rows.append((r, cells))
+    assert rows == [(20, ["甲", "东村"]), (21, []), (22, ["甲", "南村"])]
+    [problem] = err.value.problems
+    assert (problem.row, problem.column, problem.value) == (21, "B列", "西\x1b村")
