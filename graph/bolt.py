@@ -174,6 +174,9 @@ class BoltStore(StoreBase):
             name = summary.database or database or ""
             where = uri if name in ("", "neo4j") else f"{uri} ({name})"
             if row["head"] is None:
+                if any(u.get("mode") == "import" for u in row["unfinished"]):
+                    raise StoreError(f"{where}: 离线导入尚未核对启用 (an offline import there is not verified yet: "
+                                     "run `zeren push` to this server from its project)")
                 if row["unfinished"]:
                     raise StoreError(f"{where}: 推送未完成，没有可读的数据 (the only push, started "
                                      f"{row['unfinished'][0].get('started')}, did not finish; push again)")
