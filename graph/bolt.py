@@ -29,7 +29,7 @@ from . import cypher
 from .bolt_walk import Walk, Walks, fetch_query, kind_of, walk_query
 from .errors import NotFound, StoreError
 from .model import DutyRecord, Edge, Finding, Node, Provenance
-from .store import StoreBase
+from .storebase import StoreBase
 
 if TYPE_CHECKING:
     from .rules import RolePath
