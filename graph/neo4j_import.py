@@ -63,7 +63,8 @@ class ImportFiles:
 
     def args(self, database: str = "neo4j") -> list[str]:
         """The arguments of ``neo4j-admin`` that load these files into ``database``."""
-        out = ["database", "import", "full", database, "--overwrite-destination=true"]
+        out = ["database", "import", "full", database, "--overwrite-destination=true",
+               f"--report-file={self.directory / 'import.report'}"]
         if self.multiline:
             out.append("--multiline-fields=true")
         out += [f"--nodes={p}" for p in self.nodes]
@@ -82,24 +83,27 @@ class _Csv:
         (directory / f"{name}.header.csv").write_text(",".join(header) + "\n", encoding="utf-8")
         self.header = directory / f"{name}.header.csv"
         self.path = directory / f"{name}.csv"
-        self.out: TextIO = self.path.open("w", encoding="utf-8", newline="")
+        self.out: TextIO = self.path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
+        self.write_line = self.out.write
         self.multiline = False
         self.rows = 0
 
     def write(self, values: list[Any] | tuple[Any, ...]) -> None:
         cells = []
         for v in values:
-            if v is None:
+            t = type(v)
+            if t is str:
+                cells.append('"' + v.replace('"', '""') + '"' if '"' in v else '"' + v + '"')
+            elif v is None:
                 cells.append("")
-            elif type(v) is str:
-                if "\n" in v or "\r" in v:
-                    self.multiline = True
-                cells.append('"' + v.replace('"', '""') + '"')
-            elif v is True or v is False:
+            elif t is bool:
                 cells.append("true" if v else "false")
             else:
-                cells.append(repr(v) if type(v) is float else str(v))
-        self.out.write(",".join(cells) + "\n")
+                cells.append(repr(v) if t is float else str(v))
+        line = ",".join(cells)
+        if "\n" in line or "\r" in line:
+            self.multiline = True
+        self.write_line(line + "\n")
         self.rows += 1
 
     def close(self) -> str:
@@ -173,5 +177,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False), built once
+
+
 def _json(props: dict[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False) if props else "{}"
+    return _encode(props) if props else "{}"

@@ -101,7 +101,8 @@ def test_offline_import_verified_switched_then_incremental(county, uri, runner, 
     assert "Wrote" in out and "128 nodes, 121 edges, 3 findings, 2 duty records" in out, out
     line = next(x.strip() for x in out.splitlines() if x.strip().startswith("neo4j-admin "))
     args = shlex.split(line)[1:]
-    assert args[:5] == ["database", "import", "full", "neo4j", "--overwrite-destination=true"]
+    assert args[:6] == ["database", "import", "full", "neo4j", "--overwrite-destination=true",
+                        f"--report-file={tmp_path / 'csv' / 'import.report'}"]
     assert "--multiline-fields=true" in args  # the finding's note has a line break
     home = tmp_path / "home"
     imported = neo4j_admin(home, args)
