@@ -326,10 +326,12 @@ class BoltStore(StoreBase):
         the date)."""
         ties = sorted({(k.parent_edge, k.parent_role, k.parent_reverse)
                        for k in self.rulebook.model.kinds.values() if k.parent})
+        # only the ties' relationship types are expanded (a household's other edges are not read)
+        typed = ":" + "|".join(sorted({cypher.rel(e) for e, _, _ in ties})) if ties else ""
         rows = self._run(
             "MATCH (f:Finding) WHERE f.push = $push AND f.date >= $lo AND f.date <= $hi AND f.type IN $types "
             "AND (f.object_id = $scope OR f.object_id IN $places OR EXISTS { "
-            "MATCH (:Node {push: $push, id: f.object_id})-[e]-(p:Node) WHERE p.id IN $places AND any(t IN $ties "
+            f"MATCH (:Node {{push: $push, id: f.object_id}})-[e{typed}]-(p:Node) WHERE p.id IN $places AND any(t IN $ties "
             "WHERE type(e) = t.edge AND e.role = t.role AND (CASE WHEN t.reverse THEN startNode(e) = p "
             f"ELSE endNode(e) = p END)) }}) RETURN {cypher.finding_map('f')} AS f",
             lo=date_from, hi=date_to, types=list(types), scope=township_id, places=list(village_ids),
