@@ -71,10 +71,6 @@ class ImportFiles:
         out += [f"--relationships={p}" for p in self.relationships]
         return out
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"directory": str(self.directory), "push_id": self.push_id, "counts": self.counts,
-                "nodes": self.nodes, "relationships": self.relationships}
-
 
 class _Csv:
     """One importer file pair (``name.header.csv`` and ``name.csv``); rows of Python values."""
