@@ -10,8 +10,14 @@ Answers are compared before anything is timed. Then a second full push (``replac
 now warm server, and the ceiling: the same rows written by the least Cypher that can write
 them (``UNWIND $rows AS r CREATE (n:X) SET n = r``; edges between the internal ids the node
 batches return), prepared in memory beforehand, into another fresh server and once more into
-that server warm.
+that server warm. Then the offline first load (``zeren push --neo4j-import``): the project
+written as CSV, Neo4j's ``neo4j-admin database import full`` into a stopped server's home, the
+server started, and the next push's verification and switch, each timed.
 Prints a Markdown table for the README.
+
+    .venv/bin/python bench/bolt.py --import-only --households 350000 --villages 3320 --townships 180
+
+times the offline load alone on the ten-times county.
 """
 
 from __future__ import annotations
@@ -31,10 +37,11 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "tools"))
 sys.path.insert(0, str(HERE))
 
-from neo4j_server import VERSION, neo4j_server  # noqa: E402
+from neo4j_server import VERSION, neo4j_admin, neo4j_server  # noqa: E402
 import run  # noqa: E402
 from run import cli_seconds, median_seconds  # noqa: E402
 from zeren.graph.bolt import BoltStore, close_drivers, push  # noqa: E402
+from zeren.graph.neo4j_import import write_import  # noqa: E402
 from zeren.graph.store import Store  # noqa: E402
 from zeren.loaders.demo import generate  # noqa: E402
 from zeren.loaders.rosters import load_files  # noqa: E402
@@ -48,16 +55,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--households", type=int, default=35000)
     ap.add_argument("--villages", type=int, default=332)
+    ap.add_argument("--townships", type=int, default=18)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--warmup", type=int, default=5, help="checks (and 3× as many traces) before timing")
     ap.add_argument("--heap", default="2g")
     ap.add_argument("--out", default=str(HERE / "out-bolt"))
     ap.add_argument("--push-only", action="store_true", help="push, print rows/s and stop (to profile the push)")
     ap.add_argument("--no-ceiling", action="store_true", help="skip the minimal-Cypher ceiling (a second server)")
+    ap.add_argument("--no-import", action="store_true", help="skip the offline load (neo4j-admin import)")
+    ap.add_argument("--import-only", action="store_true", help="time the offline load alone and stop")
     opts = ap.parse_args()
     out = Path(opts.out)
     shutil.rmtree(out, ignore_errors=True)
-    county = generate(out / "rosters", households=opts.households, villages=opts.villages)
+    county = generate(out / "rosters", households=opts.households, villages=opts.villages, townships=opts.townships)
     project = out / "bolt.db"
     with Store.create(project, load_rulebook()) as store:
         load_files(store, [str(p) for p in county.files])
@@ -65,6 +75,12 @@ def main() -> None:
     credentials = {"ZEREN_BOLT_USER": "neo4j", "ZEREN_BOLT_PASSWORD": password}
     os.environ.update(credentials)
     run._CLI_ENV.update(credentials)  # the timed CLI runs get the environment run.py took at import
+    if opts.import_only:
+        with Store.open(project) as store:
+            t = offline(store, out, password, opts.heap)
+        _machine(opts.heap)
+        _print_offline(t, f"the county ({opts.households:,} households)")
+        return
     lo, hi = parse_period("2019Q2")
     plan = county.failed_plan
     with Store.open(project) as store, neo4j_server(out / "neo4j", password, heap=opts.heap, pagecache="1g") as uri:
@@ -125,10 +141,10 @@ def main() -> None:
             floor = [ceiling(store, uri, f"X{i}") for i in range(2)]
             close_drivers()
         assert all(n == rows for n, _ in floor), (floor, rows)
-    load = os.getloadavg()
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"Neo4j {VERSION} Community (JDK {_java()}, heap {opts.heap}, page cache 1g) on the same machine; "
-          f"load average {load[0]:.1f} at the end")
+    if not opts.no_import:
+        with Store.open(project) as store:
+            t_offline = offline(store, out, password, opts.heap)
+    _machine(opts.heap)
     print(f"County: {opts.households:,} households, {opts.villages} villages; pushed {result.verified['nodes']:,} "
           f"nodes, {result.verified['edges']:,} edges, {result.verified['findings']:,} findings\n")
     print("| measure | embedded | Neo4j | ratio | target |")
@@ -149,6 +165,55 @@ def main() -> None:
           "| — | — |")
     print(f"| `python -c \"import click\"` / `import neo4j` | {t_click * 1000:.0f} ms | {t_neo4j * 1000:.0f} ms | "
           "— | — |")
+    if not opts.no_import:
+        print()
+        _print_offline(t_offline, "the county")
+
+
+def offline(store: Store, out: Path, password: str, heap: str) -> dict[str, float]:
+    """The offline first load, timed by step: CSV (``zeren push --neo4j-import``), Neo4j's
+    importer into a stopped server's home (its JVM start included), the server's start, and
+    the next push (indexes built on the imported graph, counts verified, switched)."""
+    home = out / "neo4j-import"
+    t = time.perf_counter()
+    files = write_import(store, out / "import-csv")
+    t_csv = time.perf_counter() - t
+    t = time.perf_counter()
+    neo4j_admin(home, files.args(), heap=heap)
+    t_admin = time.perf_counter() - t
+    t = time.perf_counter()
+    with neo4j_server(home, password, heap=heap, pagecache="1g") as uri:
+        t_start = time.perf_counter() - t
+        t = time.perf_counter()
+        result = push(store, uri)
+        t_verify = time.perf_counter() - t
+        assert result.mode == "imported" and result.verified == files.counts, (result, files.counts)
+        close_drivers()
+    return {"rows": sum(files.counts.values()), "csv": t_csv, "admin": t_admin, "start": t_start,
+            "verify": t_verify}
+
+
+def _print_offline(t: dict[str, float], what: str) -> None:
+    rows = t["rows"]
+    load = t["csv"] + t["admin"]
+    total = load + t["start"] + t["verify"]
+    print(f"Offline first load of {what} ({rows:,} rows): `zeren push --neo4j-import`, `neo4j-admin database "
+          "import full` into a stopped server, start, `zeren push` (verify, switch)\n")
+    print("| step | seconds | rows/s |")
+    print("|---|---:|---:|")
+    print(f"| CSV written by zeren | {t['csv']:.1f} | {rows / t['csv']:,.0f} |")
+    print(f"| neo4j-admin database import full (JVM start included) | {t['admin']:.1f} | {rows / t['admin']:,.0f} |")
+    print(f"| the load: CSV + import | {load:.1f} | {rows / load:,.0f} |")
+    print(f"| server start | {t['start']:.1f} | — |")
+    print(f"| `zeren push`: indexes on the imported graph, counts verified, switched | {t['verify']:.1f} | — |")
+    print(f"| end to end, readable | {total:.1f} | {rows / total:,.0f} |")
+
+
+def _machine(heap: str) -> None:
+    load = os.getloadavg()
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"Neo4j {VERSION} Community (JDK {_java()}, heap {heap}, page cache 1g) on the same machine; "
+          f"load average {load[0]:.1f} at the end")
 
 
 def ceiling(store: Store, uri: str, label: str, batch: int = 5000) -> tuple[int, float]:

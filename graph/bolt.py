@@ -29,7 +29,7 @@ from . import cypher
 from .bolt_walk import Walk, Walks, fetch_query, kind_of, walk_query
 from .errors import NotFound, StoreError
 from .model import DutyRecord, Edge, Finding, Node, Provenance
-from .store import StoreBase
+from .storebase import StoreBase
 
 if TYPE_CHECKING:
     from .rules import RolePath
@@ -174,6 +174,9 @@ class BoltStore(StoreBase):
             name = summary.database or database or ""
             where = uri if name in ("", "neo4j") else f"{uri} ({name})"
             if row["head"] is None:
+                if any(u.get("mode") == "import" for u in row["unfinished"]):
+                    raise StoreError(f"{where}: 离线导入尚未核对启用 (an offline import there is not verified yet: "
+                                     "run `zeren push` to this server from its project)")
                 if row["unfinished"]:
                     raise StoreError(f"{where}: 推送未完成，没有可读的数据 (the only push, started "
                                      f"{row['unfinished'][0].get('started')}, did not finish; push again)")
@@ -323,10 +326,12 @@ class BoltStore(StoreBase):
         the date)."""
         ties = sorted({(k.parent_edge, k.parent_role, k.parent_reverse)
                        for k in self.rulebook.model.kinds.values() if k.parent})
+        # only the ties' relationship types are expanded (a household's other edges are not read)
+        typed = ":" + "|".join(sorted({cypher.rel(e) for e, _, _ in ties})) if ties else ""
         rows = self._run(
             "MATCH (f:Finding) WHERE f.push = $push AND f.date >= $lo AND f.date <= $hi AND f.type IN $types "
             "AND (f.object_id = $scope OR f.object_id IN $places OR EXISTS { "
-            "MATCH (:Node {push: $push, id: f.object_id})-[e]-(p:Node) WHERE p.id IN $places AND any(t IN $ties "
+            f"MATCH (:Node {{push: $push, id: f.object_id}})-[e{typed}]-(p:Node) WHERE p.id IN $places AND any(t IN $ties "
             "WHERE type(e) = t.edge AND e.role = t.role AND (CASE WHEN t.reverse THEN startNode(e) = p "
             f"ELSE endNode(e) = p END)) }}) RETURN {cypher.finding_map('f')} AS f",
             lo=date_from, hi=date_to, types=list(types), scope=township_id, places=list(village_ids),

@@ -13,7 +13,9 @@ sends only what the load batches since then added or changed, and the closures t
 one transaction that is checked before it commits; when a load batch since then was
 reverted, the push is a full one. Either way a push killed half-way leaves the previous graph
 readable, and its ``ZerenPush`` marker (state ``loading``) tells readers that a push did not
-finish.
+finish. A copy written offline by ``neo4j-admin database import`` (:mod:`zeren.graph.neo4j_import`,
+marker state ``imported``) is finished by the next push: indexes, the same counts against what
+its files held, the switch; then the load batches since, incrementally.
 
 The project is read through :meth:`zeren.graph.store.Store.export` and ``batches()`` only.
 The keyed-hash secret (``meta`` ``secret``) never leaves the project file.
@@ -33,6 +35,7 @@ from . import cypher
 from .bolt import CANARY, _probe_canary, driver, refuse_unbound, run
 from .errors import StoreError
 from .model import DutyRecord, Edge, Finding, Node
+from .neo4j_import import IMPORTED
 
 __all__ = ["PushResult", "push"]
 
@@ -48,7 +51,7 @@ class PushResult:
     uri: str
     database: str
     push_id: str
-    mode: str  # full | incremental | unchanged
+    mode: str  # full | incremental | unchanged | imported (an offline import verified and switched to)
     batch: int  # the project's last load batch, now on the server
     since: int | None = None  # an incremental push: the batch the server held before
     sent: dict[str, int] = field(default_factory=dict)  # nodes, edges, findings, duty_records, person_links, closures
@@ -120,6 +123,13 @@ class _Push:
         batches = self.store.batches()
         last = max((b["id"] for b in batches), default=0)
         project = _project_id(export.meta)
+        imported = self.q(f"MATCH (p:ZerenPush {{state: '{IMPORTED}'}}) RETURN p {{.*}} AS p ORDER BY p.started DESC "
+                          "LIMIT 1")
+        if imported and not replace:
+            state = self._finish_import(imported[0]["p"], project, last)
+            if int(state.get("batch") or 0) == last:
+                return PushResult(self.uri, self.database, state["id"], "imported", last, None,
+                                  json.loads(state["expected"]), state["verified"])
         if state is not None and not replace:
             if state.get("project") != project:
                 raise StoreError(f"{self.where}: 服务器上是另一个项目 (holds another project, created "
@@ -227,6 +237,37 @@ class _Push:
             failed = False
         finally:
             sender.stop(failed)
+
+    # -- an offline import, verified and switched to ------------------------------------------
+    def _finish_import(self, marker: dict[str, Any], project: str, last: int) -> dict[str, Any]:
+        """Verify a copy written by ``neo4j-admin database import`` (see
+        :mod:`zeren.graph.neo4j_import`) and switch readers to it, as a full push's last step;
+        the indexes were created (and populated) by :meth:`run` before. A copy that does not
+        hold what its files held is discarded. Returns the new head's marker."""
+        push_id = marker["id"]
+        if marker.get("project") != project:
+            raise StoreError(f"{self.where}: 服务器上导入的是另一个项目 (the offline import there is of another "
+                             f"project, created {marker.get('project')}); replace it explicitly")
+        if int(marker.get("batch") or 0) > last:
+            raise StoreError(f"{self.where}: 服务器上导入的数据比本项目新 (the import holds load batch "
+                             f"{marker.get('batch')}, this project only {last}); replace it explicitly")
+        expected = json.loads(marker.get("expected") or "{}")
+        verified = self._counts(lambda query, **p: run(self.session, query, self.where, **{**p, "push": push_id})[0])
+        distinct = verified.pop("ids")
+        if verified != expected or distinct != expected.get("nodes"):
+            self._drop_except(keep=None, only=push_id)
+            raise StoreError(f"{self.where}: 导入校验失败，未启用 (the server holds {_fmt(verified)}, {distinct:,} "
+                             f"distinct node ids, of {_fmt(expected)} in the import files; the import was discarded: "
+                             "import again)")
+        switched = self.session.execute_write(lambda tx: tx.run(
+            "MATCH (p:ZerenPush {id: $push, state: $imported}) SET p.state = 'complete', p.finished = $now "
+            "MERGE (h:ZerenHead {key: 'head'}) SET h.push = $push RETURN p {.*} AS p",
+            push=push_id, imported=IMPORTED, now=_now()).single())
+        if switched is None:
+            raise StoreError(f"{self.where}: 导入在启用前被改动 (the import was changed before it was switched to); "
+                             "push again")
+        self._drop_except(keep=push_id)
+        return {**switched["p"], "verified": verified}
 
     # -- an incremental push ------------------------------------------------------------------
     def _incremental(self, export: Any, batches: list[dict[str, Any]], head: dict[str, Any], last: int) -> PushResult:

@@ -28,7 +28,8 @@ from typing import Any
 from . import facts, projectfile, schema
 from .errors import NotFound, StoreError
 from .model import DutyRecord, Edge, Export, Finding, Node, Provenance
-from .rules import Rulebook, parse_rulebook
+from .rules import Rulebook
+from .storebase import StoreBase
 
 __all__ = ["SCHEMA_VERSION", "Node", "Edge", "Finding", "Provenance", "StoreBase", "Store", "Writer"]
 
@@ -115,31 +116,6 @@ def _merge_nodes(rows: list[Node]) -> Node:
         props.update(n.props)
     last = rows[-1]
     return Node(last.id, last.kind, last.name, props, last.provenance)
-
-
-class StoreBase:
-    """What every store shares: the rulebook read from ``meta``, and ``with`` blocks."""
-
-    path: str
-    _rulebook: Rulebook | None = None
-
-    def meta(self, key: str) -> str | None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def rulebook(self) -> Rulebook:
-        if self._rulebook is None:
-            self._rulebook = parse_rulebook(json.loads(self.meta("rulebook") or "{}"), f"{self.path}:rulebook")
-        return self._rulebook
 
 
 class Store(StoreBase):

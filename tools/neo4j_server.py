@@ -9,7 +9,9 @@ or ``$ZEREN_NEO4J_CLASSPATH``): nothing downloads here. The server is Neo4j's ow
 (``org.neo4j.server.CommunityEntryPoint``); the initial password is set with Neo4j's admin tool
 before the first start. HTTP is off and usage reports are off.
 
-Python callers use :func:`neo4j_server`, a context manager that yields the URI.
+Python callers use :func:`neo4j_server`, a context manager that yields the URI, and
+:func:`neo4j_admin` to run Neo4j's admin tool on a stopped server's home (e.g. the offline
+``database import full`` that ``zeren push --neo4j-import`` prepares).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["classpath_file", "free_port", "neo4j_server", "VERSION"]
+__all__ = ["classpath_file", "free_port", "neo4j_admin", "neo4j_server", "VERSION"]
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "5.26.30"  # keep in step with tools/neo4j/pom.xml
@@ -96,11 +98,10 @@ def neo4j_server(data: Path, password: str, port: int | None = None, *, heap: st
     data = Path(data).resolve()
     port = port or free_port()
     conf = data / "conf"
-    for sub in ("conf", "data", "logs", "run", "plugins", "import"):
-        (data / sub).mkdir(parents=True, exist_ok=True)
-    (conf / "neo4j.conf").write_text(_config(data, port, pagecache), encoding="utf-8")
-    env = {**os.environ, "NEO4J_HOME": str(data), "NEO4J_CONF": str(conf)}
-    if not (data / "data" / "dbms" / "auth.ini").exists() and not (data / "data" / "databases").exists():
+    env = _prepare(data, port, pagecache)
+    # before the first start (the system database holds the users afterwards); a store that
+    # neo4j-admin imported into has a database but no system database yet
+    if not (data / "data" / "dbms" / "auth.ini").exists() and not (data / "data" / "databases" / "system").exists():
         subprocess.run(_java(cp, "256m", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password", password),
                        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     log = (data / "logs" / "console.log").open("ab")
@@ -113,6 +114,24 @@ def neo4j_server(data: Path, password: str, port: int | None = None, *, heap: st
     finally:
         _stop(server)
         log.close()
+
+
+def _prepare(data: Path, port: int, pagecache: str) -> dict[str, str]:
+    """The directories and neo4j.conf of a server home under ``data``; the environment to run in."""
+    for sub in ("conf", "data", "logs", "run", "plugins", "import"):
+        (data / sub).mkdir(parents=True, exist_ok=True)
+    (data / "conf" / "neo4j.conf").write_text(_config(data, port, pagecache), encoding="utf-8")
+    return {**os.environ, "NEO4J_HOME": str(data), "NEO4J_CONF": str(data / "conf")}
+
+
+def neo4j_admin(data: Path, args: list[str], *, heap: str = "1g") -> subprocess.CompletedProcess:
+    """Run ``neo4j-admin ARGS`` (Neo4j's own AdminTool, from the same classpath) on the server
+    home ``data`` while no server runs there, e.g. ``database import full …``; its output is
+    returned, a failure raised (CalledProcessError)."""
+    data = Path(data).resolve()
+    env = _prepare(data, free_port(), "512m")
+    return subprocess.run(_java(classpath(), heap, "org.neo4j.cli.AdminTool", *args), env=env, check=True,
+                          capture_output=True, text=True)
 
 
 def _wait_ready(server: subprocess.Popen, data: Path, port: int, timeout: float) -> None:
