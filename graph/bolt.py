@@ -95,8 +95,62 @@ def _first_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
 
 
+class _Summary:
+    def __init__(self, database: str | None):
+        self.database = database
+
+
+class _WireSession:
+    """A read session over :mod:`zeren.graph.bolt_wire` (a direct ``bolt://`` address): the part
+    of the driver's session the store uses. It connects at its first query, as the driver does."""
+
+    def __init__(self, uri: str, database: str | None):
+        self.uri = uri
+        self.database = database
+        self._conn: Any = None
+
+    def query(self, query: str, params: dict[str, Any]) -> tuple[list[Any], _Summary]:
+        from .bolt_wire import Connection
+
+        if self._conn is None:
+            self._conn = Connection(self.uri, *credentials())
+        records, meta = self._conn.run(query, params, self.database)
+        return records, _Summary(meta.get("db"))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def read_session(uri: str, database: str | None) -> Any:
+    """A session for reading: a direct address (``bolt://``, ``bolt+s://``, ``bolt+ssc://``) over
+    zeren's own small client (:mod:`zeren.graph.bolt_wire`: no 150 ms driver import before a
+    trace), a routing one (``neo4j://``, Aura) or any when ``ZEREN_BOLT_DRIVER=neo4j`` through
+    the official driver."""
+    scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+    if scheme in ("bolt", "bolt+s", "bolt+ssc") and os.environ.get("ZEREN_BOLT_DRIVER", "") != "neo4j":
+        return _WireSession(uri, database)
+    return driver(uri).session(database=database)
+
+
+def _connect_error(where: str, err: BaseException) -> StoreError:
+    return StoreError(f"{where}: cannot connect to the Bolt server ({_first_line(err)}); "
+                      "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD")
+
+
 def run(session: Any, query: str, where: str, **params: Any) -> tuple[list[Any], Any]:
     """Run one auto-commit query: (records, summary); a driver error is one StoreError."""
+    if isinstance(session, _WireSession):
+        from .bolt_wire import BoltFailure, ConnectFailure, QueryFailure
+
+        try:
+            return session.query(query, params)
+        except ConnectFailure as err:
+            raise _connect_error(where, err) from None
+        except (QueryFailure, BoltFailure) as err:
+            raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
+
     from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
     try:
@@ -104,12 +158,10 @@ def run(session: Any, query: str, where: str, **params: Any) -> tuple[list[Any],
         records = list(result)
         return records, result.consume()
     except (AuthError, OSError) as err:
-        raise StoreError(f"{where}: cannot connect to the Bolt server ({_first_line(err)}); "
-                         "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD") from None
+        raise _connect_error(where, err) from None
     except ServiceUnavailable as err:
         if str(err).startswith(("Couldn't connect", "Unable to retrieve routing")):
-            raise StoreError(f"{where}: cannot connect to the Bolt server ({_first_line(err)}); "
-                             "check the address and ZEREN_BOLT_USER / ZEREN_BOLT_PASSWORD") from None
+            raise _connect_error(where, err) from None
         raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
     except (Neo4jError, DriverError) as err:
         raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
@@ -162,7 +214,7 @@ class BoltStore(StoreBase):
     @classmethod
     def connect(cls, uri: str, database: str | None = None) -> "BoltStore":
         """Open the project at ``uri``; ``database`` None means the server's home database."""
-        session = driver(uri).session(database=database)
+        session = read_session(uri, database)
         try:
             try:
                 records, summary = run(session, _HEAD, uri, canary=CANARY)

@@ -66,3 +66,5 @@ BASE = {"乡镇": TOWNSHIPS, "村": VILLAGES, "县级领导": LEADERS, "组长�
 
 def write_base(directory: Path) -> list[Path]:
     return [write_csv(directory / f"{name}.csv", header, rows) for name, (header, rows) in BASE.items()]
+
+F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]  # a findings file (督查发现)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
-from rosters import BASE, write_base, write_csv
+from rosters import BASE, F_HEADER, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.bolt import BoltStore, push
 from zeren.graph.errors import StoreError
@@ -22,7 +22,6 @@ from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 
 pytestmark = pytest.mark.bolt
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 
 
 @pytest.fixture

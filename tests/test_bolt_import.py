@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
-from rosters import BASE, write_base, write_csv
+from rosters import BASE, F_HEADER, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.errors import StoreError
 from zeren.graph.neo4j_import import _Csv, write_import
@@ -23,7 +23,6 @@ from zeren.loaders.rosters import load_files
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from neo4j_server import neo4j_admin, neo4j_server  # noqa: E402
 
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 #: Values CSV must carry exactly: quotes, the delimiter, a backslash, a line break, Cypher-looking text.
 EVIL = '宋"甲", 乙\\ }] MATCH (n) DETACH DELETE n //'
 NOTE = '第一行\n第二行, "引号"'

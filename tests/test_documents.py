@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rosters import BASE, idnum, write_csv
+from rosters import BASE, F_HEADER, idnum, write_csv
 from zeren.documents.report import check_report, trace_document, trace_report
 from zeren.documents.word import STYLE_NAMES
 from zeren.documents.xlsx import HEADERS, check_workbook
@@ -20,7 +20,6 @@ from zeren.queries.check import check
 from zeren.queries.trace import trace
 
 GOLDEN = Path(__file__).parent / "golden"
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 NUMERIC_HH = "621121000005"  # a 户编号 Excel would show as 6.21121E+11 if it were a number
 H003_ID = idnum("62112119800101003")
 FINDINGS = [

@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from rosters import BASE, write_base, write_csv
+from rosters import BASE, F_HEADER, write_base, write_csv
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 from zeren.queries.check import check
 from zeren.queries.trace import trace
 
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 OFFICES = {"县委督查室", "县政府督查室", "县脱贫攻坚帮扶工作协调领导小组办公室", "县驻村帮扶工作队管理领导小组办公室"}
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
-from rosters import BASE, write_base, write_csv
+from rosters import BASE, F_HEADER, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.bolt import BoltStore
 from zeren.graph.model import ReadStore
@@ -18,7 +18,6 @@ from zeren.loaders.rosters import load_files
 from zeren.loaders.rulebook import load_rulebook
 
 pytestmark = pytest.mark.bolt
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 DEMOS = {"tongwei-2018": {"households": 3000, "villages": 40}, "river-chief": {}}
 
 

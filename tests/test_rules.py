@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from rosters import BASE, idnum, write_base, write_csv
+from rosters import BASE, F_HEADER, idnum, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 from zeren.queries.check import evaluate
 from zeren.queries.trace import trace
 
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 CONTRACT_KEYS = {"clause", "triggered", "kind", "post", "person", "body", "scope"}
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rosters import write_base, write_csv
+from rosters import F_HEADER, write_base, write_csv
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
 from zeren.loaders.rulebook import load_rulebook
 from zeren.web import accounts
 
-F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
 PHONE = "13909321234"
 FINDINGS = [
     ["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", "走访发现"],
