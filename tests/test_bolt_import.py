@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
 from rosters import BASE, F_HEADER, write_base, write_csv
+from test_bolt import _json, _ok
 from zeren.cli.main import cli
 from zeren.graph.errors import StoreError
 from zeren.graph.neo4j_import import _Csv, write_import
@@ -63,16 +64,6 @@ def county(project, tmp_path):
     with Store.open(project, readonly=False) as store:
         load_files(store, [str(p) for p in files])
     return project
-
-
-def _ok(runner, args):
-    result = runner.invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def _json(runner, args):
-    return json.loads(_ok(runner, args))
 
 
 def _dump(address: str) -> tuple[list, list]:
