@@ -29,10 +29,12 @@ USER_AGENT = "zeren"
 _MAGIC = b"\x60\x60\xb0\x17"
 # Versions offered, best first: 5.7 down to 5.0 (one range), then 4.4.
 _OFFER = bytes([0, 7, 7, 5, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0])
+_VERSIONS = {(4, 4), *((5, minor) for minor in range(8))}
 
 # message tags
 _HELLO, _GOODBYE, _RESET, _RUN, _PULL, _LOGON = 0x01, 0x02, 0x0F, 0x10, 0x3F, 0x6A
 _SUCCESS, _RECORD, _IGNORED, _FAILURE = 0x70, 0x71, 0x7E, 0x7F
+_SHAPES: dict[int, type] = {_SUCCESS: dict, _FAILURE: dict, _RECORD: list}
 
 
 class BoltFailure(Exception):
@@ -95,22 +97,28 @@ class Connection:
             if parts.scheme != "bolt":
                 import ssl
 
-                context = ssl.create_default_context()
+                # as the official driver builds it (not create_default_context: from Python 3.13
+                # that adds VERIFY_X509_STRICT, refusing certificates the driver accepts)
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.minimum_version = ssl.TLSVersion.TLSv1_2
                 if parts.scheme == "bolt+ssc":  # a self-signed certificate: encrypted, not verified
                     context.check_hostname = False
                     context.verify_mode = ssl.CERT_NONE
+                else:
+                    context.load_default_certs()
                 sock = context.wrap_socket(sock, server_hostname=host)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.sendall(_MAGIC + _OFFER)
             agreed = _recv_exact(sock, 4)
-            sock.settimeout(None)
         except OSError as err:
             sock.close()
             raise ConnectFailure(f"Couldn't connect to {host}:{port} ({err})") from None
         self.version = (agreed[3], agreed[2])
-        if self.version == (0, 0):
+        if agreed == b"HTTP" or agreed[:2] != b"\0\0" or self.version not in _VERSIONS:
+            # not a version offered (an HTTP port, another protocol): no credentials are sent there
             sock.close()
-            raise ConnectFailure(f"{host}:{port} speaks none of the Bolt versions 4.4, 5.0–5.7")
+            what = "an HTTP server" if agreed == b"HTTP" else f"no Bolt version offered (0x{agreed.hex()})"
+            raise ConnectFailure(f"{host}:{port} speaks none of the Bolt versions 4.4, 5.0–5.7 ({what})")
         self._sock = sock
         self._in = sock.makefile("rb")
         self._broken = False
@@ -128,6 +136,7 @@ class Connection:
             else:
                 self._send(_message(_HELLO, {**hello, **auth}))
                 self._expect_success()
+            sock.settimeout(None)  # the login is bounded as the connection was; a query is not
         except QueryFailure as err:
             self.close()
             raise ConnectFailure(f"{err.code}: {err.message}") from None
@@ -202,9 +211,15 @@ class Connection:
                     break
                 continue  # a NOOP chunk (keep-alive)
             data += self._read(size)
-        value, end = _unpack(data, 0, top=True)
+        try:
+            value, end = _unpack(data, 0, top=True)
+        except (IndexError, struct.error, UnicodeDecodeError, TypeError) as err:  # cut short, not UTF-8, a list as a key
+            raise BoltFailure(f"a malformed message ({type(err).__name__}: {err})") from None
         if end != len(data) or not isinstance(value, _Message):
             raise BoltFailure("a malformed message")
+        shape = _SHAPES.get(value.tag)  # SUCCESS and FAILURE carry a map, RECORD a list
+        if shape is not None and (len(value.fields) != 1 or not isinstance(value.fields[0], shape)):
+            raise BoltFailure(f"a malformed message (0x{value.tag:02X})")
         return value.tag, value.fields
 
     def _read(self, n: int) -> bytes:

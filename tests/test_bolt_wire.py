@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
@@ -81,6 +83,124 @@ def test_a_routing_address_is_not_read_by_this_client():
 def test_nothing_listening_is_a_connect_failure():
     with pytest.raises(wire.ConnectFailure, match="Couldn't connect"):
         wire.Connection("bolt://127.0.0.1:1", "neo4j", "x", timeout=2)
+
+
+# -- against a scripted server: what a wrong port or a broken stream does -------------------------
+def _chunked(message: bytes) -> bytes:
+    return len(message).to_bytes(2, "big") + message + b"\x00\x00"
+
+
+_OK = _chunked(wire._message(0x70, {"server": "scripted"}))
+_RUN_OK = _chunked(wire._message(0x70, {"fields": ["x"]}))
+
+
+@pytest.fixture
+def scripted():
+    """A one-connection server on 127.0.0.1: answers the handshake with ``agreed``, then each
+    message batch the client sends with the next of ``replies``, then holds the connection open
+    (a server that says nothing more); what the client sent is kept in ``sent``."""
+    listeners: list[socket.socket] = []
+    done = threading.Event()
+
+    def start(agreed: bytes, replies: list[bytes]) -> tuple[str, list[bytes]]:
+        srv = socket.create_server(("127.0.0.1", 0))
+        listeners.append(srv)
+        sent: list[bytes] = []
+
+        def serve() -> None:
+            conn, _ = srv.accept()
+            with conn:
+                conn.recv(20)
+                conn.sendall(agreed)
+                for reply in replies:
+                    sent.append(conn.recv(65536))
+                    conn.sendall(reply)
+                done.wait(30)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"bolt://127.0.0.1:{srv.getsockname()[1]}", sent
+
+    yield start
+    done.set()
+    for srv in listeners:
+        srv.close()
+
+
+@pytest.mark.parametrize("agreed", [b"HTTP", b"\x00\x00\x00\x03", b"\x00\x00\x08\x05", b"\x15\x03\x01\x00", b"SSH-"],
+                         ids=["http", "bolt-3.0", "bolt-5.8", "tls-alert", "ssh"])
+def test_a_version_not_offered_is_refused_before_the_credentials_are_sent(scripted, agreed):
+    address, sent = scripted(agreed, [_OK])
+    with pytest.raises(wire.ConnectFailure, match="speaks none of the Bolt versions"):
+        wire.Connection(address, "neo4j", "secret")
+    assert b"".join(sent) == b""  # the client hung up: no HELLO, no password
+
+
+def test_a_login_that_never_answers_is_bounded_by_the_connect_timeout(scripted):
+    address, _ = scripted(b"\x00\x00\x07\x05", [b""])  # handshake, then silence
+    with pytest.raises(wire.ConnectFailure, match="timed out"):
+        wire.Connection(address, "neo4j", "secret", timeout=0.5)
+
+
+@pytest.mark.parametrize("version", [(4, 4), (5, 0), (5, 2), (5, 3), (5, 7)])
+def test_the_login_and_the_query_as_each_version_has_them(scripted, version):
+    login = _OK if version < (5, 1) else _OK + _OK
+    rows = _RUN_OK + _chunked(wire._message(0x71, [1])) + _chunked(wire._message(0x70, {"db": "neo4j"}))
+    address, sent = scripted(bytes([0, 0, version[1], version[0]]), [login, rows])
+    conn = wire.Connection(address, "neo4j", "secret")
+    assert conn.run("RETURN 1 AS x", {"p": 1}, "neo4j")[0][0]["x"] == 1
+    conn.close()
+    messages = [wire._unpack(bytearray(m), 0, top=True)[0] for batch in sent for m in _messages(batch)]
+    auth = {"scheme": "basic", "principal": "neo4j", "credentials": "secret"}
+    agent = {"bolt_agent": {"product": "zeren"}} if version >= (5, 3) else {}
+    logins = [(0x01, [{"user_agent": "zeren", **auth}])] if version < (5, 1) else \
+        [(0x01, [{"user_agent": "zeren", **agent}]), (0x6A, [auth])]
+    assert [(m.tag, m.fields) for m in messages] == [
+        *logins, (0x10, ["RETURN 1 AS x", {"p": 1}, {"mode": "r", "db": "neo4j"}]), (0x3F, [{"n": -1}])]
+
+
+def _messages(batch: bytes) -> list[bytes]:
+    out, data, i = [], b"", 0
+    while i < len(batch):
+        size = int.from_bytes(batch[i:i + 2], "big")
+        if size == 0:
+            out.append(data)
+            data = b""
+        data += batch[i + 2:i + 2 + size]
+        i += 2 + size
+    return out
+
+
+# replies to RUN + PULL that no server should send: each is a BoltFailure, never another exception
+MALFORMED = {
+    "a list cut short": _RUN_OK + _chunked(bytes.fromhex("B1719292")),
+    "a string past the message's end": _RUN_OK + _chunked(bytes.fromhex("B171928A41")),
+    "an integer cut short": _RUN_OK + _chunked(bytes.fromhex("B17191CB00")),
+    "text that is not UTF-8": _RUN_OK + _chunked(bytes.fromhex("B1719181FF")),
+    "a list as a map key": _RUN_OK + _chunked(bytes.fromhex("B17191A19001")),
+    "SUCCESS without its map": _chunked(bytes.fromhex("B070")),
+    "SUCCESS with a number": _chunked(bytes.fromhex("B17001")),
+    "RECORD with a number": _RUN_OK + _chunked(bytes.fromhex("B17101")),
+    "an empty structure": _chunked(bytes.fromhex("B0")),
+}
+
+
+@pytest.mark.parametrize("reply", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_reply_is_a_bolt_failure_not_another_exception(scripted, reply):
+    address, _ = scripted(b"\x00\x00\x07\x05", [_OK + _OK, reply])
+    conn = wire.Connection(address, "neo4j", "secret")
+    with pytest.raises(wire.BoltFailure, match="malformed"):
+        conn.run("RETURN 1 AS x", {})
+    with pytest.raises(wire.BoltFailure, match="lost"):  # given up: nothing more is read from it
+        conn.run("RETURN 1 AS x", {})
+    conn.close()
+
+
+def test_a_malformed_reply_is_one_error_line_from_the_cli(scripted, runner, monkeypatch):
+    monkeypatch.delenv("ZEREN_BOLT_DRIVER", raising=False)
+    address, _ = scripted(b"\x00\x00\x07\x05", [_OK + _OK, MALFORMED["text that is not UTF-8"]])
+    result = runner.invoke(cli, ["--store", address, "stats"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.count("\n") == 1 and "malformed" in result.output, result.output
 
 
 # -- against the real server ----------------------------------------------------------------------
