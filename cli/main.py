@@ -83,8 +83,6 @@ class ZerenGroup(_Help, click.Group):
         sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
-        import sqlite3
-
         try:
             return super().invoke(ctx)
         except InputError as err:
@@ -105,15 +103,20 @@ class ZerenGroup(_Help, click.Group):
         except OSError as err:
             click.echo(_line(f"错误 Error: {err.filename or ''}: {err.strerror or err}"), err=True)
             ctx.exit(1)
-        except sqlite3.Error as err:  # the project file's environment, where projectfile did not name it
+        except MemoryError:
+            click.echo("错误 Error: 内存不足，操作未完成；项目未改动 (out of memory; nothing was written)", err=True)
+            ctx.exit(1)
+        except Exception as err:
+            # the project file's environment, where projectfile did not name it (sqlite3 is not
+            # imported here: a command that never opened a project file, a read over Bolt, has none)
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is None or not isinstance(err, sqlite3.Error):
+                raise
             obj = ctx.find_object(Context)
             from ..graph.projectfile import cause
 
             named = cause(obj.project if obj else "", err)
             click.echo(_line(f"错误 Error: {named if named is not err else f'项目文件出错（{err}）'}"), err=True)
-            ctx.exit(1)
-        except MemoryError:
-            click.echo("错误 Error: 内存不足，操作未完成；项目未改动 (out of memory; nothing was written)", err=True)
             ctx.exit(1)
 
 

@@ -257,10 +257,10 @@ def test_read_commands_answer_alike_through_either_client(pushed, runner, monkey
 
 @pytest.mark.bolt
 def test_a_read_command_over_bolt_does_not_import_the_driver(pushed):
-    """The point of the client: a read command's start is not the driver's import."""
+    """The point of the client: a read command's start is not the driver's import (nor SQLite's)."""
     code = ("import sys; from zeren.cli.main import main; sys.argv = ['zeren', '--store', sys.argv[1], 'stats']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "print('neo4j' in sys.modules)")
+            "print('neo4j' in sys.modules, 'sqlite3' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, pushed], capture_output=True, text=True, env=os.environ)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert out.stdout.strip().splitlines()[-1] == "False False"  # neither the driver nor SQLite

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import click
+import pytest
 from zeren.cli.main import cli
 
 
@@ -97,3 +99,32 @@ def test_bad_date_options_name_the_option(runner, tmp_path):
     assert result.exit_code == 1 and "--from 2019-02-30" in result.output and "不存在的日期" in result.output
     result = runner.invoke(cli, ["--project", db, "trace", "finding", "1", "--at", "2019/13/1"])
     assert result.exit_code == 1 and "--at 2019/13/1" in result.output
+
+
+@pytest.mark.parametrize("error, words", [
+    (sqlite3.OperationalError("no such table: person"), "项目文件出错"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "不是 zeren 项目文件"),
+    (sqlite3.OperationalError("database is locked"), "被另一个进程"),
+])
+def test_an_sqlite_error_in_a_command_is_one_line(project, runner, monkeypatch, error, words):
+    """The CLI names an SQLite error its command did not (sqlite3 is not imported by the CLI itself)."""
+    from zeren.graph import store
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(store.Store, "open", fail)
+    result = runner.invoke(cli, ["--project", str(project), "stats"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("错误 Error:") and words in result.output, result.output
+
+
+def test_any_other_error_is_not_taken_for_an_sqlite_one(project, runner, monkeypatch):
+    from zeren.graph import store
+
+    def fail(*args, **kwargs):
+        raise ZeroDivisionError("x")
+
+    monkeypatch.setattr(store.Store, "open", fail)
+    result = runner.invoke(cli, ["--project", str(project), "stats"])
+    assert isinstance(result.exception, ZeroDivisionError)
