@@ -142,13 +142,13 @@ def _connect_error(where: str, err: BaseException) -> StoreError:
 def run(session: Any, query: str, where: str, **params: Any) -> tuple[list[Any], Any]:
     """Run one auto-commit query: (records, summary); a driver error is one StoreError."""
     if isinstance(session, _WireSession):
-        from .bolt_wire import BoltFailure, ConnectFailure, QueryFailure
+        from .bolt_wire import BoltFailure, ConnectFailure
 
         try:
             return session.query(query, params)
         except ConnectFailure as err:
             raise _connect_error(where, err) from None
-        except (QueryFailure, BoltFailure) as err:
+        except BoltFailure as err:  # the server's refusal (QueryFailure) or a broken stream
             raise StoreError(f"{where}: the Bolt server failed a query ({_first_line(err)}); retry") from None
 
     from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable

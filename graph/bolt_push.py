@@ -66,6 +66,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _new_push_id() -> str:
+    """A push's id: when it started, and random, so that nothing else ever writes under it."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+
+
 def push(store: Any, uri: str, *, database: str | None = None, replace: bool = False, batch_rows: int = 5000,
          max_bytes: int = 32_000_000, progress: Callable[[str, int], None] | None = None) -> PushResult:
     """Copy the project ``store`` into the server at ``uri`` (``database`` None: its home database).
@@ -108,7 +113,7 @@ class _Push:
         self.store, self.driver, self.session, self.uri, self.database, self.where = (
             store, drv, session, uri, database, where)
         self.batch_rows, self.max_bytes, self.progress = max(1, batch_rows), max(1000, max_bytes), progress
-        self.push_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+        self.push_id = _new_push_id()
 
     def q(self, query: str, **params: Any) -> list[Any]:
         return run(self.session, query, self.where, push=self.push_id, **params)[0]
@@ -509,8 +514,11 @@ def _meta(meta: dict[str, str]) -> str:
     return json.dumps({k: v for k, v in meta.items() if k not in PRIVATE_META}, ensure_ascii=False)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False), built once
+
+
 def _json(props: dict[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False) if props else "{}"
+    return _encode(props) if props else "{}"
 
 
 def _node_row(n: Node) -> dict[str, Any]:

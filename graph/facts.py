@@ -528,8 +528,6 @@ class FactLoad:
             f"{', '.join('t.' + _q(col) for col in compare)} FROM {self.temp} t "
             f"JOIN (SELECT key, scope FROM {self.temp} GROUP BY key, scope HAVING count(*) > 1) d "
             f"ON t.key = d.key AND t.scope IS d.scope ORDER BY t.key, t.scope, t.row, t.id").fetchall()
-        if not repeated:
-            return []
         drop: list[tuple[int]] = []
         widen: list[tuple[str | None, str | None, int]] = []
         for _, group in groupby(repeated, key=itemgetter(0, 1)):

@@ -22,9 +22,7 @@ when one does).
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -111,13 +109,13 @@ def write_import(store: Any, directory: Path) -> ImportFiles:
     """Write the project ``store`` as importer CSV into ``directory`` (created; must be empty);
     the marker records the project as a push does (its id, metadata without the secret, load
     register and last batch)."""
-    from .bolt_push import _meta, _project_id
+    from .bolt_push import _json, _meta, _new_push_id, _now, _project_id
 
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise StoreError(f"{directory}: 目录不是空的 (the directory is not empty; give a new one)")
     directory.mkdir(parents=True, exist_ok=True)
-    push_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+    push_id = _new_push_id()
     export = store.export()
     batches = store.batches()
     last = max((b["id"] for b in batches), default=0)
@@ -167,14 +165,3 @@ def write_import(store: Any, directory: Path) -> ImportFiles:
     files.nodes = [c.close() for c in groups[0]]
     files.relationships = [c.close() for c in groups[1]]
     return files
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False), built once
-
-
-def _json(props: dict[str, Any]) -> str:
-    return _encode(props) if props else "{}"

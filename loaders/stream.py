@@ -41,8 +41,6 @@ class StreamSheet:
     encoding: str = ""
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     count_rows: Callable[[], int] | None = field(default=None, repr=False)
-    #: A CSV's rows straight from ``csv.reader`` (read with :func:`_csv_rows`), for :meth:`rows_from`.
-    csv_path: Path | None = field(default=None, repr=False)
 
     def height(self) -> int:
         """About how many rows the sheet has (a CSV's lines), for a progress bar: not read."""
@@ -54,9 +52,6 @@ class StreamSheet:
         problems are raised when the stream ends."""
         cells = _Cells(self.file, self.name)
         check = cells.check
-        if self.csv_path is not None:
-            yield from _csv_rows(self.csv_path, self.encoding, start, cells)
-            return
         for i, row in enumerate(self.source(), start=1):
             clean = check(i, row)
             if i > start:
@@ -107,27 +102,6 @@ def _csv_error(path: Path, encoding: str, err: csv.Error, read: int) -> InputErr
     return InputError([Problem(str(path), f"CSV 格式错误（{err}）；请在 Excel 中另存为“CSV UTF-8”", row=read + 1)])
 
 
-def _csv_rows(path: Path, encoding: str, start: int, cells: _Cells) -> Iterator[tuple[int, list[object]]]:
-    """:meth:`StreamSheet.rows_from` for a CSV: one loop over ``csv.reader`` (a county's two big
-    rosters are read a fifth faster than through :func:`_open_csv`'s ``source`` and a check
-    called for every row). A CSV row is all text, so the cell check's common case — the row's
-    cells joined are printable, short enough and hold no U+FFFD — is tried here first."""
-    check = cells.check
-    i = 0
-    with path.open(encoding=encoding, newline="", errors="strict") as fh:
-        try:
-            for i, row in enumerate(csv.reader(fh), start=1):
-                joined = "".join(row)
-                if not (len(joined) <= MAX_CELL and "\ufffd" not in joined and joined.isprintable()) \
-                        and not check(i, row):
-                    row = []
-                if i > start:
-                    yield i, row
-        except csv.Error as err:  # a NUL byte, a field past the size limit …
-            raise _csv_error(path, encoding, err, i) from None
-    cells.raise_if_any()
-
-
 def _open_csv(path: Path) -> StreamSheet:
     encoding = _sniff(path)
 
@@ -150,9 +124,7 @@ def _open_csv(path: Path) -> StreamSheet:
                 last = chunk[-1:]
         return n + (last != b"\n")
 
-    sheet = _sheet(str(path), "", source, "gb18030" if encoding == "gb18030" else encoding, count_rows=lines)
-    sheet.csv_path = path
-    return sheet
+    return _sheet(str(path), "", source, "gb18030" if encoding == "gb18030" else encoding, count_rows=lines)
 
 
 def _calamine_rows(file: str) -> Callable[[object], Callable[[], Iterator[list[object]]]]:

@@ -246,9 +246,14 @@ def test_a_wrong_password_is_a_connect_failure(uri):  # noqa: F811
 @pytest.mark.parametrize("args", [["stats"], ["trace", "household", "H001", "--at", "2019-06-01"],
                                   ["check", "--period", "2019Q2"], ["person", "何干部"], ["trace", "finding", "1"]])
 def test_read_commands_answer_alike_through_either_client(pushed, runner, monkeypatch, args):
+    from zeren.graph import bolt
+
     out = {}
     for client in ("zeren", "neo4j"):
         monkeypatch.setenv("ZEREN_BOLT_DRIVER", client)
+        session = bolt.read_session(pushed, None)  # the client the command below reads through
+        assert isinstance(session, bolt._WireSession) == (client == "zeren")
+        session.close()
         result = runner.invoke(cli, ["--store", pushed, *args, "--format", "json"])
         assert result.exit_code == 0, result.output
         out[client] = json.loads(result.output)
