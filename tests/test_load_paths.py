@@ -126,6 +126,25 @@ def test_a_first_load_straight_into_the_tables_equals_one_through_staging(tmp_pa
     assert [r[0] for r in sorted(teams)] == list(range(1, len(teams) + 1))
 
 
+@pytest.mark.parametrize("way", ["keys kept", "keys counted by SQLite", "through staging"])
+def test_a_first_loads_counts_whichever_way_they_are_counted(tmp_path, rulebook, monkeypatch, way):
+    """A first load counts its rows and new nodes from the keys it kept while adding rows; past
+    FactLoad.KEYS_KEPT, or through a staging table, SQLite counts them: the same report. Teams
+    repeat their key (each member states the team), households and plans do not."""
+    county = generate(tmp_path / "rosters", households=600, villages=30)
+    if way == "keys counted by SQLite":
+        monkeypatch.setattr(facts.FactLoad, "KEYS_KEPT", 0)
+    if way == "through staging":
+        monkeypatch.setattr(facts.FactLoad, "bulk", False)
+    with _project(tmp_path / "p.db", rulebook) as store:
+        diff = load_files(store, [str(f) for f in county.files]).diff
+        teams = store.conn.execute("SELECT count(*), count(DISTINCT key) FROM f_teams_1").fetchone()
+    got = {name: (d.added, d.nodes_added) for name, d in diff.items() if name in ("结对帮扶", "一户一策", "工作队")}
+    assert teams[0] == teams[1] > 0
+    assert got == {"结对帮扶": (600, 600), "一户一策": (600, 600), "工作队": (got["工作队"][0], teams[1])}
+    assert got["工作队"][0] > teams[1]  # members' rows: more than the teams they state
+
+
 def test_a_refused_row_is_reported_once_whichever_way(tmp_path, rulebook, monkeypatch):
     """A row a program gives up is read by the generic reader: one problem, not two."""
     header, rows = BASE["结对帮扶"]
