@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bulk import insert_rows
 from .pack import Group, Hold, Kind, Pack, Prop, Roster
+
+if TYPE_CHECKING:
+    from .stage import Stager
 
 __all__ = ["FactTable", "fact_tables", "ddl", "indexes", "table_indexes", "insert_sql", "ROW_COLUMNS", "FactLoad",
            "Outcome", "Conflict"]
@@ -191,9 +194,13 @@ def table_indexes(t: FactTable) -> list[tuple[str, str]]:
 def insert_sql(t: FactTable, into: str, batch: int) -> tuple[str, str]:
     """(``INSERT INTO <into>(<every column>)``, the ``VALUES`` of one row: a ``?`` for each carried
     column, the constant ones written out) for the staged rows of ``t`` in load ``batch``."""
+    return f"INSERT INTO {into}({', '.join(t.columns)})", "(" + ", ".join(_row_values(t, batch)) + ")"
+
+
+def _row_values(t: FactTable, batch: int) -> list[str]:
+    """Each column's SQL value in a staged row of ``t``: ``?`` (carried) or a constant."""
     constant = {**t.constant, "batch": str(int(batch))}
-    return (f"INSERT INTO {into}({', '.join(t.columns)})",
-            "(" + ", ".join(constant.get(c, "?") for c in t.columns) + ")")
+    return [constant.get(c, "?") for c in t.columns]
 
 
 def _ends(t: FactTable) -> set[str]:
@@ -367,7 +374,7 @@ class FactLoad:
     bulk = True  # a table's first rows go straight into it (tests turn this off to compare)
 
     def __init__(self, conn: Any, table: FactTable, batch: int, *, mode: str = "snapshot", as_of: str | None = None,
-                 forced: bool = False):
+                 forced: bool = False, stager: Stager | None = None):
         self.conn = conn
         self.t = table
         self.batch = batch
@@ -389,6 +396,9 @@ class FactLoad:
                          f"{', '.join(_q(col) for col in self.cols)})")
         self._head, self._values = insert_sql(table, self.temp, batch)
         self.count = 0
+        # rows written by the load's child process (graph.stage), brought in when finishing
+        self._staged = stager.table(len(table.carried)) if stager else 0
+        self.stager = stager if self._staged else None
         # A first load's distinct keys, kept as rows are added (the key strings are the rows' own):
         # when no key repeats, no (key, scope) does either, and finishing asks SQLite for no count
         # (a GROUP BY over a county's households: 20 ms). Dropped past KEYS_KEPT (memory stays bounded).
@@ -398,8 +408,12 @@ class FactLoad:
     KEYS_KEPT = 2_000_000
 
     def add(self, rows: list[tuple]) -> None:
-        """Insert staged rows (their :attr:`FactTable.carried` values), many to a statement."""
-        insert_rows(self.conn, self._head, self._values, rows)
+        """Insert staged rows (their :attr:`FactTable.carried` values), many to a statement (or
+        hand them to the load's child process)."""
+        if self.stager:
+            self.stager.add(self._staged, rows)
+        else:
+            insert_rows(self.conn, self._head, self._values, rows)
         self.count += len(rows)
         if self._keys is not None:
             self._keys.update(map(self._key, rows))
@@ -413,6 +427,8 @@ class FactLoad:
         closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
+        if self.stager and self.count:
+            self.stager.copy(self.conn, self._staged, self._head, _row_values(self.t, self.batch))
         if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
             return self._finish_direct(out)
         if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from ..graph import schema
+from ..graph import schema, stage
 from ..graph.bulk import insert_rows
 from ..graph.collector import cyclic_gc_paused
 from ..graph.privacy import keyed_hash
@@ -35,6 +35,7 @@ from ..graph.errors import InputError, Problem
 from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
+from ..graph.stage import Stager
 from ..graph.store import Store, Writer
 from .kinds import Record, Table, recognise
 from .program import SPLIT, compile_program, name_ok
@@ -147,6 +148,7 @@ class _Loader:
         self.named = _named_kinds(self.pack)
         self._row_names: dict[str, str] = {}  # slot → the name of the node it creates, in the row read
         self.batch_rows = _BATCH
+        self.stager: Stager | None = None  # the child process writing the rows, for a big load
         secret = store.meta("secret") or ""
         self._secret = secret
 
@@ -540,7 +542,7 @@ class _Loader:
             self.scopes.setdefault(roster.name, set()).add(scope)
         buffer = self.staged.setdefault(t.name, [])
         buffer.extend(rows)
-        if len(buffer) >= _BATCH:
+        if len(buffer) >= self.batch_rows:
             self.flush(t)
 
     def flush(self, t: FactTable) -> None:
@@ -549,7 +551,7 @@ class _Loader:
             return
         if t.name not in self.loads:
             self.loads[t.name] = FactLoad(self.writer.conn, t, self.batch, mode=self.mode, as_of=self.as_of,
-                                          forced=self.forced)
+                                          forced=self.forced, stager=self.stager)
         self.loads[t.name].add(buffer)
         buffer.clear()  # in place: row programs hold this list
 
@@ -1123,9 +1125,29 @@ def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_ru
     tables.sort(key=lambda t: order[t.kind.name])
     result = LoadResult(files=[str(p) for p in paths], tables=[], diff={}, dry_run=dry_run,
                         mode="add" if mode == "add" else "snapshot")
+    # a big load's rows are written by a child process, on the other core (graph.stage)
+    stager = None
+    if stage.wanted(sum(map(_rows_in, tables))):
+        try:
+            stager = Stager(store.path)
+        except OSError:  # no second process here: the rows are written by this one
+            stager = None
+    try:
+        return _load_tables(store, tables, problems, result, stager, as_of=as_of, dry_run=dry_run, mode=mode,
+                            progress=progress)
+    finally:
+        if stager:
+            stager.close()
+
+
+def _load_tables(store: Store, tables: list[Table], problems: list[Problem], result: LoadResult,
+                 stager: Stager | None, *, as_of: str | None, dry_run: bool, mode: str,
+                 progress: Progress | None) -> LoadResult:
     with store.transaction(rollback=dry_run) as w:
         batch = w.new_batch(result.files, result.mode)
         loader = _Loader(store, w, batch, as_of=as_of, mode=result.mode, forced=mode == "snapshot")
+        if stager:  # smaller batches: less left for the child to write when the load finishes
+            loader.stager, loader.batch_rows = stager, stage.BATCH
         loader.problems = problems
         loader._files = {t.kind.name: (t.sheet.file, t.sheet.name) for t in tables}
         unreadable = False

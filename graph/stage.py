@@ -1,0 +1,258 @@
+"""A load's fact rows written by a second process, so that writing them uses the other core.
+
+Handing a row to SQLite from Python costs about as much as reading it: each value is bound
+through the sqlite3 module (a type check, a UTF-8 copy, SQLite's own copy), about 100 ns a
+value, a third of a big load. A thread cannot take that work off the reader (binding holds
+the GIL; tried: slower). A process can: the loader sends each batch of staged rows down a pipe
+(``marshal``: a quarter of the cost of inserting them), a child process binds and inserts them
+into a scratch SQLite file beside the project, and when the load compares and writes, each
+table's rows come into the project in one ``INSERT … SELECT`` — SQLite copying records in C,
+in the load's own transaction. What is stored does not change: the same rows in the same
+order, so the same ids, through the same columns and constants (``facts.insert_sql``).
+
+The scratch file holds the project's own kind of data (names, masked numbers, keyed hashes):
+it is created 0600 in the project's directory and removed when the load ends, whichever way it
+ends; the child removes it too when the loader dies first (its pipe closes early). A child that
+cannot start is not used (the loader writes its rows itself); one that stops during a load
+(killed, disk full) fails the load with one line, and the project is not changed (the load's
+transaction rolls back).
+
+Used when a load has enough rows for it (:data:`STAGE_FROM`) and the process may run on two
+cores; ``ZEREN_LOAD_WORKER=0`` turns it off. The child is ``python -I -S`` given this file and
+``bulk.py`` by path (the standard library only), so it runs however zeren was installed.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import struct
+import sys
+
+TYPE_CHECKING = False  # (typing is not imported: the child starts faster without it)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from .errors import StoreError
+
+__all__ = ["Stager", "STAGE_FROM", "BATCH", "wanted"]
+
+#: A load of fewer rows (an estimate from the files' lines) writes them itself: the child costs
+#: ~25 ms of the other core to start, and a small load has little to share.
+STAGE_FROM = 20_000
+
+#: Rows a batch sends: when the loader finishes, the child has about one batch left to write.
+BATCH = 1000
+
+#: Seconds a new table waits for the child to have started (0: a table created before it is
+#: ready is written by the loader itself; the big tables come later). Tests wait.
+READY_WAIT = 0.0
+
+_LEN = struct.Struct("<I")
+_ALIAS = "zeren_stage"
+
+
+def wanted(rows: int) -> bool:
+    """Whether a load of about ``rows`` rows writes them through a child process."""
+    if os.environ.get("ZEREN_LOAD_WORKER", "").strip() == "0" or rows < STAGE_FROM:
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores >= 2
+
+
+class Stager:
+    """The child process and its scratch file, for one load."""
+
+    def __init__(self, project: str | Path):
+        import subprocess
+        from pathlib import Path
+
+        from . import projectfile
+
+        self.project = str(project)
+        project = Path(project)
+        self.path = project.with_name(f".{project.name}.stage-{os.getpid()}")
+        self.path.unlink(missing_ok=True)  # left by a process of this pid that was killed
+        projectfile.create_private(self.path)
+        self.tables = 0
+        self.state = "starting"  # → ready → ended; or unused (the child did not start)
+        self.attached: Any = None  # the connection the scratch file is attached to
+        here = Path(__file__).resolve().parent
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _CHILD, str(here / "bulk.py"), str(here / "stage.py"), str(self.path)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError:
+            self.path.unlink(missing_ok=True)
+            raise
+        try:  # a pipe of 1 MiB (Linux): the loader seldom waits for the child
+            import fcntl
+
+            fcntl.fcntl(self.proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[union-attr]
+        except (ImportError, OSError):
+            pass
+
+    # -- the loader's side -------------------------------------------------------------------
+    def table(self, width: int) -> int:
+        """A new scratch table of ``width`` columns: its number, or 0 when the child is not
+        (yet, or at all) there to write it (the loader writes that table's rows itself)."""
+        if self.state == "starting":
+            self._wait_ready()
+        if self.state != "ready":
+            return 0
+        self.tables += 1
+        self._send(("T", self.tables, width))
+        return self.tables
+
+    def _wait_ready(self) -> None:
+        import select
+
+        out = self.proc.stdout
+        if not select.select([out], [], [], READY_WAIT)[0]:
+            return  # still starting: asked again for the next table
+        if out.readline() == b"ready\n":  # type: ignore[union-attr]
+            self.state = "ready"
+        else:  # it could not start: this load writes its rows itself
+            self.state = "unused"
+            self._stop()
+
+    def add(self, tid: int, rows: list[tuple]) -> None:
+        self._send(("R", tid, rows))
+
+    def _send(self, message: tuple) -> None:
+        data = marshal.dumps(message)
+        try:
+            self.proc.stdin.write(_LEN.pack(len(data)))  # type: ignore[union-attr]
+            self.proc.stdin.write(data)  # type: ignore[union-attr]
+        except OSError:  # BrokenPipeError: the child stopped
+            raise self._failure() from None
+
+    def copy(self, conn: Any, tid: int, head: str, values: list[str]) -> None:
+        """Insert scratch table ``tid``'s rows, in the order they were sent, with ``head``
+        (``INSERT INTO t(a, b, …)``) and ``values``, one SQL value per column: ``?`` for the
+        scratch table's next column, or a constant."""
+        self._end()
+        if self.attached is None:
+            conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", (str(self.path),))
+            self.attached = conn
+        n = iter(range(len(values)))
+        select = ", ".join(f"c{next(n)}" if v == "?" else v for v in values)
+        conn.execute(f'{head} SELECT {select} FROM {_ALIAS}."t{tid}" ORDER BY id')
+
+    def _end(self) -> None:
+        """Wait for the child to have written every row sent and closed the file (once)."""
+        if self.state == "ended":
+            return
+        self._send(("E",))
+        try:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        if self.proc.stdout.read() != b"ok\n" or self.proc.wait() != 0:  # type: ignore[union-attr]
+            raise self._failure()
+        self.state = "ended"
+
+    def _failure(self) -> StoreError:
+        from .errors import StoreError
+
+        self._stop()
+        said = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()  # type: ignore[union-attr]
+        why = said[-1] if said else f"exit status {self.proc.returncode}"
+        return StoreError(f"{self.project}: 写入进程意外停止（{why}）；项目未改动，请重试；若再次出现，"
+                          "请设置环境变量 ZEREN_LOAD_WORKER=0 后重试 (the load's writer process stopped; "
+                          "nothing was changed)")
+
+    def _stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def close(self) -> None:
+        """After the load's transaction: detach and remove the scratch file, stop the child."""
+        if self.attached is not None:
+            try:
+                self.attached.execute(f"DETACH DATABASE {_ALIAS}")
+            except Exception:  # the connection is closing or broken: the file goes anyway
+                pass
+            self.attached = None
+        self._stop()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        self.path.unlink(missing_ok=True)
+
+
+# -- the child ---------------------------------------------------------------------------------
+#: The child's program: bulk.py (its inserts, and the adapters the loader's rows rely on) and
+#: this file, loaded by path; nothing else of zeren.
+_CHILD = """
+import importlib.util, sys
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+bulk = load("zeren_stage_bulk", sys.argv[1])
+sys.exit(load("zeren_stage", sys.argv[2]).main(sys.argv[3], bulk.insert_rows))
+"""
+
+
+def main(path: str, insert_rows: Any) -> int:
+    """The child: messages from standard input into the scratch file at ``path``; ``ready``
+    once it is open, ``ok`` when every row is written. Exits 1 (the file removed) otherwise."""
+    import sqlite3
+
+    src, out = sys.stdin.buffer, sys.stdout.buffer
+    ended = failed = False
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA page_size = 32768")
+            conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: removed if anything fails
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA cache_size = -4096")  # pages written as they fill, not all at the end
+            conn.execute("BEGIN")
+            out.write(b"ready\n")
+            out.flush()
+            sql: dict[int, tuple[str, str]] = {}
+            while len(head := src.read(_LEN.size)) == _LEN.size:
+                (size,) = _LEN.unpack(head)
+                data = src.read(size)
+                if len(data) < size:
+                    break
+                message = marshal.loads(data)
+                if message[0] == "R":
+                    insert_rows(conn, *sql[message[1]], message[2])
+                elif message[0] == "T":
+                    _, tid, width = message
+                    columns = ", ".join(f"c{i}" for i in range(width))
+                    conn.execute(f'CREATE TABLE "t{tid}"(id INTEGER PRIMARY KEY, {columns})')
+                    sql[tid] = (f'INSERT INTO "t{tid}"({columns})', "(" + ", ".join("?" * width) + ")")
+                else:
+                    conn.execute("COMMIT")
+                    ended = True
+                    break
+        finally:
+            conn.close()
+    except Exception as err:
+        print(f"{type(err).__name__}: {err}", file=sys.stderr)
+        failed = True
+    finally:
+        if not ended:  # the loader stopped, or died, before the end; or this failed
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    if not ended:
+        if not failed:
+            print("the loader's pipe closed before the end", file=sys.stderr)
+        return 1
+    out.write(b"ok\n")
+    out.flush()
+    return 0

@@ -1,0 +1,154 @@
+"""The load's writer process (zeren.graph.stage): the same project as a load without it; a
+scratch file that never outlives the load; a child that stops fails the load with one line and
+changes nothing; a child that cannot start is not used."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_load_paths import _project, _tables
+from zeren.cli.main import cli
+from zeren.graph import stage
+from zeren.graph.errors import StoreError
+from zeren.graph.stage import Stager
+from zeren.graph.store import Store
+from zeren.loaders.demo import generate
+from zeren.loaders.rosters import load_files
+
+
+@pytest.fixture
+def staged(monkeypatch):
+    """Every load through the writer process, whatever its size or this machine's cores; a count
+    of the tables it brought in."""
+    monkeypatch.setattr(stage, "STAGE_FROM", 0)
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.delenv("ZEREN_LOAD_WORKER", raising=False)
+    copied = []
+    copy = Stager.copy
+
+    def counted(self, conn, tid, head, values):
+        copied.append(head)
+        return copy(self, conn, tid, head, values)
+
+    monkeypatch.setattr(Stager, "copy", counted)
+    return copied
+
+
+def _scratch(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if ".stage-" in p.name]
+
+
+def _load_county(path: Path, rulebook, county) -> None:
+    with _project(path, rulebook) as store:
+        load_files(store, [str(f) for f in county.files])
+        for f in county.later_files:  # each a township's whole rotation roster: compared, closed
+            load_files(store, [str(f)], mode="snapshot")
+        load_files(store, [str(county.later_files[0])], mode="add", dry_run=True)
+
+
+def test_a_load_through_the_writer_process_stores_what_one_without_it_stores(tmp_path, rulebook, monkeypatch,
+                                                                              staged):
+    county = generate(tmp_path / "rosters", households=1500, villages=60)
+    _load_county(tmp_path / "staged.db", rulebook, county)
+    assert len(staged) > 10 and any('"f_pairings_1"' in h for h in staged)  # the big tables went through it
+    assert _scratch(tmp_path) == []
+    monkeypatch.setenv("ZEREN_LOAD_WORKER", "0")
+    n = len(staged)
+    _load_county(tmp_path / "direct.db", rulebook, county)
+    assert len(staged) == n  # not used
+    with_child, without = _tables(tmp_path / "staged.db"), _tables(tmp_path / "direct.db")
+    batch = sqlite3.connect(tmp_path / "staged.db").execute("SELECT count(*) FROM batch").fetchone()[0]
+    assert batch == 1 + len(county.later_files)
+    assert with_child.keys() == without.keys()
+    for name in with_child:  # ids, days, masked numbers, keyed hashes: all the same
+        assert with_child[name] == without[name], name
+
+
+def test_a_writer_process_that_stops_fails_the_load_with_one_line_and_changes_nothing(tmp_path, rulebook, runner,
+                                                                                      monkeypatch, staged):
+    county = generate(tmp_path / "rosters", households=300, villages=20)
+    path = tmp_path / "p.db"
+    with _project(path, rulebook) as store:
+        load_files(store, [str(f) for f in county.files[:2]])
+    before = _tables(path)
+    add = Stager.add
+
+    def killed(self, tid, rows):
+        self.proc.kill()  # as the OOM killer would
+        self.proc.wait()
+        return add(self, tid, rows)
+
+    monkeypatch.setattr(Stager, "add", killed)
+    with Store.open(path, readonly=False) as store, pytest.raises(StoreError) as err:
+        load_files(store, [str(f) for f in county.files])
+    assert "写入进程意外停止" in str(err.value) and str(path) in str(err.value) and "项目未改动" in str(err.value)
+    assert _tables(path) == before
+    assert _scratch(tmp_path) == []
+    result = runner.invoke(cli, ["--project", str(path), "load", *map(str, county.files)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if "写入进程意外停止" in line]
+    assert len(lines) == 1 and "ZEREN_LOAD_WORKER=0" in lines[0]
+    assert _tables(path) == before and _scratch(tmp_path) == []
+
+
+def test_a_writer_process_that_cannot_start_is_not_used(tmp_path, rulebook, monkeypatch, staged):
+    monkeypatch.setattr(stage, "_CHILD", "import sys; sys.exit(3)")
+    county = generate(tmp_path / "rosters", households=300, villages=20)
+    with _project(tmp_path / "p.db", rulebook) as store:
+        result = load_files(store, [str(f) for f in county.files])
+    assert staged == [] and result.diff["结对帮扶"].added == 300
+    assert _scratch(tmp_path) == []
+
+
+def test_the_child_removes_its_scratch_file_when_the_loader_goes_before_the_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    stager = Stager(tmp_path / "p.db")
+    try:
+        assert stager.table(2) == 1
+        stager.add(1, [("甲", 1), (None, 2)])
+        assert stager.path.exists() and oct(stager.path.stat().st_mode & 0o777) == "0o600"
+        stager.proc.stdin.close()  # the loader died: no end message
+        assert stager.proc.wait(timeout=30) == 1
+        assert not stager.path.exists()
+        assert b"closed before the end" in stager.proc.stderr.read()
+    finally:
+        stager.close()
+
+
+def test_rows_come_back_in_the_order_sent_with_their_types(tmp_path, monkeypatch):
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    conn = sqlite3.connect(tmp_path / "p.db", isolation_level=None)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b, n INTEGER, k TEXT)")
+    stager = Stager(tmp_path / "p.db")
+    try:
+        tid = stager.table(3)
+        rows = [(f"名{i}", None if i % 3 else b"\x00raw", i) for i in range(2500)] + [("last", True, 0.5)]
+        for i in range(0, len(rows), 700):
+            stager.add(tid, rows[i:i + 700])
+        conn.execute("BEGIN")
+        stager.copy(conn, tid, "INSERT INTO t(a, b, n, k)", ["?", "?", "?", "'常量'"])
+        conn.execute("COMMIT")
+    finally:
+        stager.close()
+    got = conn.execute("SELECT id, a, b, n, k FROM t ORDER BY id").fetchall()
+    assert [g[0] for g in got] == list(range(1, len(rows) + 1))
+    assert [g[1:4] for g in got] == [(a, b if b is not True else 1, n) for a, b, n in rows]
+    assert {g[4] for g in got} == {"常量"}
+    assert not stager.path.exists()
+
+
+@pytest.mark.parametrize("env, rows, cores, expected", [
+    ("", 50_000, 2, True),
+    ("1", 50_000, 4, True),
+    ("0", 50_000, 2, False),  # turned off
+    ("", 5_000, 2, False),  # too small to share
+    ("", 50_000, 1, False),  # one core: nothing to share it with
+])
+def test_when_the_writer_process_is_used(monkeypatch, env, rows, cores, expected):
+    monkeypatch.setenv("ZEREN_LOAD_WORKER", env)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert stage.wanted(rows) is expected
