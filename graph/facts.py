@@ -25,6 +25,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .bulk import insert_rows
+from .keyed import finish_rows, markers
 from .pack import Group, Hold, Kind, Pack, Prop, Roster
 
 if TYPE_CHECKING:
@@ -397,8 +398,13 @@ class FactLoad:
         self._head, self._values = insert_sql(table, self.temp, batch)
         self.count = 0
         # rows written by the load's child process (graph.stage), brought in when finishing
-        self._staged = stager.table(len(table.carried)) if stager else 0
-        self.stager = stager if self._staged else None
+        # rows whose 身份证号 a row program left to the writer to mask and hash (graph.keyed):
+        # possible only in a load with a writer process; finished by it, or here
+        numbers = {p.name for p in table.props if p.type == "id_number"}
+        self._marks = markers(table.carried, numbers) if stager and numbers else {}
+        self._extras = table.carried.index("extras") if self._marks else 0
+        self.stager = stager
+        self._staged = stager.table(len(table.carried), self._extras, self._marks) if stager else 0
         # A first load's distinct keys, kept as rows are added (the key strings are the rows' own):
         # when no key repeats, no (key, scope) does either, and finishing asks SQLite for no count
         # (a GROUP BY over a county's households: 20 ms). Dropped past KEYS_KEPT (memory stays bounded).
@@ -410,9 +416,11 @@ class FactLoad:
     def add(self, rows: list[tuple]) -> None:
         """Insert staged rows (their :attr:`FactTable.carried` values), many to a statement (or
         hand them to the load's child process)."""
-        if self.stager:
-            self.stager.add(self._staged, rows)
+        if self._staged:
+            self.stager.add(self._staged, rows)  # type: ignore[union-attr]
         else:
+            if self._marks:
+                rows = finish_rows(rows, self._extras, self._marks, self.stager.hasher)  # type: ignore[union-attr]
             insert_rows(self.conn, self._head, self._values, rows)
         self.count += len(rows)
         if self._keys is not None:
@@ -427,7 +435,7 @@ class FactLoad:
         closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
-        if self.stager and self.count:
+        if self._staged and self.count:
             self.stager.copy(self.conn, self._staged, self._head, _row_values(self.t, self.batch))
         if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
             return self._finish_direct(out)

@@ -18,8 +18,10 @@ cannot start is not used (the loader writes its rows itself); one that stops dur
 transaction rolls back).
 
 Used when a load has enough rows for it (:data:`STAGE_FROM`) and the process may run on two
-cores; ``ZEREN_LOAD_WORKER=0`` turns it off. The child is ``python -I -S`` given this file and
-``bulk.py`` by path (the standard library only), so it runs however zeren was installed.
+cores; ``ZEREN_LOAD_WORKER=0`` turns it off. The child is ``python -I -S`` given this file,
+``bulk.py`` and ``keyed.py`` by path (the standard library only), so it runs however zeren was
+installed. It also masks and hashes the 身份证号 a row program left to the writer
+(:mod:`zeren.graph.keyed`): the loader sends it the project's key once, down the pipe.
 """
 
 from __future__ import annotations
@@ -67,8 +69,10 @@ def wanted(rows: int) -> bool:
 class Stager:
     """The child process and its scratch file, for one load."""
 
-    def __init__(self, project: str | Path):
+    def __init__(self, project: str | Path, secret: str):
         import subprocess
+
+        from .keyed import KeyedHash
         from pathlib import Path
 
         from . import projectfile
@@ -80,11 +84,12 @@ class Stager:
         projectfile.create_private(self.path)
         self.tables = 0
         self.state = "starting"  # → ready → ended; or unused (the child did not start)
+        self.hasher = KeyedHash(secret)  # for rows the loader finishes itself (graph.keyed)
         self.attached: Any = None  # the connection the scratch file is attached to
         here = Path(__file__).resolve().parent
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _CHILD, str(here / "bulk.py"), str(here / "stage.py"), str(self.path)],
+                [sys.executable, "-I", "-S", "-c", _CHILD, str(here), str(self.path)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError:
             self.path.unlink(missing_ok=True)
@@ -95,30 +100,33 @@ class Stager:
             fcntl.fcntl(self.proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[union-attr]
         except (ImportError, OSError):
             pass
+        self._send(("K", secret))  # the key of the keyed hashes, for numbers left to the child
 
     # -- the loader's side -------------------------------------------------------------------
-    def table(self, width: int) -> int:
+    def table(self, width: int, extras: int, marks: dict[str, tuple[int, str]]) -> int:
         """A new scratch table of ``width`` columns: its number, or 0 when the child is not
-        (yet, or at all) there to write it (the loader writes that table's rows itself)."""
-        if self.state == "starting":
-            self._wait_ready()
-        if self.state != "ready":
+        (yet, or at all) there to write it (the loader writes that table's rows itself).
+        ``extras``, ``marks``: where rows hold numbers to finish (:func:`keyed.finish_rows`)."""
+        if not self.ready():
             return 0
         self.tables += 1
-        self._send(("T", self.tables, width))
+        self._send(("T", self.tables, width, extras, marks))
         return self.tables
 
-    def _wait_ready(self) -> None:
-        import select
+    def ready(self) -> bool:
+        """Whether the child has started (asked without waiting, but for :data:`READY_WAIT`)."""
+        if self.state == "starting":
+            import select
 
-        out = self.proc.stdout
-        if not select.select([out], [], [], READY_WAIT)[0]:
-            return  # still starting: asked again for the next table
-        if out.readline() == b"ready\n":  # type: ignore[union-attr]
-            self.state = "ready"
-        else:  # it could not start: this load writes its rows itself
-            self.state = "unused"
-            self._stop()
+            out = self.proc.stdout
+            if not select.select([out], [], [], READY_WAIT)[0]:
+                return False  # still starting: asked again for the next table
+            if out.readline() == b"ready\n":  # type: ignore[union-attr]
+                self.state = "ready"
+            else:  # it could not start: this load writes its rows itself
+                self.state = "unused"
+                self._stop()
+        return self.state == "ready"
 
     def add(self, tid: int, rows: list[tuple]) -> None:
         self._send(("R", tid, rows))
@@ -193,19 +201,20 @@ class Stager:
 #: this file, loaded by path; nothing else of zeren.
 _CHILD = """
 import importlib.util, sys
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
+def load(name):
+    spec = importlib.util.spec_from_file_location("zeren_stage_" + name, sys.argv[1] + "/" + name + ".py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-bulk = load("zeren_stage_bulk", sys.argv[1])
-sys.exit(load("zeren_stage", sys.argv[2]).main(sys.argv[3], bulk.insert_rows))
+bulk, keyed = load("bulk"), load("keyed")
+sys.exit(load("stage").main(sys.argv[2], bulk.insert_rows, keyed))
 """
 
 
-def main(path: str, insert_rows: Any) -> int:
+def main(path: str, insert_rows: Any, keyed: Any) -> int:
     """The child: messages from standard input into the scratch file at ``path``; ``ready``
-    once it is open, ``ok`` when every row is written. Exits 1 (the file removed) otherwise."""
+    once it is open, ``ok`` when every row is written. Exits 1 (the file removed) otherwise.
+    ``insert_rows``: :func:`bulk.insert_rows`; ``keyed``: the :mod:`zeren.graph.keyed` module."""
     import sqlite3
 
     src, out = sys.stdin.buffer, sys.stdout.buffer
@@ -221,6 +230,8 @@ def main(path: str, insert_rows: Any) -> int:
             out.write(b"ready\n")
             out.flush()
             sql: dict[int, tuple[str, str]] = {}
+            finish: dict[int, tuple[int, dict[str, tuple[int, str]]]] = {}  # numbers to mask and hash
+            hasher = None
             while len(head := src.read(_LEN.size)) == _LEN.size:
                 (size,) = _LEN.unpack(head)
                 data = src.read(size)
@@ -228,9 +239,16 @@ def main(path: str, insert_rows: Any) -> int:
                     break
                 message = marshal.loads(data)
                 if message[0] == "R":
-                    insert_rows(conn, *sql[message[1]], message[2])
+                    rows = message[2]
+                    if message[1] in finish:
+                        rows = keyed.finish_rows(rows, *finish[message[1]], hasher)
+                    insert_rows(conn, *sql[message[1]], rows)
+                elif message[0] == "K":
+                    hasher = keyed.KeyedHash(message[1])
                 elif message[0] == "T":
-                    _, tid, width = message
+                    _, tid, width, extras, marks = message
+                    if marks:
+                        finish[tid] = (extras, marks)
                     columns = ", ".join(f"c{i}" for i in range(width))
                     conn.execute(f'CREATE TABLE "t{tid}"(id INTEGER PRIMARY KEY, {columns})')
                     sql[tid] = (f'INSERT INTO "t{tid}"({columns})', "(" + ", ".join("?" * width) + ")")

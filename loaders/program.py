@@ -17,7 +17,6 @@ reader reads that row from the start. What the two stage for a clean row is the 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from itertools import product
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..graph import schema
 from ..graph.facts import FactTable
+from ..graph.keyed import KeyedHash, deferred
 from ..graph.pack import Hold, Roster, Slot
 from .kinds import BLANK, END, END_WORDS, Table, row_mark
 from .values import MAX_NAME, key, parse_bool, parse_end_date, parse_id_number, parse_name, parse_start_date, text
@@ -42,36 +42,14 @@ _MEMO_MAX = 200_000  # entries a memo keeps before it starts again (bounded memo
 
 
 # -- the keyed hash and the check digit ------------------------------------------------------
-class _Hmac:
-    """HMAC-SHA256 with one key: the key's inner and outer states are hashed once and copied
-    for each message (RFC 2104; the digest of :func:`hmac.digest`, in a third of the time)."""
-
-    def __init__(self, key: str):
-        secret = key.encode()
-        if len(secret) > 64:
-            secret = hashlib.sha256(secret).digest()
-        secret = secret.ljust(64, b"\0")
-        self.inner = hashlib.sha256(secret.translate(_IPAD))
-        self.outer = hashlib.sha256(secret.translate(_OPAD))
-
-    def __call__(self, message: str) -> str:
-        inner = self.inner.copy()
-        inner.update(message.encode())
-        outer = self.outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()[:32]
+_HMACS: dict[str, KeyedHash] = {}
 
 
-_IPAD = bytes(x ^ 0x36 for x in range(256))
-_OPAD = bytes(x ^ 0x5C for x in range(256))
-_HMACS: dict[str, _Hmac] = {}
-
-
-def id_hasher(secret: str) -> _Hmac:
+def id_hasher(secret: str) -> KeyedHash:
     h = _HMACS.get(secret)
     if h is None:
         _HMACS.clear()
-        h = _HMACS[secret] = _Hmac(secret)
+        h = _HMACS[secret] = KeyedHash(secret)
     return h
 
 
@@ -350,6 +328,12 @@ class _Program:
     def props(self, gi: int, t: FactTable) -> None:
         e = self.emit
         hashes = []
+        extra = self.table.extra_columns
+        numbers = [p for p in t.props if p.type == "id_number" and self.present(p.column)]
+        # A plain number's masking and hashing left to the writer (graph.keyed) when a writer
+        # process takes the rows: its extras are then the hash alone
+        defer = (not extra and len(numbers) == 1 and numbers[0].name.isidentifier() and numbers[0].name.isascii()
+                 and self.loader.stager is not None and self.loader.stager.ready())
         for k, prop in enumerate(t.props):
             var = f"v{gi}_{k}"
             if not self.present(prop.column):
@@ -365,7 +349,7 @@ class _Program:
                 e(1, f"if not {var}: " + ("raise GiveUp" if prop.required else
                                           f"{var} = {self.const(f'D{gi}_{k}', prop.default)}"))
             elif prop.type == "id_number":
-                self.id_number(gi, k, var, prop)
+                self.id_number(gi, k, var, prop, defer)
                 hashes.append((prop.name, f"h{gi}_{k}"))
             else:
                 memo: dict[str, Any] = {}
@@ -374,9 +358,10 @@ class _Program:
                 e(1, f"{var} = PM{gi}_{k}.get(c, MISS)" if self.text_cells else
                   f"{var} = PM{gi}_{k}.get(c, MISS) if type(c) is str else MISS",
                   f"if {var} is MISS: {var} = P{gi}_{k}(c)")
-        extra = self.table.extra_columns
         if not extra and not hashes:
             e(1, f"x{gi} = None")
+        elif defer:
+            pass  # x<gi> set with the number
         elif not extra and len(hashes) == 1 and hashes[0][0].isidentifier() and hashes[0][0].isascii():
             name, h = hashes[0]
             # json.dumps({"<name>_hash": h}, ensure_ascii=False, sort_keys=True): a hex digest needs no escaping
@@ -386,9 +371,10 @@ class _Program:
             self.const(f"X{gi}", _extras(extra))
             e(1, f"x{gi} = X{gi}(cells, ({', '.join(f'({n!r}, {h})' for n, h in hashes)}{',' if hashes else ''}))")
 
-    def id_number(self, gi: int, k: int, var: str, prop: Any) -> None:
-        """A 身份证号: a plain 18-digit number is checked (:func:`_check_index`) and hashed right
-        here; anything else by :func:`_id_prop`."""
+    def id_number(self, gi: int, k: int, var: str, prop: Any, defer: bool) -> None:
+        """A 身份证号: a plain 18-digit number is checked (:func:`_check_index`) and masked and
+        hashed right here, or (``defer``) staged as it is, for the writer to mask and hash
+        (:mod:`zeren.graph.keyed`); anything else by :func:`_id_prop`."""
         e = self.emit
         self.const(f"P{gi}_{k}", _id_prop(self.loader, prop))
         if "INNER" not in self.ns:
@@ -397,8 +383,14 @@ class _Program:
                 self.const(name, value)
         plain = "len(c) == 18 and c.isascii() and c[:17].isdigit()"
         e(1, f"if {plain if self.text_cells else 'type(c) is str and ' + plain}:",
-          "    if IDCHECK[2 * int(c[:17], 13) % 11] != c[17]: raise GiveUp",
-          "    i_ = INNER.copy()", "    i_.update(c.encode())", "    o_ = OUTER.copy()", "    o_.update(i_.digest())",
+          "    if IDCHECK[2 * int(c[:17], 13) % 11] != c[17]: raise GiveUp")
+        if defer:
+            self.const(f"XD{gi}", deferred(prop.name))
+            self.const(f"XA{gi}", '{"' + prop.name + '_hash": "')
+            e(1, f"    {var} = c", f"    x{gi} = XD{gi}", "else:", f"    {var}, h{gi}_{k} = P{gi}_{k}(c)",
+              f"    x{gi} = XA{gi} + h{gi}_{k} + '\"}}' if h{gi}_{k} else None")
+            return
+        e(1, "    i_ = INNER.copy()", "    i_.update(c.encode())", "    o_ = OUTER.copy()", "    o_.update(i_.digest())",
           f"    h{gi}_{k} = o_.hexdigest()[:32]", f"    {var} = c[:6] + '********' + c[14:]",
           f"else: {var}, h{gi}_{k} = P{gi}_{k}(c)")
 

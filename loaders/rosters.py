@@ -1129,7 +1129,7 @@ def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_ru
     stager = None
     if stage.wanted(sum(map(_rows_in, tables))):
         try:
-            stager = Stager(store.path)
+            stager = Stager(store.path, store.meta("secret") or "")
         except OSError:  # no second process here: the rows are written by this one
             stager = None
     try:

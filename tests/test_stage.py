@@ -106,9 +106,9 @@ def test_a_writer_process_that_cannot_start_is_not_used(tmp_path, rulebook, monk
 
 def test_the_child_removes_its_scratch_file_when_the_loader_goes_before_the_end(tmp_path, monkeypatch):
     monkeypatch.setattr(stage, "READY_WAIT", 30.0)
-    stager = Stager(tmp_path / "p.db")
+    stager = Stager(tmp_path / "p.db", "k")
     try:
-        assert stager.table(2) == 1
+        assert stager.table(2, 0, {}) == 1
         stager.add(1, [("甲", 1), (None, 2)])
         assert stager.path.exists() and oct(stager.path.stat().st_mode & 0o777) == "0o600"
         stager.proc.stdin.close()  # the loader died: no end message
@@ -123,9 +123,9 @@ def test_rows_come_back_in_the_order_sent_with_their_types(tmp_path, monkeypatch
     monkeypatch.setattr(stage, "READY_WAIT", 30.0)
     conn = sqlite3.connect(tmp_path / "p.db", isolation_level=None)
     conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b, n INTEGER, k TEXT)")
-    stager = Stager(tmp_path / "p.db")
+    stager = Stager(tmp_path / "p.db", "k")
     try:
-        tid = stager.table(3)
+        tid = stager.table(3, 0, {})
         rows = [(f"名{i}", None if i % 3 else b"\x00raw", i) for i in range(2500)] + [("last", True, 0.5)]
         for i in range(0, len(rows), 700):
             stager.add(tid, rows[i:i + 700])
@@ -152,3 +152,59 @@ def test_when_the_writer_process_is_used(monkeypatch, env, rows, cores, expected
     monkeypatch.setenv("ZEREN_LOAD_WORKER", env)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     assert stage.wanted(rows) is expected
+
+
+def _raw_numbers(path: Path) -> list[str]:
+    """Every unmasked 身份证号 anywhere in a project file's tables."""
+    import re
+
+    number = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+    conn = sqlite3.connect(path)
+    found = []
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for row in conn.execute(f'SELECT * FROM "{name}"'):
+            found += [m for v in row if isinstance(v, str) for m in number.findall(v)]
+    return found
+
+
+@pytest.mark.parametrize("writer", ["the writer process", "the loader itself"])
+def test_numbers_a_program_left_unmasked_are_masked_and_hashed_by_whoever_writes_them(tmp_path, rulebook, monkeypatch,
+                                                                                      staged, writer):
+    """With a writer process, row programs stage a plain 身份证号 as it is (graph.keyed); the
+    writer masks and hashes it — or the loader, for a table it writes itself (one begun before
+    the child was ready). Either way: what a load without a writer process stores, and no
+    number unmasked anywhere."""
+    if writer == "the loader itself":
+        monkeypatch.setattr(Stager, "table", lambda self, width, extras, marks: 0)  # ready, but writes nothing
+    county = generate(tmp_path / "rosters", households=800, villages=40)
+    with _project(tmp_path / "a.db", rulebook) as store:
+        load_files(store, [str(f) for f in county.files])
+    monkeypatch.setenv("ZEREN_LOAD_WORKER", "0")
+    with _project(tmp_path / "b.db", rulebook) as store:
+        load_files(store, [str(f) for f in county.files])
+    assert bool(staged) is (writer == "the writer process")
+    a, b = _tables(tmp_path / "a.db"), _tables(tmp_path / "b.db")
+    assert a == b
+    assert _raw_numbers(tmp_path / "a.db") == []
+    hashed = [r for r in a["f_pairings_1"] if r[11] and "id_number_hash" in r[11]]
+    assert len(hashed) == 800 and all("********" in r[10] for r in hashed)
+
+
+def test_finish_rows_masks_and_hashes_only_the_rows_marked():
+    from zeren.graph import keyed
+    from zeren.graph.privacy import keyed_hash
+
+    columns = ["scope", "key", "p_head", "p_id_number", "extras", "row"]
+    marks = keyed.markers(columns, {"id_number"})
+    assert marks == {keyed.deferred("id_number"): (3, '{"id_number_hash": "')}
+    number = "11010519491231002X"
+    rows = [
+        ("s", "k1", "甲", number, keyed.deferred("id_number"), 2),  # left to the writer
+        ("s", "k2", "乙", "110105********002X", '{"id_number_hash": "ab"}', 3),  # finished by the generic reader
+        ("s", "k3", "丙", None, None, 4),  # no number
+    ]
+    out = keyed.finish_rows(rows, 4, marks, keyed.KeyedHash("秘密"))
+    assert out[0] == ("s", "k1", "甲", "110105********002X",
+                      '{"id_number_hash": "' + keyed_hash("秘密", number) + '"}', 2)
+    assert out[1:] == rows[1:]
+    assert keyed.KeyedHash("k" * 100)(number) == keyed_hash("k" * 100, number)  # a key longer than a block
