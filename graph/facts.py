@@ -198,6 +198,16 @@ def insert_sql(t: FactTable, into: str, batch: int) -> tuple[str, str]:
     return f"INSERT INTO {into}({', '.join(t.columns)})", "(" + ", ".join(_row_values(t, batch)) + ")"
 
 
+def _columns_sql(conn: Any, table: str) -> list[str]:
+    """The column definitions of a stored table, as it was created (its scratch copy's, so that
+    SQLite copies the records between the two as they are: ``INSERT INTO t SELECT * FROM s``)."""
+    out = []
+    for _, name, typ, notnull, default, pk in conn.execute(f"PRAGMA table_info({table})"):
+        out.append(" ".join(filter(None, [_q(name), typ, "PRIMARY KEY" if pk else "", "NOT NULL" if notnull else "",
+                                          f"DEFAULT {default}" if default is not None else ""])))
+    return out
+
+
 def _row_values(t: FactTable, batch: int) -> list[str]:
     """Each column's SQL value in a staged row of ``t``: ``?`` (carried) or a constant."""
     constant = {**t.constant, "batch": str(int(batch))}
@@ -404,7 +414,8 @@ class FactLoad:
         self._marks = markers(table.carried, numbers) if stager and numbers else {}
         self._extras = table.carried.index("extras") if self._marks else 0
         self.stager = stager
-        self._staged = stager.table(len(table.carried), self._extras, self._marks) if stager else 0
+        self._staged = stager.table(_columns_sql(conn, main), table.columns, _row_values(table, batch), self._extras,
+                                    self._marks) if stager else 0
         # A first load's distinct keys, kept as rows are added (the key strings are the rows' own):
         # when no key repeats, no (key, scope) does either, and finishing asks SQLite for no count
         # (a GROUP BY over a county's households: 20 ms). Dropped past KEYS_KEPT (memory stays bounded).
@@ -435,8 +446,9 @@ class FactLoad:
         closed the day before — even when the roster gives this table no row at all there."""
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
-        if self._staged and self.count:
-            self.stager.copy(self.conn, self._staged, self._head, _row_values(self.t, self.batch))
+        if self._staged and self.count:  # the rows as written: a first load's copied record for record
+            self.stager.copy(self.conn, self._staged, main=_q(self.t.name) if self.direct else None,
+                             into=self.temp, columns=self.cols)
         if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
             return self._finish_direct(out)
         if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):

@@ -103,14 +103,17 @@ class Stager:
         self._send(("K", secret))  # the key of the keyed hashes, for numbers left to the child
 
     # -- the loader's side -------------------------------------------------------------------
-    def table(self, width: int, extras: int, marks: dict[str, tuple[int, str]]) -> int:
-        """A new scratch table of ``width`` columns: its number, or 0 when the child is not
-        (yet, or at all) there to write it (the loader writes that table's rows itself).
-        ``extras``, ``marks``: where rows hold numbers to finish (:func:`keyed.finish_rows`)."""
+    def table(self, definitions: list[str], columns: list[str], values: list[str], extras: int,
+              marks: dict[str, tuple[int, str]]) -> int:
+        """A new scratch table: its number, or 0 when the child is not (yet, or at all) there to
+        write it (the loader writes that table's rows itself). ``definitions``: its columns' (the
+        project table's); a row sent gives ``values`` (``?`` for each value it carries, or a
+        constant) to ``columns``; ``extras``, ``marks``: where rows hold numbers to finish
+        (:func:`keyed.finish_rows`)."""
         if not self.ready():
             return 0
         self.tables += 1
-        self._send(("T", self.tables, width, extras, marks))
+        self._send(("T", self.tables, definitions, columns, values, extras, marks))
         return self.tables
 
     def ready(self) -> bool:
@@ -139,17 +142,19 @@ class Stager:
         except OSError:  # BrokenPipeError: the child stopped
             raise self._failure() from None
 
-    def copy(self, conn: Any, tid: int, head: str, values: list[str]) -> None:
-        """Insert scratch table ``tid``'s rows, in the order they were sent, with ``head``
-        (``INSERT INTO t(a, b, …)``) and ``values``, one SQL value per column: ``?`` for the
-        scratch table's next column, or a constant."""
+    def copy(self, conn: Any, tid: int, *, main: str | None, into: str, columns: list[str]) -> None:
+        """Insert scratch table ``tid``'s rows, in the order they were sent: into ``main``, the
+        empty project table it copies, record for record with their ids (SQLite's transfer
+        of whole records: half the time); else into ``into``'s ``columns``."""
         self._end()
         if self.attached is None:
             conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", (str(self.path),))
             self.attached = conn
-        n = iter(range(len(values)))
-        select = ", ".join(f"c{next(n)}" if v == "?" else v for v in values)
-        conn.execute(f'{head} SELECT {select} FROM {_ALIAS}."t{tid}" ORDER BY id')
+        if main:
+            conn.execute(f'INSERT INTO {main} SELECT * FROM {_ALIAS}."t{tid}"')
+        else:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            conn.execute(f'INSERT INTO {into}({cols}) SELECT {cols} FROM {_ALIAS}."t{tid}" ORDER BY id')
 
     def _end(self) -> None:
         """Wait for the child to have written every row sent and closed the file (once)."""
@@ -246,12 +251,11 @@ def main(path: str, insert_rows: Any, keyed: Any) -> int:
                 elif message[0] == "K":
                     hasher = keyed.KeyedHash(message[1])
                 elif message[0] == "T":
-                    _, tid, width, extras, marks = message
+                    _, tid, definitions, columns, values, extras, marks = message
                     if marks:
                         finish[tid] = (extras, marks)
-                    columns = ", ".join(f"c{i}" for i in range(width))
-                    conn.execute(f'CREATE TABLE "t{tid}"(id INTEGER PRIMARY KEY, {columns})')
-                    sql[tid] = (f'INSERT INTO "t{tid}"({columns})', "(" + ", ".join("?" * width) + ")")
+                    conn.execute(f'CREATE TABLE "t{tid}"({", ".join(definitions)})')
+                    sql[tid] = (f'INSERT INTO "t{tid}"({", ".join(columns)})', "(" + ", ".join(values) + ")")
                 else:
                     conn.execute("COMMIT")
                     ended = True

@@ -30,9 +30,9 @@ def staged(monkeypatch):
     copied = []
     copy = Stager.copy
 
-    def counted(self, conn, tid, head, values):
-        copied.append(head)
-        return copy(self, conn, tid, head, values)
+    def counted(self, conn, tid, **where):
+        copied.append(where["main"] or where["into"])
+        return copy(self, conn, tid, **where)
 
     monkeypatch.setattr(Stager, "copy", counted)
     return copied
@@ -108,7 +108,7 @@ def test_the_child_removes_its_scratch_file_when_the_loader_goes_before_the_end(
     monkeypatch.setattr(stage, "READY_WAIT", 30.0)
     stager = Stager(tmp_path / "p.db", "k")
     try:
-        assert stager.table(2, 0, {}) == 1
+        assert stager.table(['"id" INTEGER PRIMARY KEY', '"a"', '"b"'], ["a", "b"], ["?", "?"], 0, {}) == 1
         stager.add(1, [("甲", 1), (None, 2)])
         assert stager.path.exists() and oct(stager.path.stat().st_mode & 0o777) == "0o600"
         stager.proc.stdin.close()  # the loader died: no end message
@@ -119,25 +119,33 @@ def test_the_child_removes_its_scratch_file_when_the_loader_goes_before_the_end(
         stager.close()
 
 
-def test_rows_come_back_in_the_order_sent_with_their_types(tmp_path, monkeypatch):
+@pytest.mark.parametrize("into", ["an empty project table", "a staging table"])
+def test_rows_come_back_in_the_order_sent_with_their_types(tmp_path, monkeypatch, into):
     monkeypatch.setattr(stage, "READY_WAIT", 30.0)
     conn = sqlite3.connect(tmp_path / "p.db", isolation_level=None)
-    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b, n INTEGER, k TEXT)")
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b, n INTEGER, k TEXT NOT NULL, d INTEGER DEFAULT 1)")
+    conn.execute("CREATE TEMP TABLE s(id INTEGER PRIMARY KEY, a, b, n, k, d)")
     stager = Stager(tmp_path / "p.db", "k")
     try:
-        tid = stager.table(3, 0, {})
+        from zeren.graph.facts import _columns_sql
+
+        tid = stager.table(_columns_sql(conn, "t"), ["a", "b", "n", "k"], ["?", "?", "?", "'常量'"], 0, {})
         rows = [(f"名{i}", None if i % 3 else b"\x00raw", i) for i in range(2500)] + [("last", True, 0.5)]
         for i in range(0, len(rows), 700):
             stager.add(tid, rows[i:i + 700])
         conn.execute("BEGIN")
-        stager.copy(conn, tid, "INSERT INTO t(a, b, n, k)", ["?", "?", "?", "'常量'"])
+        if into == "an empty project table":
+            stager.copy(conn, tid, main="t", into="t", columns=[])
+        else:
+            stager.copy(conn, tid, main=None, into="temp.s", columns=["a", "b", "n", "k", "d"])
         conn.execute("COMMIT")
     finally:
         stager.close()
-    got = conn.execute("SELECT id, a, b, n, k FROM t ORDER BY id").fetchall()
+    got = conn.execute(f"SELECT id, a, b, n, k, d FROM {'t' if into == 'an empty project table' else 's'} "
+                       "ORDER BY id").fetchall()
     assert [g[0] for g in got] == list(range(1, len(rows) + 1))
     assert [g[1:4] for g in got] == [(a, b if b is not True else 1, n) for a, b, n in rows]
-    assert {g[4] for g in got} == {"常量"}
+    assert {g[4:] for g in got} == {("常量", 1)}
     assert not stager.path.exists()
 
 
@@ -175,7 +183,7 @@ def test_numbers_a_program_left_unmasked_are_masked_and_hashed_by_whoever_writes
     the child was ready). Either way: what a load without a writer process stores, and no
     number unmasked anywhere."""
     if writer == "the loader itself":
-        monkeypatch.setattr(Stager, "table", lambda self, width, extras, marks: 0)  # ready, but writes nothing
+        monkeypatch.setattr(Stager, "table", lambda self, *table: 0)  # ready, but writes nothing
     county = generate(tmp_path / "rosters", households=800, villages=40)
     with _project(tmp_path / "a.db", rulebook) as store:
         load_files(store, [str(f) for f in county.files])
