@@ -11,14 +11,16 @@ in the load's own transaction. What is stored does not change: the same rows in 
 order, so the same ids, through the same columns and constants (``facts.insert_sql``).
 
 The scratch file holds the project's own kind of data (names, masked numbers, keyed hashes):
-it is created 0600 in the project's directory and removed when the load ends, whichever way it
-ends; the child removes it too when the loader dies first (its pipe closes early). A child that
+it is created 0600 in the project's directory; once the loader has opened it to bring the rows
+in, its name is removed (read on through the open handle), and it is removed whichever way
+the load ends; the child removes it when the loader dies first (its pipe closes early), and a
+scratch file whose loader and child were both killed is removed by the project's next load. A child that
 cannot start is not used (the loader writes its rows itself); one that stops during a load
 (killed, disk full) fails the load with one line, and the project is not changed (the load's
 transaction rolls back).
 
 Used when a load has enough rows for it (:data:`STAGE_FROM`) and the process may run on two
-cores; ``ZEREN_LOAD_WORKER=0`` turns it off. The child is ``python -I -S`` given this file,
+cores; ``ZEREN_LOAD_WORKER=0`` turns it off, ``=1`` uses it for a load of any size. The child is ``python -I -S`` given this file,
 ``bulk.py`` and ``keyed.py`` by path (the standard library only), so it runs however zeren was
 installed. It also masks and hashes the 身份证号 a row program left to the writer
 (:mod:`zeren.graph.keyed`): the loader sends it the project's key once, down the pipe.
@@ -56,8 +58,10 @@ _ALIAS = "zeren_stage"
 
 
 def wanted(rows: int) -> bool:
-    """Whether a load of about ``rows`` rows writes them through a child process."""
-    if os.environ.get("ZEREN_LOAD_WORKER", "").strip() == "0" or rows < STAGE_FROM:
+    """Whether a load of about ``rows`` rows writes them through a child process:
+    ``ZEREN_LOAD_WORKER`` ``0`` never, ``1`` whatever the size, unset from :data:`STAGE_FROM`."""
+    setting = os.environ.get("ZEREN_LOAD_WORKER", "").strip()
+    if setting == "0" or (rows < STAGE_FROM and setting != "1"):
         return False
     try:
         cores = len(os.sched_getaffinity(0))
@@ -70,17 +74,18 @@ class Stager:
     """The child process and its scratch file, for one load."""
 
     def __init__(self, project: str | Path, secret: str):
+        import secrets
         import subprocess
+        from pathlib import Path
 
         from .keyed import KeyedHash
-        from pathlib import Path
 
         from . import projectfile
 
         self.project = str(project)
         project = Path(project)
-        self.path = project.with_name(f".{project.name}.stage-{os.getpid()}")
-        self.path.unlink(missing_ok=True)  # left by a process of this pid that was killed
+        _remove_stale(project)
+        self.path = project.with_name(f".{project.name}.stage-{os.getpid()}-{secrets.token_hex(4)}")
         projectfile.create_private(self.path)
         self.tables = 0
         self.state = "starting"  # → ready → ended; or unused (the child did not start)
@@ -150,6 +155,8 @@ class Stager:
         if self.attached is None:
             conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", (str(self.path),))
             self.attached = conn
+            conn.execute(f"SELECT count(*) FROM {_ALIAS}.sqlite_master").fetchone()  # open: read through its handle
+            self.path.unlink(missing_ok=True)  # so that nothing is left if this process is killed now
         if main:
             conn.execute(f'INSERT INTO {main} SELECT * FROM {_ALIAS}."t{tid}"')
         else:
@@ -199,6 +206,19 @@ class Stager:
             except OSError:
                 pass
         self.path.unlink(missing_ok=True)
+
+
+def _remove_stale(project: Path) -> None:
+    """Remove the scratch files of loads whose process and child were both killed (a scratch
+    file's name carries its loader's pid; a live process's are left alone)."""
+    for path in project.parent.glob(f".{project.name}.stage-*"):
+        try:
+            pid = int(path.name.rsplit(".stage-", 1)[1].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except (ValueError, OSError):  # not ours, or not ours to ask about
+            continue
 
 
 # -- the child ---------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ def test_rows_come_back_in_the_order_sent_with_their_types(tmp_path, monkeypatch
 @pytest.mark.parametrize("env, rows, cores, expected", [
     ("", 50_000, 2, True),
     ("1", 50_000, 4, True),
+    ("1", 50, 2, True),  # whatever the size
     ("0", 50_000, 2, False),  # turned off
     ("", 5_000, 2, False),  # too small to share
     ("", 50_000, 1, False),  # one core: nothing to share it with
@@ -216,3 +217,23 @@ def test_finish_rows_masks_and_hashes_only_the_rows_marked():
                       '{"id_number_hash": "' + keyed_hash("秘密", number) + '"}', 2)
     assert out[1:] == rows[1:]
     assert keyed.KeyedHash("k" * 100)(number) == keyed_hash("k" * 100, number)  # a key longer than a block
+
+
+def test_scratch_files_of_killed_loads_are_removed_and_a_live_ones_kept(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f".p.db.stage-{gone.stdout.strip()}-0a1b2c3d"  # its loader and child were killed
+    live = tmp_path / f".p.db.stage-{os.getpid()}-feedbeef"  # another load of this process, running
+    other = tmp_path / ".q.db.stage-1-00000000"  # another project's
+    for f in (dead, live, other):
+        f.write_bytes(b"")
+    stager = Stager(tmp_path / "p.db", "k")
+    try:
+        assert not dead.exists() and live.exists() and other.exists()
+        assert stager.path.name.startswith(f".p.db.stage-{os.getpid()}-") and stager.path != live
+    finally:
+        stager.close()
+    assert sorted(_scratch(tmp_path)) == sorted([live.name, other.name])
