@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import marshal
 import os
+import select
 import struct
 import sys
+import zlib
 
 TYPE_CHECKING = False  # (typing is not imported: the child starts faster without it)
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ BATCH = 1000
 READY_WAIT = 0.0
 
 _LEN = struct.Struct("<I")
+#: This machine, in a scratch file's name (a project's directory may be shared with others).
+_HOST = format(zlib.crc32(os.uname().nodename.encode()), "08x") if hasattr(os, "uname") else "0"
 _ALIAS = "zeren_stage"
 
 
@@ -85,27 +89,31 @@ class Stager:
         self.project = str(project)
         project = Path(project)
         _remove_stale(project)
-        self.path = project.with_name(f".{project.name}.stage-{os.getpid()}-{secrets.token_hex(4)}")
+        self.path = project.with_name(f".{project.name}.stage-{os.getpid()}-{secrets.token_hex(4)}-{_HOST}")
         projectfile.create_private(self.path)
+        self.inode = self.path.stat().st_ino  # the file brought in must be this one
         self.tables = 0
         self.state = "starting"  # → ready → ended; or unused (the child did not start)
         self.hasher = KeyedHash(secret)  # for rows the loader finishes itself (graph.keyed)
         self.attached: Any = None  # the connection the scratch file is attached to
+        self.proc: Any = None
         here = Path(__file__).resolve().parent
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _CHILD, str(here), str(self.path)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError:
-            self.path.unlink(missing_ok=True)
-            raise
-        try:  # a pipe of 1 MiB (Linux): the loader seldom waits for the child
-            import fcntl
+            try:  # a pipe of 1 MiB (Linux): the loader seldom waits for the child
+                import fcntl
 
-            fcntl.fcntl(self.proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[union-attr]
-        except (ImportError, OSError):
-            pass
-        self._send(("K", secret))  # the key of the keyed hashes, for numbers left to the child
+                fcntl.fcntl(self.proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+            except (ImportError, OSError):
+                pass
+            self._send(("K", secret))  # the key of the keyed hashes, for numbers left to the child
+            self._poll = select.poll()
+            self._poll.register(self.proc.stdout, select.POLLIN)
+        except BaseException:
+            self.close()
+            raise
 
     # -- the loader's side -------------------------------------------------------------------
     def table(self, definitions: list[str], columns: list[str], values: list[str], extras: int,
@@ -124,12 +132,10 @@ class Stager:
     def ready(self) -> bool:
         """Whether the child has started (asked without waiting, but for :data:`READY_WAIT`)."""
         if self.state == "starting":
-            import select
-
-            out = self.proc.stdout
-            if not select.select([out], [], [], READY_WAIT)[0]:
+            # poll, not select: a server process may hold more than 1,024 descriptors
+            if not self._poll.poll(int(READY_WAIT * 1000)):
                 return False  # still starting: asked again for the next table
-            if out.readline() == b"ready\n":  # type: ignore[union-attr]
+            if self.proc.stdout.readline() == b"ready\n":
                 self.state = "ready"
             else:  # it could not start: this load writes its rows itself
                 self.state = "unused"
@@ -153,6 +159,12 @@ class Stager:
         of whole records: half the time); else into ``into``'s ``columns``."""
         self._end()
         if self.attached is None:
+            try:
+                same = self.path.stat().st_ino == self.inode
+            except OSError:
+                same = False
+            if not same:  # removed or replaced while the load ran: never attach (or create) another
+                raise self._failure("暂存文件已被删除或替换")
             conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", (str(self.path),))
             self.attached = conn
             conn.execute(f"SELECT count(*) FROM {_ALIAS}.sqlite_master").fetchone()  # open: read through its handle
@@ -176,47 +188,57 @@ class Stager:
             raise self._failure()
         self.state = "ended"
 
-    def _failure(self) -> StoreError:
+    def _failure(self, why: str = "") -> StoreError:
         from .errors import StoreError
 
         self._stop()
-        said = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()  # type: ignore[union-attr]
-        why = said[-1] if said else f"exit status {self.proc.returncode}"
-        return StoreError(f"{self.project}: 写入进程意外停止（{why}）；项目未改动，请重试；若再次出现，"
-                          "请设置环境变量 ZEREN_LOAD_WORKER=0 后重试 (the load's writer process stopped; "
-                          "nothing was changed)")
+        if not why:
+            said = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()
+            why = said[-1] if said else f"exit status {self.proc.returncode}"
+        return StoreError(f"{self.project}: 写入进程意外停止（{why}）；项目未改动。请检查磁盘空间后重试；"
+                          "若再次出现，请设置环境变量 ZEREN_LOAD_WORKER=0 后重试 (the load's writer process "
+                          "stopped; nothing was changed)")
 
     def _stop(self) -> None:
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-        self.proc.wait()
+        if self.proc is not None:
+            self.proc.wait()
 
     def close(self) -> None:
         """After the load's transaction: detach and remove the scratch file, stop the child."""
-        if self.attached is not None:
-            try:
-                self.attached.execute(f"DETACH DATABASE {_ALIAS}")
-            except Exception:  # the connection is closing or broken: the file goes anyway
-                pass
-            self.attached = None
-        self._stop()
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-        self.path.unlink(missing_ok=True)
+        try:
+            if self.attached is not None:
+                try:
+                    self.attached.execute(f"DETACH DATABASE {_ALIAS}")
+                except Exception:  # the connection is closing or broken: the file goes anyway
+                    pass
+                self.attached = None
+            self._stop()
+            for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr) if self.proc else ():
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        finally:
+            self.path.unlink(missing_ok=True)
 
 
 def _remove_stale(project: Path) -> None:
-    """Remove the scratch files of loads whose process and child were both killed (a scratch
-    file's name carries its loader's pid; a live process's are left alone)."""
-    for path in project.parent.glob(f".{project.name}.stage-*"):
+    """Remove the scratch files of loads on this machine whose process and child were both
+    killed (a scratch file's name carries its loader's pid and machine; a live process's, and
+    another machine's on a shared directory, are left alone)."""
+    import glob
+    from pathlib import Path
+
+    for name in glob.glob(glob.escape(f"{project.parent}{os.sep}.{project.name}.stage-") + "*"):
         try:
-            pid = int(path.name.rsplit(".stage-", 1)[1].split("-")[0])
-            os.kill(pid, 0)
+            pid, _, host = Path(name).name.rsplit(".stage-", 1)[1].split("-")
+            if host != _HOST:
+                continue
+            os.kill(int(pid), 0)
         except ProcessLookupError:
-            path.unlink(missing_ok=True)
+            Path(name).unlink(missing_ok=True)
         except (ValueError, OSError):  # not ours, or not ours to ask about
             continue
 
@@ -236,6 +258,20 @@ sys.exit(load("stage").main(sys.argv[2], bulk.insert_rows, keyed))
 """
 
 
+def _on_signals() -> None:
+    """Ctrl-C is the loader's to handle (it stops this process); a SIGTERM or SIGHUP to both
+    (a service stopped, a terminal closed) ends this one through its clean-up."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(1)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def main(path: str, insert_rows: Any, keyed: Any) -> int:
     """The child: messages from standard input into the scratch file at ``path``; ``ready``
     once it is open, ``ok`` when every row is written. Exits 1 (the file removed) otherwise.
@@ -244,6 +280,7 @@ def main(path: str, insert_rows: Any, keyed: Any) -> int:
 
     src, out = sys.stdin.buffer, sys.stdout.buffer
     ended = failed = False
+    _on_signals()
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         try:

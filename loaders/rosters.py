@@ -31,7 +31,7 @@ from ..graph import schema, stage
 from ..graph.bulk import insert_rows
 from ..graph.collector import cyclic_gc_paused
 from ..graph.privacy import keyed_hash
-from ..graph.errors import InputError, Problem
+from ..graph.errors import InputError, Problem, StoreError
 from ..graph.facts import FactLoad, FactTable, Outcome, fact_tables
 from ..graph.model import DutyRecord, Finding, Provenance
 from ..graph.pack import Hold, Pack, Roster, Slot
@@ -1130,7 +1130,7 @@ def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_ru
     if stage.wanted(sum(map(_rows_in, tables))):
         try:
             stager = Stager(store.path, store.meta("secret") or "")
-        except OSError:  # no second process here: the rows are written by this one
+        except (OSError, ValueError, StoreError):  # no second process here: this one writes the rows
             stager = None
     try:
         return _load_tables(store, tables, problems, result, stager, as_of=as_of, dry_run=dry_run, mode=mode,

@@ -108,7 +108,7 @@ def test_the_child_removes_its_scratch_file_when_the_loader_goes_before_the_end(
     monkeypatch.setattr(stage, "READY_WAIT", 30.0)
     stager = Stager(tmp_path / "p.db", "k")
     try:
-        assert stager.table(['"id" INTEGER PRIMARY KEY', '"a"', '"b"'], ["a", "b"], ["?", "?"], 0, {}) == 1
+        assert stager.table(_definitions() + ['"b"'], ["a", "b"], ["?", "?"], 0, {}) == 1
         stager.add(1, [("甲", 1), (None, 2)])
         assert stager.path.exists() and oct(stager.path.stat().st_mode & 0o777) == "0o600"
         stager.proc.stdin.close()  # the loader died: no end message
@@ -225,15 +225,76 @@ def test_scratch_files_of_killed_loads_are_removed_and_a_live_ones_kept(tmp_path
 
     monkeypatch.setattr(stage, "READY_WAIT", 30.0)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead = tmp_path / f".p.db.stage-{gone.stdout.strip()}-0a1b2c3d"  # its loader and child were killed
-    live = tmp_path / f".p.db.stage-{os.getpid()}-feedbeef"  # another load of this process, running
-    other = tmp_path / ".q.db.stage-1-00000000"  # another project's
-    for f in (dead, live, other):
+    pid, host = gone.stdout.strip(), stage._HOST
+    dead = tmp_path / f".p.db.stage-{pid}-0a1b2c3d-{host}"  # its loader and child were killed
+    live = tmp_path / f".p.db.stage-{os.getpid()}-feedbeef-{host}"  # another load of this process, running
+    elsewhere = tmp_path / f".p.db.stage-{pid}-0a1b2c3e-{'0' * 8 if host != '0' * 8 else '1' * 8}"  # another machine's
+    other = tmp_path / ".q.db.stage-1-00000000-00000000"  # another project's
+    for f in (dead, live, elsewhere, other):
         f.write_bytes(b"")
     stager = Stager(tmp_path / "p.db", "k")
     try:
-        assert not dead.exists() and live.exists() and other.exists()
+        assert not dead.exists() and live.exists() and elsewhere.exists() and other.exists()
         assert stager.path.name.startswith(f".p.db.stage-{os.getpid()}-") and stager.path != live
     finally:
         stager.close()
-    assert sorted(_scratch(tmp_path)) == sorted([live.name, other.name])
+    assert sorted(_scratch(tmp_path)) == sorted([live.name, elsewhere.name, other.name])
+
+
+def _definitions() -> list[str]:
+    return ['"id" INTEGER PRIMARY KEY', '"a"']
+
+
+def test_a_process_holding_many_descriptors_still_uses_the_writer_process(tmp_path, monkeypatch):
+    """A server process may hold more than 1,024 descriptors (select() refuses those)."""
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        stager = Stager(tmp_path / "p.db", "k")
+        try:
+            assert stager.proc.stdout.fileno() >= 1024
+            assert stager.table(_definitions(), ["a"], ["?"], 0, {}) == 1
+        finally:
+            stager.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def test_a_scratch_file_removed_or_replaced_during_the_load_is_never_brought_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    conn = sqlite3.connect(tmp_path / "p.db", isolation_level=None)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a)")
+    for replaced in (False, True):
+        stager = Stager(tmp_path / "p.db", "k")
+        try:
+            tid = stager.table(_definitions(), ["a"], ["?"], 0, {})
+            stager.add(tid, [("x",)])
+            os.unlink(stager.path)  # e.g. taken for a dead load's by a machine sharing the directory
+            if replaced:
+                stager.path.write_bytes(b"")
+            conn.execute("BEGIN")
+            with pytest.raises(StoreError) as err:
+                stager.copy(conn, tid, main="t", into="t", columns=[])
+            assert "暂存文件已被删除或替换" in str(err.value) and "项目未改动" in str(err.value)
+            conn.execute("ROLLBACK")
+            assert stager.path.exists() is replaced  # no file made by ATTACH
+        finally:
+            stager.close()
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0 and _scratch(tmp_path) == []
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_the_child_stopped_by_a_signal_removes_its_scratch_file(tmp_path, monkeypatch, signal_name):
+    """A service stopped (SIGTERM to every process) or a terminal closed (SIGHUP)."""
+    import signal
+
+    monkeypatch.setattr(stage, "READY_WAIT", 30.0)
+    stager = Stager(tmp_path / "p.db", "k")
+    try:
+        assert stager.table(_definitions(), ["a"], ["?"], 0, {}) == 1
+        stager.proc.send_signal(getattr(signal, signal_name))
+        assert stager.proc.wait(timeout=30) == 1
+        assert not stager.path.exists()
+    finally:
+        stager.close()
