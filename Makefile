@@ -77,6 +77,10 @@ $(NEO4J_CP): tools/neo4j/pom.xml $(STAMP)
 demo: $(STAMP) system-deps
 	$(VENV)/bin/zeren demo $(DEMO_DIR)
 
+# Loads of the test suite are small (one process); these run again with the writer process.
+LOAD_TESTS = tests/test_load.py tests/test_load_checks.py tests/test_load_write.py tests/test_load_paths.py \
+	tests/test_people.py tests/test_duty_log.py tests/test_web_upload.py
+
 # The tests run inside a network namespace with only loopback when the machine allows one
 # (root, or user namespaces); the Bolt tests start Neo4j there (tools/neo4j_server.py, 127.0.0.1).
 test: $(STAMP) system-deps browser-deps neo4j
@@ -88,6 +92,8 @@ test: $(STAMP) system-deps browser-deps neo4j
 	else \
 	  echo "no network namespace here: the Bolt tests will skip"; $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+	@echo "the loading tests again, every load through the writer process (ZEREN_LOAD_WORKER=1)"
+	ZEREN_LOAD_WORKER=1 $(PY) -m pytest -p no:cacheprovider $(LOAD_TESTS)
 
 # The README's screenshots of the workbench: the browser test, writing its screenshots to docs/.
 screenshots: $(STAMP) system-deps browser-deps
