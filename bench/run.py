@@ -293,7 +293,8 @@ def main() -> None:
     print(f"| bare pass: decode + `csv.reader` every row of the same files | {t_bare:.3f} s | {c_bare:.3f} s | 1.0× | — |")
     print(f"| load into a new project (`load_files`: read, check, compare, write, commit; then close; CPU with "
           f"its writer process) | {t_load:.3f} s | "
-          f"{c_load:.3f} s | {ratio(t_load, t_bare)} bare | ≤ 10× bare: {met(t_load <= 10 * t_bare)} |")
+          f"{c_load:.3f} s | {ratio(t_load, t_bare)} bare | "
+          + (f"≤ 10× bare: {met(t_load <= 10 * t_bare)} |" if not big else "— (≤ 10× is the county's target) |"))
     if t_single is not None:
         print(f"| the same load in one process (`ZEREN_LOAD_WORKER=0`: no writer process) | {t_single:.3f} s | "
               f"{c_single:.3f} s | {ratio(t_single, t_bare)} bare | — |")
@@ -303,7 +304,8 @@ def main() -> None:
               f"(CPU {c_load / c_floor:.1f}×) |")
     if t_check is not None:
         print(f"| check one quarter ({len(result.liabilities):,} liabilities) | {t_check:.3f} s | {c_check:.3f} s | "
-              f"{ratio(t_check, t_bare)} bare | ≤ 5× bare: {met(t_check <= 5 * t_bare)} |")
+              f"{ratio(t_check, t_bare)} bare | "
+              + (f"≤ 5× bare: {met(t_check <= 5 * t_bare)} |" if not big else "— (≤ 5× is the county's target) |"))
     print(f"| `python -c \"import click\"` (median) | {t_click * 1000:.0f} ms | | 1.0× | — |")
     print(f"| one CLI `zeren trace plan` (median) | {t_trace * 1000:.0f} ms | | {ratio(t_trace, t_click)} click | "
           f"≤ 4×: {met(t_trace <= 4 * t_click)} |")
