@@ -314,7 +314,8 @@ def main() -> None:
     rss_goal = opts.rss_target
     print(f"| `zeren load` as a process: wall time | {t_cli_load:.1f} s | | | "
           + (f"≤ {opts.time_target:.0f} s: {met(t_cli_load <= opts.time_target)} |" if opts.time_target else "— |"))
-    print(f"| `zeren load` as a process: peak memory (VmHWM; its writer process's {rss_child:,.0f} MiB apart) | "
+    child = f"its writer process's {rss_child:,.0f} MiB apart" if rss_child else "no writer process: a small load"
+    print(f"| `zeren load` as a process: peak memory (VmHWM; {child}) | "
           f"{rss:,.0f} MiB | | | "
           + (f"≤ {rss_goal:,.0f} MiB: {met(rss <= rss_goal)} |" if rss_goal else "— |"))
     print(f"| project file | {size:,.0f} MiB | | | — |")
