@@ -407,12 +407,12 @@ class FactLoad:
                          f"{', '.join(_q(col) for col in self.cols)})")
         self._head, self._values = insert_sql(table, self.temp, batch)
         self.count = 0
-        # rows written by the load's child process (graph.stage), brought in when finishing
         # rows whose 身份证号 a row program left to the writer to mask and hash (graph.keyed):
         # possible only in a load with a writer process; finished by it, or here
         numbers = {p.name for p in table.props if p.type == "id_number"}
         self._marks = markers(table.carried, numbers) if stager and numbers else {}
         self._extras = table.carried.index("extras") if self._marks else 0
+        # rows written by the load's writer process (graph.stage), brought in when finishing
         self.stager = stager
         self._staged = stager.table(_columns_sql(conn, main), table.columns, _row_values(table, batch), self._extras,
                                     self._marks) if stager else 0
@@ -447,8 +447,8 @@ class FactLoad:
         out = Outcome(rows=self.count)
         self.scopes = {k: v for k, v in (scopes or {}).items() if v}
         if self._staged and self.count:  # the rows as written: a first load's copied record for record
-            self.stager.copy(self.conn, self._staged, main=_q(self.t.name) if self.direct else None,
-                             into=self.temp, columns=self.cols)
+            self.stager.copy(self.conn, self._staged, self.temp,  # type: ignore[union-attr]
+                             None if self.direct else ", ".join(_q(col) for col in self.cols))
         if self.direct:  # nothing stored yet: nothing to compare with, nothing to close
             return self._finish_direct(out)
         if not self.count and not (self.scopes and self.t.dated and self.t.group.scope):

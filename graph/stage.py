@@ -13,17 +13,18 @@ order, so the same ids, through the same columns and constants (``facts.insert_s
 The scratch file holds the project's own kind of data (names, masked numbers, keyed hashes):
 it is created 0600 in the project's directory; once the loader has opened it to bring the rows
 in, its name is removed (read on through the open handle), and it is removed whichever way
-the load ends; the child removes it when the loader dies first (its pipe closes early), and a
-scratch file whose loader and child were both killed is removed by the project's next load. A child that
-cannot start is not used (the loader writes its rows itself); one that stops during a load
-(killed, disk full) fails the load with one line, and the project is not changed (the load's
-transaction rolls back).
+the load ends; the child removes it when the loader dies first (its pipe closes early) or both
+get SIGTERM or SIGHUP, and a scratch file whose loader and child were both killed outright is
+removed by the project's next load on the same machine. A child that cannot start is not used
+(the loader writes its rows itself); one that stops during a load (killed, disk full) fails the
+load with one line, and the project is not changed (the load's transaction rolls back).
 
 Used when a load has enough rows for it (:data:`STAGE_FROM`) and the process may run on two
-cores; ``ZEREN_LOAD_WORKER=0`` turns it off, ``=1`` uses it for a load of any size. The child is ``python -I -S`` given this file,
-``bulk.py`` and ``keyed.py`` by path (the standard library only), so it runs however zeren was
-installed. It also masks and hashes the 身份证号 a row program left to the writer
-(:mod:`zeren.graph.keyed`): the loader sends it the project's key once, down the pipe.
+cores; ``ZEREN_LOAD_WORKER=0`` turns it off, ``=1`` uses it for a load of any size. The child
+is ``python -I -S`` given this file, ``bulk.py`` and ``keyed.py`` by path (the standard library
+only), so it runs however zeren was installed. It also masks and hashes the 身份证号 a row
+program left to the writer (:mod:`zeren.graph.keyed`): the loader sends it the project's key
+once, down the pipe.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import zlib
 
 TYPE_CHECKING = False  # (typing is not imported: the child starts faster without it)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
     from typing import Any
 
@@ -61,17 +63,27 @@ _HOST = format(zlib.crc32(os.uname().nodename.encode()), "08x") if hasattr(os, "
 _ALIAS = "zeren_stage"
 
 
-def wanted(rows: int) -> bool:
-    """Whether a load of about ``rows`` rows writes them through a child process:
-    ``ZEREN_LOAD_WORKER`` ``0`` never, ``1`` whatever the size, unset from :data:`STAGE_FROM`."""
+def wanted(sizes: Iterable[int]) -> bool:
+    """Whether a load of tables of about ``sizes`` rows writes them through a child process:
+    ``ZEREN_LOAD_WORKER`` ``0`` never, ``1`` whatever the size, unset from :data:`STAGE_FROM`
+    rows on. ``sizes`` is read only as far as it must be (a CSV's size is its lines, counted)."""
     setting = os.environ.get("ZEREN_LOAD_WORKER", "").strip()
-    if setting == "0" or (rows < STAGE_FROM and setting != "1"):
+    if setting == "0":
         return False
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return cores >= 2
+    if cores < 2:
+        return False
+    if setting == "1":
+        return True
+    rows = 0
+    for n in sizes:
+        rows += n
+        if rows >= STAGE_FROM:
+            return True
+    return False
 
 
 class Stager:
@@ -82,9 +94,8 @@ class Stager:
         import subprocess
         from pathlib import Path
 
-        from .keyed import KeyedHash
-
         from . import projectfile
+        from .keyed import KeyedHash
 
         self.project = str(project)
         project = Path(project)
@@ -153,10 +164,10 @@ class Stager:
         except OSError:  # BrokenPipeError: the child stopped
             raise self._failure() from None
 
-    def copy(self, conn: Any, tid: int, *, main: str | None, into: str, columns: list[str]) -> None:
-        """Insert scratch table ``tid``'s rows, in the order they were sent: into ``main``, the
-        empty project table it copies, record for record with their ids (SQLite's transfer
-        of whole records: half the time); else into ``into``'s ``columns``."""
+    def copy(self, conn: Any, tid: int, into: str, columns: str | None = None) -> None:
+        """Insert scratch table ``tid``'s rows into ``into``, in the order they were sent: without
+        ``columns``, into the empty project table it copies, record for record with their ids
+        (SQLite's transfer of whole records: half the time); else into ``columns`` (an SQL list)."""
         self._end()
         if self.attached is None:
             try:
@@ -169,11 +180,10 @@ class Stager:
             self.attached = conn
             conn.execute(f"SELECT count(*) FROM {_ALIAS}.sqlite_master").fetchone()  # open: read through its handle
             self.path.unlink(missing_ok=True)  # so that nothing is left if this process is killed now
-        if main:
-            conn.execute(f'INSERT INTO {main} SELECT * FROM {_ALIAS}."t{tid}"')
+        if columns is None:
+            conn.execute(f'INSERT INTO {into} SELECT * FROM {_ALIAS}."t{tid}"')
         else:
-            cols = ", ".join(f'"{c}"' for c in columns)
-            conn.execute(f'INSERT INTO {into}({cols}) SELECT {cols} FROM {_ALIAS}."t{tid}" ORDER BY id')
+            conn.execute(f'INSERT INTO {into}({columns}) SELECT {columns} FROM {_ALIAS}."t{tid}" ORDER BY id')
 
     def _end(self) -> None:
         """Wait for the child to have written every row sent and closed the file (once)."""
@@ -200,10 +210,11 @@ class Stager:
                           "stopped; nothing was changed)")
 
     def _stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.kill()
-        if self.proc is not None:
-            self.proc.wait()
+        self.proc.wait()
 
     def close(self) -> None:
         """After the load's transaction: detach and remove the scratch file, stop the child."""

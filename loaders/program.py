@@ -330,10 +330,11 @@ class _Program:
         hashes = []
         extra = self.table.extra_columns
         numbers = [p for p in t.props if p.type == "id_number" and self.present(p.column)]
-        # A plain number's masking and hashing left to the writer (graph.keyed) when a writer
-        # process takes the rows: its extras are then the hash alone
-        defer = (not extra and len(numbers) == 1 and numbers[0].name.isidentifier() and numbers[0].name.isascii()
-                 and self.loader.stager is not None and self.loader.stager.ready())
+        # the extras are one number's hash alone, written out here (a name that needs no escaping)
+        hash_only = not extra and len(numbers) == 1 and numbers[0].name.isidentifier() and numbers[0].name.isascii()
+        # a plain number's masking and hashing left to the writer (graph.keyed) when a writer
+        # process takes the rows
+        defer = hash_only and self.loader.stager is not None and self.loader.stager.ready()
         for k, prop in enumerate(t.props):
             var = f"v{gi}_{k}"
             if not self.present(prop.column):
@@ -362,7 +363,7 @@ class _Program:
             e(1, f"x{gi} = None")
         elif defer:
             pass  # x<gi> set with the number
-        elif not extra and len(hashes) == 1 and hashes[0][0].isidentifier() and hashes[0][0].isascii():
+        elif hash_only:
             name, h = hashes[0]
             # json.dumps({"<name>_hash": h}, ensure_ascii=False, sort_keys=True): a hex digest needs no escaping
             self.const(f"XA{gi}", '{"' + name + '_hash": "')

@@ -1127,7 +1127,7 @@ def _load_files(store: Store, paths: Sequence[str], *, as_of: str | None, dry_ru
                         mode="add" if mode == "add" else "snapshot")
     # a big load's rows are written by a child process, on the other core (graph.stage)
     stager = None
-    if stage.wanted(sum(map(_rows_in, tables))):
+    if stage.wanted(map(_rows_in, tables)):
         try:
             stager = Stager(store.path, store.meta("secret") or "")
         except (OSError, ValueError, StoreError):  # no second process here: this one writes the rows

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zeren.graph.store import Store
 from zeren.loaders.demo import write_rows
+from zeren.loaders.rosters import load_files
 from zeren.loaders.values import check_digit
 
 
@@ -68,3 +70,10 @@ def write_base(directory: Path) -> list[Path]:
     return [write_csv(directory / f"{name}.csv", header, rows) for name, (header, rows) in BASE.items()]
 
 F_HEADER = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]  # a findings file (督查发现)
+
+
+def loaded(project: Path, files: list[Path]) -> Path:
+    """The project file ``project`` with ``files`` loaded into it in one call."""
+    with Store.open(project, readonly=False) as store:
+        load_files(store, [str(p) for p in files])
+    return project

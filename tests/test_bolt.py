@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
-from rosters import BASE, F_HEADER, write_base, write_csv
+from rosters import BASE, F_HEADER, loaded, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.bolt import BoltStore, push
 from zeren.graph.errors import StoreError
@@ -35,9 +35,7 @@ def county(project, tmp_path):
                            [["2019-05-10", "县委", "专题研究", "", "", ""],
                             ["2019-04-01", "县财政局/韩队长", "培训", "", "3", ""],
                             ["2019-04-10", "林书记", "调研指导", "甲镇", "", ""]]))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def _ok(runner, args):

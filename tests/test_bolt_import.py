@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bolt_servers import uri  # noqa: F401 (a fixture)
-from rosters import BASE, F_HEADER, write_base, write_csv
+from rosters import BASE, F_HEADER, loaded, write_base, write_csv
 from test_bolt import _json, _ok
 from zeren.cli.main import cli
 from zeren.graph.errors import StoreError
@@ -61,9 +61,7 @@ def county(project, tmp_path):
     files.append(write_csv(tmp_path / "log.csv", ["日期", "履职主体", "履职事项", "对象", "天数", "说明"],
                            [["2019-05-10", "县委", "专题研究", "", "", ""],
                             ["2019-04-01", "县财政局/韩队长", "培训", "", "3", ""]]))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def _dump(address: str) -> tuple[list, list]:

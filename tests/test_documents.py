@@ -10,12 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rosters import BASE, F_HEADER, idnum, write_csv
+from rosters import BASE, F_HEADER, idnum, loaded, write_csv
 from zeren.documents.report import check_report, trace_document, trace_report
 from zeren.documents.word import STYLE_NAMES
 from zeren.documents.xlsx import HEADERS, check_workbook
 from zeren.graph.store import Store
-from zeren.loaders.rosters import load_files
 from zeren.queries.check import check
 from zeren.queries.trace import trace
 
@@ -40,9 +39,7 @@ def county(project, tmp_path):
     files = [write_csv(tmp_path / f"{name}.csv", header, rows + extra.get(name, []))
              for name, (header, rows) in BASE.items()]
     files.append(write_csv(tmp_path / "督查发现.csv", F_HEADER, FINDINGS))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 # -- reading a Word file back ---------------------------------------------------------------

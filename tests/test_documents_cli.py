@@ -8,20 +8,16 @@ import os
 import stat
 
 import pytest
-from rosters import write_base, write_csv
+from rosters import F_HEADER, loaded, write_base, write_csv
 from zeren.cli.main import cli
-from zeren.graph.store import Store
-from zeren.loaders.rosters import load_files
 
 
 @pytest.fixture
 def county(project, tmp_path):
     files = write_base(tmp_path)
-    files.append(write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    files.append(write_csv(tmp_path / "f.csv", F_HEADER,
                            [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""]]))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def mode(path) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rosters import BASE, write_base, write_csv
+from rosters import BASE, F_HEADER, loaded, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.store import Store
 from zeren.loaders.rosters import load_files
@@ -48,9 +48,7 @@ LOG = [
 @pytest.fixture
 def county(project, tmp_path):
     files = write_base(tmp_path) + [write_csv(tmp_path / "log.csv", HEADER, LOG)]
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def _judge(project, at="2020-01-15", lo="2019-04-01", hi="2019-06-30"):
@@ -169,7 +167,7 @@ def test_cli_duties(county, runner):
 
 
 def test_a_liability_carries_the_holders_duty_record(county, tmp_path):
-    findings = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    findings = write_csv(tmp_path / "f.csv", F_HEADER,
                          [["2019-06-25", "市督查组", "督查失察", "县", "通渭县", ""],
                           ["2019-06-26", "市督查组", "日常管理不严", "乡镇", "甲镇", ""]])
     with Store.open(county, readonly=False) as store:

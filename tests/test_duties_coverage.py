@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rosters import write_base, write_csv
+from rosters import F_HEADER, loaded, write_base, write_csv
 from test_duties import HEADER, LOG
 from zeren.cli.main import cli
 from zeren.graph.store import Store
@@ -21,9 +21,7 @@ Q2 = [r for r in LOG if "2019-04-01" <= r[0] <= "2019-06-30"]
 @pytest.fixture
 def q2(project, tmp_path):
     files = write_base(tmp_path) + [write_csv(tmp_path / "log.csv", HEADER, Q2)]
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 # loads as (first record's day, last record's day) → the spans covered
@@ -105,7 +103,7 @@ def test_cli_names_uncovered_windows_and_the_default_day(q2, runner):
 
 
 def test_the_default_day_is_the_latest_finding(q2, runner, tmp_path):
-    findings = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    findings = write_csv(tmp_path / "f.csv", F_HEADER,
                          [["2019-05-20", "市督查组", "日常管理不严", "乡镇", "甲镇", ""]])
     with Store.open(q2, readonly=False) as store:
         load_files(store, [str(findings)])

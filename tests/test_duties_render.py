@@ -7,11 +7,10 @@ import re
 import shutil
 
 import pytest
-from rosters import write_base, write_csv
+from rosters import loaded, write_base, write_csv
 from test_duties import HEADER, LOG
 from zeren.cli.main import cli
 from zeren.graph.store import Store
-from zeren.loaders.rosters import load_files
 from zeren.queries.duties import duties
 from zeren.visualize.duties import COLORS, duties_graph
 
@@ -23,9 +22,7 @@ def county(project, tmp_path):
     # the log of test_duties from April on: the first quarter is not covered
     rows = [r for r in LOG if r[0] >= "2019-04-01"]
     files = write_base(tmp_path) + [write_csv(tmp_path / "log.csv", HEADER, rows)]
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def _graph(project, **kw):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rosters import idnum, write_base, write_csv
+from rosters import F_HEADER, idnum, write_base, write_csv
 from zeren.cli.main import cli
 
 
@@ -60,7 +60,7 @@ def test_the_trace_names_the_households_head(county, runner):
 
 
 def test_one_default_day_the_latest_findings(county, runner, tmp_path):
-    findings = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    findings = write_csv(tmp_path / "f.csv", F_HEADER,
                          [["2019-05-20", "县委督查室", "一户一策未落实", "户", "H001", ""],
                           ["2019-06-03", "县委督查室", "一户一策未落实", "户", "H002", ""]])
     assert runner.invoke(cli, ["--project", county, "load", str(findings)]).exit_code == 0

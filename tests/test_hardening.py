@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import have_dot
 from craft import col, sheet_xml, table, xlsx, zeren
-from rosters import PAIRINGS, TOWNSHIPS, idnum, write_base, write_csv
+from rosters import F_HEADER, PAIRINGS, TOWNSHIPS, idnum, write_base, write_csv
 from zeren.cli.format import csv_text, table as text_table
 from zeren.cli.main import cli
 from zeren.graph import projectfile
@@ -268,7 +268,7 @@ def test_personal_data_in_another_column_is_masked_in_the_error(county, tmp_path
 
 def test_trace_masks_every_form_in_free_text(county, tmp_path, runner):
     note = "户主电话+8613910001019，备用139-1000-0486，身份证621121 19700415 9090，座机(0932)5551234"
-    path = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    path = write_csv(tmp_path / "f.csv", F_HEADER,
                      [["2019-06-01", "县委督查室", "一户一策未落实", "户", "H001", note]])
     assert runner.invoke(cli, ["--project", str(county), "load", str(path)]).exit_code == 0
     for fmt in ("table", "json"):
@@ -434,7 +434,7 @@ def test_injection_strings_round_trip_as_data(county, tmp_path, runner):
     rows = [list(r) for r in ROWS]
     rows[0][1], rows[0][5] = cypher, formula
     pairs = write_csv(tmp_path / "p.csv", HEADER, rows)
-    finding = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    finding = write_csv(tmp_path / "f.csv", F_HEADER,
                         [["2019-06-01", "县委督查室", "一户一策未落实", "户", "H001", "`rm -rf /`\n第二行'\""]])
     load = runner.invoke(cli, ["--project", str(county), "load", "--as-of", "2019-01-01", str(pairs), str(finding)])
     assert load.exit_code == 0, load.output

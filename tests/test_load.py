@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 from rosters import (
     BASE,
+    F_HEADER,
     PAIRINGS,
     TEAMS,
     TOWNSHIPS,
@@ -117,7 +118,7 @@ def test_workbook_as_clerks_send_it(project, tmp_path, runner):
 
 def test_fullwidth_names_match(county, tmp_path, runner):
     rows = [["２０１９-０５-０１", "县委督查室", "驻村走读", "工作队", "甲镇／东村", "全角"]]
-    path = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"], rows)
+    path = write_csv(tmp_path / "f.csv", F_HEADER, rows)
     result = _load(runner, county, path)
     assert result.exit_code == 0, result.output
     with Store.open(county) as store:
@@ -254,7 +255,7 @@ def test_as_of_sets_the_closing_day(county, tmp_path, runner):
 
 
 def test_findings_objects(county, tmp_path, runner):
-    header = ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"]
+    header = F_HEADER
     rows = [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""],
             ["2019-05-02", "县委督查室", "帮扶村发展停滞", "村", "北村", "村名唯一"],
             ["2019-05-03", "县委督查室", "驻村干部不胜任", "干部", "县财政局/韩队长", ""],

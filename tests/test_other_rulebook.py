@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rosters import BASE, write_csv
+from rosters import BASE, F_HEADER, write_csv
 from zeren.cli.main import cli
 
 RULEBOOK = """
@@ -61,7 +61,7 @@ def test_another_county_end_to_end(tmp_path, runner):
                                                                            "结对帮扶")]
     leaders = write_csv(tmp_path / "县级领导.csv", ["姓名", "职务", "联系乡镇", "包抓村", "起始日期", "终止日期"],
                         [["钟书记", "县委书记", "甲镇", "", "2018-01-01", ""]])
-    findings = write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    findings = write_csv(tmp_path / "f.csv", F_HEADER,
                          [["2021-05-01", "县网格办", "网格员脱岗", "工作队", "甲镇/西村", ""],
                           ["2021-05-02", "县网格办", "台账缺失", "户", "H001", ""]])
     result = runner.invoke(cli, ["--project", db, "load", *map(str, files + [leaders, findings])])
@@ -76,6 +76,6 @@ def test_another_county_end_to_end(tmp_path, runner):
     assert trace["chain"][3]["person"] == "钟书记"
     assert (trace["chain"][-1]["name"], trace["chain"][-1]["edge"]) == ("县网格办", "SUPERVISES")
     bad = runner.invoke(cli, ["--project", db, "load", str(write_csv(
-        tmp_path / "g.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+        tmp_path / "g.csv", F_HEADER,
         [["2021-05-01", "", "一户一策未制定", "户", "H001", ""]]))])
     assert bad.exit_code == 1 and "网格员脱岗" in bad.output  # this rulebook's finding types, not Tongwei's

@@ -12,12 +12,11 @@ from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
-from rosters import BASE, write_csv
+from rosters import BASE, F_HEADER, loaded, write_csv
 from zeren.cli.format import _w, table
 from zeren.cli.main import cli
 from zeren.documents.xlsx import HEADERS
 from zeren.graph.store import Store
-from zeren.loaders.rosters import load_files
 from zeren.queries.trace import trace
 
 HH = "621101027119"  # a 12-digit 户编号: Excel would show 6.21101E+11
@@ -36,12 +35,10 @@ def county(project, tmp_path):
         if name == "一户一策":
             rows += [[HH, f"P{HH}", "2018-07-01", "已制定"], [SHORT, f"P{SHORT}", "", "未制定"]]
         files.append(write_csv(tmp_path / f"{name}.csv", header, rows))
-    files.append(write_csv(tmp_path / "督查发现.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    files.append(write_csv(tmp_path / "督查发现.csv", F_HEADER,
                            [["2019-05-01", "县委督查室", "一户一策未落实", "户", HH, FORMULA],
                             ["2019-05-02", "县委督查室", "一户一策未制定", "户", SHORT, ""]]))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def invoke(runner, project, *args, env=None):

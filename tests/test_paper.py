@@ -10,11 +10,10 @@ import subprocess
 
 import networkx as nx
 import pytest
-from rosters import BASE, write_csv
+from rosters import BASE, F_HEADER, loaded, write_csv
 from zeren.cli.main import cli
 from zeren.graph.errors import ZerenError
 from zeren.graph.store import Store
-from zeren.loaders.rosters import load_files
 from zeren.queries.org import org_chart
 from zeren.visualize.paper import Paper, parse_paper
 
@@ -42,9 +41,7 @@ def big(project, tmp_path):
             rows += [[f"H{i:04d}", f"户主{i}", "", "甲镇", "东村", f"干部{i % 17}", "县财政局", "2018-06-01", ""]
                      for i in range(100, 300)]
         files.append(write_csv(tmp_path / f"{name}.csv", header, rows))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def pdf_pages(path) -> list[tuple[float, float]]:
@@ -108,7 +105,7 @@ def test_paper_options_refused(big, tmp_path, runner, args, message):
 def test_pdf_pages_are_the_paper_size(big, tmp_path, runner, command, paper, size):
     from rosters import write_csv as w
 
-    finding = w(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    finding = w(tmp_path / "f.csv", F_HEADER,
                 [["2019-05-02", "县委督查室", "帮扶村发展停滞", "村", "甲镇/西村", ""]])
     assert runner.invoke(cli, ["--project", str(big), "load", "--add", str(finding)]).exit_code == 0
     out = tmp_path / "chart.pdf"

@@ -8,10 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rosters import write_base, write_csv
+from rosters import F_HEADER, loaded, write_base, write_csv
 from zeren.cli.main import cli
 from zeren.graph.store import Store
-from zeren.loaders.rosters import load_files
 from zeren.loaders.rulebook import load_rulebook
 from zeren.queries.org import org_chart
 from zeren.queries.trace import trace
@@ -30,12 +29,10 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot
 @pytest.fixture
 def county(project, tmp_path):
     files = write_base(tmp_path)
-    files.append(write_csv(tmp_path / "f.csv", ["发现日期", "督查主体", "问题类型", "对象类型", "对象", "说明"],
+    files.append(write_csv(tmp_path / "f.csv", F_HEADER,
                            [["2019-05-01", "县委督查室", "一户一策未制定", "户", "H003", ""],
                             ["2019-05-02", "县委督查室", "帮扶村发展停滞", "村", "甲镇/西村", ""]]))
-    with Store.open(project, readonly=False) as store:
-        load_files(store, [str(p) for p in files])
-    return project
+    return loaded(project, files)
 
 
 def golden(name: str, text: str) -> None:
